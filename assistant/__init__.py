@@ -1,0 +1,3 @@
+"""Chat assistant over research-paper listings."""
+
+__version__ = "0.1.0"

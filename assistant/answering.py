@@ -1,0 +1,373 @@
+"""The answering chain (LangChain runnables): condense a follow-up -> retrieve with the filters the question implies
+-> number the papers [1..n] within the token budget -> prompt -> LLM (streamed) -> check citations -> Answer.
+
+With no LLM configured, or when the endpoint fails, the same chain answers with the offline (extractive) answerer
+and says so; a failure mid-stream resets the streamed text and the offline answer follows with a notice.
+
+Service-facing API: `stream_answer(...)` yields `TextDelta`s, perhaps a `StreamReset`, then one `FinalAnswer`;
+`answer(...)` returns the final `Answer`. Both take the chat history as the earlier `Answer`s of the conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
+
+from .chunking import count_tokens
+from .citations import CitationFilter, check_citations, check_stream, make_citations, removed_notice
+from .errors import AssistantError, InputTooLarge, LLMError
+from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
+from .llm import ChatLLM, complete, make_llm
+from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
+from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
+from .settings import Settings
+from .types import Answer, Filters, Hit, Paper
+
+log = logging.getLogger(__name__)
+
+HISTORY_TURNS_FOR_CONDENSE = 3
+HISTORY_ANSWER_CHARS = 600
+FILTER_ONLY_LIMIT = 3  # a question that only filters ("what did X publish") lists up to this many times top_k
+
+
+class RetrieverLike(Protocol):
+    """The part of assistant.retrieval.Retriever the chain uses."""
+
+    def search(self, query: str, k: int = 8, mode: str | None = None, filters: Filters | None = None) -> list[Hit]:
+        ...
+
+    def papers(self, filters: Filters | None = None) -> list[Paper]:
+        ...
+
+    def get(self, ids: Sequence[str]) -> list[Paper]:
+        ...
+
+
+# --- events ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the answer text, already citation-checked: append it to what is shown."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class StreamReset:
+    """The model failed after text was streamed: discard the text shown so far; the offline answer follows."""
+
+    notice: str
+
+
+@dataclass(frozen=True)
+class FinalAnswer:
+    """The complete answer; its text equals the deltas since the last reset."""
+
+    answer: Answer
+
+
+AnswerEvent = TextDelta | StreamReset | FinalAnswer
+
+
+def final_answer(events: Iterator[AnswerEvent]) -> Answer:
+    """Drain a stream of events and return its Answer."""
+    result = None
+    for event in events:
+        if isinstance(event, FinalAnswer):
+            result = event.answer
+    if result is None:
+        raise AssistantError("The answer stream ended without an answer.")
+    return result
+
+
+# --- what the chain knows about a collection --------------------------------------------------------------------
+
+
+@dataclass
+class CollectionInfo:
+    stats: CorpusStats
+    authors: AuthorIndex
+    key: tuple[int, int]
+
+
+_collections: weakref.WeakKeyDictionary[object, CollectionInfo] = weakref.WeakKeyDictionary()
+_collections_lock = threading.Lock()
+
+
+def collection_info(retriever: RetrieverLike) -> CollectionInfo:
+    """Idf statistics and the author index of the retriever's collection, rebuilt when its papers change."""
+    papers = retriever.papers()
+    key = (len(papers), hash(frozenset(p.id for p in papers)))
+    with _collections_lock:
+        info = _collections.get(retriever)
+        if info is None or info.key != key:
+            info = CollectionInfo(CorpusStats.build(papers), AuthorIndex.build(papers), key)
+            _collections[retriever] = info
+        return info
+
+
+# --- the chain's state ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChainInput:
+    question: str
+    history: Sequence[Answer] = ()
+
+
+@dataclass
+class ChainState:
+    question: str
+    history: list[Answer]
+    standalone: str = ""
+    follow_up_of: Answer | None = None
+    info: QuestionInfo | None = None
+    hits: list[Hit] = field(default_factory=list)
+    context: NumberedPapers | None = None
+    offline: OfflineContext = field(default_factory=OfflineContext)
+    llm_error: LLMError | None = None
+
+
+class AnswerChain:
+    """Answers questions over one collection. Thread-safe; build once per (retriever, settings)."""
+
+    def __init__(
+        self,
+        retriever: RetrieverLike,
+        settings: Settings,
+        llm: ChatLLM | None | Literal["auto"] = "auto",
+        prompts: Prompts | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.settings = settings
+        self.llm = make_llm(settings) if llm == "auto" else llm
+        self.prompts = prompts or load_prompts(settings.prompts_dir)
+        self.runnable: Runnable[ChainInput, AnswerEvent] = (
+            RunnableLambda(self._condense)
+            | RunnableLambda(self._retrieve)
+            | RunnableLambda(self._number)
+            | RunnableGenerator(self._generate)
+        )
+
+    def stream(self, question: str, history: Sequence[Answer] = ()) -> Iterator[AnswerEvent]:
+        return self.runnable.stream(ChainInput(question, history))
+
+    def answer(self, question: str, history: Sequence[Answer] = ()) -> Answer:
+        return final_answer(self.stream(question, history))
+
+    # --- step 1: a standalone question -------------------------------------------------------------------------
+    def _condense(self, given: ChainInput) -> ChainState:
+        question = " ".join(given.question.split())
+        check_question(question, self.settings)
+        history = list(given.history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        state = ChainState(question, history)
+        previous = history[-1] if history else None
+        state.follow_up_of = previous if previous is not None and is_follow_up(question) else None
+        state.standalone = rule_standalone(question, state.follow_up_of)
+        if history and self.llm is not None:
+            try:
+                state.standalone = self._llm_standalone(question, history) or state.standalone
+            except LLMError as exc:
+                state.llm_error = exc
+        return state
+
+    def _llm_standalone(self, question: str, history: list[Answer]) -> str:
+        assert self.llm is not None
+        messages = self.prompts.condense.messages(history=format_history(history), question=fence(question))
+        reply = complete(self.llm, messages).strip().splitlines()
+        line = reply[0].strip().strip('"\u201c\u201d') if reply else ""
+        return line[: self.settings.max_question_chars]
+
+    # --- step 2: retrieval with implied filters -------------------------------------------------------------------
+    def _retrieve(self, state: ChainState) -> ChainState:
+        info = collection_info(self.retriever)
+        if state.follow_up_of is not None:
+            previous = state.follow_up_of.standalone_question or state.follow_up_of.question
+            own = analyse(state.question, info.authors, terms)
+            state.info = merge_follow_up(own, analyse(previous, info.authors, terms))
+            state.hits = follow_up_hits(state.follow_up_of, state.info, info.stats)
+            candidates = len(previous_papers(state.follow_up_of))
+            scope = describe_filters(state.info.filters)
+            state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
+        else:
+            state.info = analyse(state.standalone, info.authors, terms)
+            state.hits = self._search(state.standalone, state.info)
+            state.offline = OfflineContext(describe_filters(state.info.filters))
+        return state
+
+    def _search(self, query: str, info: QuestionInfo) -> list[Hit]:
+        filters = None if info.filters.is_empty() else info.filters
+        if filters is not None and filters.author and not info.terms:
+            papers = self.retriever.papers(filters)[: self.settings.top_k * FILTER_ONLY_LIMIT]
+            return [Hit(p, 0.0) for p in papers]
+        return self.retriever.search(query, k=self.settings.top_k, filters=filters)
+
+    # --- step 3: numbered context ----------------------------------------------------------------------------------
+    def _number(self, state: ChainState) -> ChainState:
+        context = pack_papers([h.paper for h in state.hits], self.settings.context_tokens, count_tokens)
+        state.context = context
+        state.hits = state.hits[: len(context.papers)]
+        return state
+
+    # --- step 4: the answer, streamed ------------------------------------------------------------------------------
+    def _generate(self, states: Iterator[ChainState]) -> Iterator[AnswerEvent]:
+        for state in states:
+            if self.llm is None or state.llm_error is not None:
+                yield from self._offline_events(state, notice_for(state.llm_error))
+            elif not state.hits:
+                yield from self._no_papers_events(state)
+            else:
+                yield from self._llm_events(state, self.llm)
+
+    def _llm_events(self, state: ChainState, llm: ChatLLM) -> Iterator[AnswerEvent]:
+        assert state.context is not None
+        messages = self.prompts.answer.messages(papers=state.context.text, question=fence(state.standalone))
+        checker = CitationFilter(frozenset(state.context.numbers))
+        streamed = False
+        try:
+            for piece in check_stream(llm.stream(messages), checker):
+                streamed = True
+                yield TextDelta(piece)
+            if not checker.text.strip():
+                raise LLMError(f"The language model {llm.model_name!r} returned an empty answer.")
+        except LLMError as exc:
+            notice = notice_for(exc)
+            if streamed:
+                yield StreamReset(notice or "")
+            yield from self._offline_events(state, notice)
+            return
+        answer = self._answer(state, checker.text, "llm", removed_notice(checker.removed))
+        answer.model = llm.model_name
+        yield FinalAnswer(answer)
+
+    def _offline_events(self, state: ChainState, notice: str | None) -> Iterator[AnswerEvent]:
+        assert state.info is not None
+        text = offline_answer(state.info, state.hits, collection_info(self.retriever).stats, state.offline)
+        checked = check_citations(text, state.context.by_number if state.context else {})
+        for line in checked.text.splitlines(keepends=True):
+            yield TextDelta(line)
+        yield FinalAnswer(self._answer(state, checked.text, "offline", notice))
+
+    def _no_papers_events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        """Nothing retrieved: say so without asking the model (it would have nothing to cite)."""
+        text = no_papers_text(state.offline)
+        yield TextDelta(text)
+        answer = self._answer(state, text, "llm", None)
+        answer.model = self.llm.model_name if self.llm else None
+        yield FinalAnswer(answer)
+
+    def _answer(self, state: ChainState, text: str, mode: Literal["llm", "offline"], notice: str | None) -> Answer:
+        numbered = state.context.by_number if state.context else {}
+        return Answer(
+            text=text,
+            citations=make_citations(text, numbered),
+            sources=list(state.hits),
+            mode=mode,
+            notice=notice,
+            question=state.question,
+            standalone_question=state.standalone,
+        )
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def check_question(question: str, settings: Settings) -> None:
+    if not question:
+        raise AssistantError("The question is empty: ask something about the papers.")
+    if len(question) > settings.max_question_chars:
+        raise InputTooLarge(
+            f"The question has {len(question)} characters; the limit is {settings.max_question_chars} "
+            f"(ASSISTANT_MAX_QUESTION_CHARS). Shorten it."
+        )
+
+
+def rule_standalone(question: str, previous: Answer | None) -> str:
+    """Offline condensing: a follow-up carries the previous question along, so its topic is not lost."""
+    if previous is None:
+        return question
+    before = previous.standalone_question or previous.question
+    return f"{question} (follow-up to: {before})"
+
+
+def format_history(history: Sequence[Answer]) -> str:
+    turns = []
+    for turn in history[-HISTORY_TURNS_FOR_CONDENSE:]:
+        reply = turn.text if len(turn.text) <= HISTORY_ANSWER_CHARS else turn.text[:HISTORY_ANSWER_CHARS] + " \u2026"
+        turns.append(f"User: {fence(turn.question)}\nAssistant: {fence(reply)}")
+    return "\n\n".join(turns)
+
+
+def previous_papers(previous: Answer) -> list[Hit]:
+    """The papers a follow-up's "them" refers to: those the previous answer cited, else all it retrieved."""
+    cited = set(previous.cited_ids)
+    named = [h for h in previous.sources if h.paper.id in cited]
+    return named or list(previous.sources)
+
+
+def follow_up_hits(previous: Answer, info: QuestionInfo, stats: CorpusStats) -> list[Hit]:
+    """The previous answer's papers that pass the follow-up's filters, best covered first (stable)."""
+    kept = [h for h in previous_papers(previous) if passes(h.paper, info.filters)]
+    return sorted(kept, key=lambda h: -coverage(h.paper, info.terms, stats))
+
+
+def passes(paper: Paper, filters: Filters) -> bool:
+    """Filters on a paper in hand (same rules as retrieval: case-insensitive, author matches part of a name)."""
+    if filters.decision and (paper.decision or "").lower() not in {d.lower() for d in filters.decision}:
+        return False
+    if filters.author and not any(filters.author.lower() in a.lower() for a in paper.authors):
+        return False
+    return not (filters.ids and paper.id not in filters.ids)
+
+
+def describe_filters(filters: Filters) -> str:
+    parts = []
+    if filters.decision:
+        parts.append(" or ".join(f"{d.lower()}s" for d in filters.decision) + " only")
+    if filters.author:
+        parts.append(f"by {filters.author}")
+    return ", ".join(parts)
+
+
+def notice_for(error: LLMError | None) -> str | None:
+    return None if error is None else f"{error} Showing the offline answer instead."
+
+
+# --- service-facing functions -------------------------------------------------------------------------------------
+
+_chains: weakref.WeakKeyDictionary[object, dict[int, AnswerChain]] = weakref.WeakKeyDictionary()
+_chains_lock = threading.Lock()
+
+
+def chain_for(retriever: RetrieverLike, settings: Settings) -> AnswerChain:
+    """A cached chain per retriever and settings (the LLM client and prompts are built once)."""
+    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    key = hash((settings.model_dump_json(), secret))
+    with _chains_lock:
+        per_retriever = _chains.setdefault(retriever, {})
+        if key not in per_retriever:
+            per_retriever[key] = AnswerChain(retriever, settings)
+        return per_retriever[key]
+
+
+def stream_answer(
+    question: str, history: Sequence[Answer], retriever: RetrieverLike, settings: Settings,
+    llm: ChatLLM | None | Literal["auto"] = "auto",
+) -> Iterator[AnswerEvent]:
+    """Events for one question: TextDelta..., maybe StreamReset, then FinalAnswer."""
+    chain = chain_for(retriever, settings) if llm == "auto" else AnswerChain(retriever, settings, llm)
+    return chain.stream(question, history)
+
+
+def answer(
+    question: str, history: Sequence[Answer], retriever: RetrieverLike, settings: Settings,
+    llm: ChatLLM | None | Literal["auto"] = "auto",
+) -> Answer:
+    return final_answer(stream_answer(question, history, retriever, settings, llm))

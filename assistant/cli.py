@@ -1,0 +1,204 @@
+"""The `assistant` command. Thin: parses flags into settings and calls the service functions; assistant errors
+become one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import service
+from .errors import AssistantError
+from .settings import Settings
+from .types import Filters, IngestSummary
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, help="store folder (default: vectorstore/ or ASSISTANT_STORE_DIR)")
+    parser.add_argument("--chroma-url", help="use a Chroma server instead of the store folder")
+    parser.add_argument("--collection", help="collection (listing) name (default: iclr2022)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--decision", action="append", help="Oral, Spotlight or Poster (repeatable)")
+    parser.add_argument("--author", help="only papers with an author whose name contains this")
+    parser.add_argument("--keyword", help="only papers with a keyword containing this")
+    parser.add_argument("--year", type=int, help="only papers of this year")
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    return Filters(
+        decision=tuple(d.capitalize() for d in (args.decision or ())),
+        author=args.author,
+        keyword=args.keyword,
+        year=args.year,
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from env/.env, with the flags given on the command line on top."""
+    return Settings().with_overrides(
+        store_dir=args.store, chroma_url=args.chroma_url, collection=args.collection,
+        search_mode=getattr(args, "mode", None),
+    )
+
+
+def _progress_bar(desc: str) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=desc, unit="paper", file=sys.stderr)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def print_summary(s: IngestSummary) -> None:
+    print(
+        f"{s.collection}: read {s.read} papers ({s.title_only} title-only), skipped {s.skipped}, added {s.added}, "
+        f"updated {s.updated}, unchanged {s.unchanged}, removed {s.removed}, {s.chunks} chunks written, "
+        f"{s.seconds:.1f} s"
+    )
+    for rec in s.skipped_records[:20]:
+        print(f"  skipped {rec}", file=sys.stderr)
+    if len(s.skipped_records) > 20:
+        print(f"  ... and {len(s.skipped_records) - 20} more skipped", file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    summary = service.ingest(
+        args.paths, settings, strict=args.strict, replace=args.replace,
+        progress=None if args.quiet else _progress_bar("embedding"), save_cache=args.save_embeddings,
+    )
+    print_summary(summary)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    hits = service.search(" ".join(args.query), settings, k=args.k, filters=filters_from(args))
+    if args.json:
+        print(json.dumps([service.hit_to_dict(h) for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    for rank, hit in enumerate(hits, 1):
+        p = hit.paper
+        badge = f" [{p.decision}]" if p.decision else ""
+        print(f"{rank:2}. {p.title}{badge}  ({hit.score:.3f})\n    {', '.join(p.authors)}\n    {p.url or p.id}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    info = service.stats(settings)
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"store: {info['store']}\nembedder: {info['embedder']}")
+    for c in info["collections"]:
+        print(f"  {c['collection']}: {c['papers']} papers, {c['chunks']} chunks, model {c['embedding_model']}")
+    if not info["collections"]:
+        print("  no collections yet: `assistant ingest PATH`")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    service.services(settings).store.delete_listing(args.name)
+    print(f"deleted collection {args.name}")
+    return 0
+
+
+# --- eval (owned by the evaluation work, issue 5) ----------------------------------------------------------------
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from . import evaluation
+
+    qs = evaluation.load_question_set(args.beir_dir, args.queries, args.qrels, args.corpus, args.split)
+    modes = evaluation.MODES if args.eval_mode == "all" else (args.eval_mode,)
+    report = evaluation.run_eval(
+        qs, settings, modes, collection=args.collection, store_given=args.store is not None, by_type=args.by_type,
+        answers=args.answers, limit=args.limit, progress=None if args.json else _progress_bar("indexing corpus"),
+    )
+    print(json.dumps(report.to_dict(), indent=2) if args.json else evaluation.format_report(report))
+    return 0
+
+
+def _add_eval_parser(sub: Any) -> None:
+    p = sub.add_parser("eval", help="retrieval quality (nDCG@10, recall, MRR) and latency on a BEIR question set")
+    p.add_argument("beir_dir", nargs="?", type=Path, help="BEIR folder: queries.jsonl, qrels/SPLIT.tsv, corpus.jsonl")
+    p.add_argument("--queries", type=Path, help="queries.jsonl (_id, text, metadata.type)")
+    p.add_argument("--qrels", type=Path, help="judgments: query-id corpus-id score (tab-separated)")
+    p.add_argument("--corpus", type=Path, help="corpus.jsonl to index first (else --collection must hold the papers)")
+    p.add_argument("--split", default="test", help="qrels split of a BEIR folder (default test)")
+    p.add_argument("--mode", dest="eval_mode", choices=["all", "hybrid", "dense", "bm25"], default="all")
+    p.add_argument("--by-type", action="store_true", help="also split the figures by the queries' metadata.type")
+    p.add_argument("--answers", action="store_true", help="also run the answer chain: citation validity, recall")
+    p.add_argument("--limit", type=int, help="only the first N queries (a quick look)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _common(p)
+    p.set_defaults(handler=cmd_eval)
+# --- end eval -------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Chat assistant over research-paper listings.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add listing files (papers.cool text, JSON/JSONL, CSV, BEIR) to a collection")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--strict", action="store_true", help="fail (and write nothing) if any record is skipped")
+    p.add_argument("--replace", action="store_true", help="remove papers of the collection not in these files")
+    p.add_argument("--save-embeddings", type=Path, help="also write the chunk embeddings to this .npz cache")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _common(p)
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("search", help="the papers that best match a query")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--k", type=int, default=10, help="how many papers (default 10)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"])
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _filters(p)
+    _common(p)
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("stats", help="collections, paper and chunk counts, embedding model")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("delete", help="delete a collection")
+    p.add_argument("name")
+    _common(p)
+    p.set_defaults(handler=cmd_delete)
+
+    _add_eval_parser(sub)  # eval: see the block above
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        settings = settings_from(args)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

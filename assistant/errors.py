@@ -1,0 +1,50 @@
+"""The product's exceptions. Each message tells the user what went wrong and how to fix it; the CLI and the UI
+convert them to a one-line error at their edge (no traceback for these)."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base of every error the user can act on."""
+
+
+class ListingError(AssistantError):
+    """A listing file could not be read (names the file and, where known, the line)."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(AssistantError):
+    """A setting is missing or inconsistent."""
+
+
+class ModelFileError(AssistantError):
+    """A packaged model or tokenizer file is missing or fails its sha256 check."""
+
+
+class StoreError(AssistantError):
+    """The vector store cannot be opened or reached."""
+
+
+class CollectionNotFound(StoreError):
+    """The collection asked for does not exist in the store."""
+
+
+class LLMError(AssistantError):
+    """The LLM endpoint failed; callers fall back to the offline answer and show this message as a notice."""
+
+
+class PromptError(AssistantError):
+    """A prompt template file is missing or its variables do not match what the code provides."""
+
+
+class InputTooLarge(AssistantError):
+    """A question or history exceeds the configured limits."""
+
+
+class EmbeddingError(AssistantError):
+    """The embeddings endpoint failed or answered something unusable (the message never holds the API key)."""

@@ -1,0 +1,248 @@
+"""The offline answerer: deterministic and extractive. It quotes abstract sentences and cites them; it never
+writes a claim of its own about a paper, so it cannot say what the abstracts do not say.
+
+Sentences are scored against the question's content terms (stemmed, hyphenated words also joined: "over-squashing"
+matches "oversquashing"), each term weighted by its BM25 idf over the whole collection, with a bonus for a sentence
+inside the retrieved dense passage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .keyword_index import split_sentences
+from .questions import QuestionInfo, is_content_word, words
+from .types import Hit, Paper
+
+OFFLINE_LABEL = "Offline answer (extractive: sentences quoted from the retrieved abstracts; no language model)."
+MATCH_COVERAGE = 0.5  # share of the question's term weight a paper must contain to be listed as a match
+MAX_QUOTE_CHARS = 400
+PASSAGE_BONUS = 0.3  # share of the best possible score added when a sentence is inside the dense passage
+_CONTRIBUTION = re.compile(
+    r"\b(?:we|this paper|this work|our)\b.{0,60}?\b(?:propose|introduce|present|show|develop|study|design|prove)",
+    re.IGNORECASE,
+)
+_local = threading.local()
+
+
+# --- terms ----------------------------------------------------------------------------------------------------
+
+
+def _stem_word(word: str) -> str:
+    """PyStemmer objects are not thread-safe: one per thread."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return str(stemmer.stemWord(word))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stem_word(word.lower())
+
+
+def surface_terms(text: str) -> list[tuple[str, str]]:
+    """(stem, surface word) for each content word; a hyphenated word gives its parts and the joined form."""
+    out: list[tuple[str, str]] = []
+    for word in words(text):
+        out += word_terms(word)
+    return out
+
+
+@lru_cache(maxsize=262144)
+def word_terms(word: str) -> tuple[tuple[str, str], ...]:
+    """The terms of one word (cached: a collection repeats its words, and this is the hot loop of the idf table)."""
+    word = re.sub(r"['\u2019]s$", "", word)
+    parts = word.split("-")
+    out = [(stem("".join(parts)), word.lower())] if len(parts) > 1 else []
+    out += [(stem(p), p.lower()) for p in parts if is_content_word(p)]
+    return tuple(out)
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms of a text, in order (with repeats)."""
+    return [t for t, _ in surface_terms(text)]
+
+
+@dataclass
+class CorpusStats:
+    """Document frequencies over a collection, for idf weights."""
+
+    n_docs: int
+    df: Counter[str]
+
+    @classmethod
+    def build(cls, papers: Iterable[Paper]) -> CorpusStats:
+        df: Counter[str] = Counter()
+        n = 0
+        for paper in papers:
+            n += 1
+            df.update(set(terms(paper_text(paper))))
+        return cls(n, df)
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+
+def paper_text(paper: Paper) -> str:
+    return " ".join([paper.title, paper.abstract or "", " ".join(paper.keywords)])
+
+
+# --- sentences --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scored:
+    sentence: str
+    score: float
+    matched: frozenset[str]
+
+
+def sentence_scores(paper: Paper, query: Sequence[str], stats: CorpusStats, passage: str = "") -> list[Scored]:
+    """Each abstract sentence scored by the idf weight of the query terms it contains."""
+    wanted = set(query)
+    best_possible = sum(stats.idf(t) for t in wanted) or 1.0
+    scored = []
+    for position, sentence in enumerate(split_sentences(paper.abstract or "")):
+        matched = wanted & set(terms(sentence))
+        score = sum(stats.idf(t) for t in matched)
+        if matched and passage and sentence[:60] in passage:
+            score += PASSAGE_BONUS * best_possible
+        score -= position * 1e-6  # ties: the earlier sentence
+        scored.append(Scored(sentence, score, frozenset(matched)))
+    return scored
+
+
+def best_sentence(paper: Paper, query: Sequence[str], stats: CorpusStats, passage: str = "") -> Scored | None:
+    """The sentence that best supports the match, else the paper's key (contribution) sentence."""
+    scored = sentence_scores(paper, query, stats, passage)
+    matching = [s for s in scored if s.matched]
+    if matching:
+        return max(matching, key=lambda s: s.score)
+    return key_sentence(paper)
+
+
+def key_sentence(paper: Paper, favoured: frozenset[str] = frozenset()) -> Scored | None:
+    """The sentence stating the contribution ("we propose ..."), favouring given terms; None without abstract."""
+    sentences = split_sentences(paper.abstract or "")
+    if not sentences:
+        return None
+    title_terms = set(terms(paper.title)) | favoured
+
+    def score(item: tuple[int, str]) -> float:
+        position, sentence = item
+        overlap = len(title_terms & set(terms(sentence)))
+        return overlap + (2.0 if _CONTRIBUTION.search(sentence) else 0.0) - 0.01 * position
+
+    position, sentence = max(enumerate(sentences), key=score)
+    return Scored(sentence, score((position, sentence)), frozenset())
+
+
+def coverage(paper: Paper, query: Sequence[str], stats: CorpusStats) -> float:
+    """Share of the query's idf weight found in the paper's title, abstract and keywords."""
+    wanted = set(query)
+    total = sum(stats.idf(t) for t in wanted)
+    if not total:
+        return 1.0
+    present = wanted & set(terms(paper_text(paper)))
+    return sum(stats.idf(t) for t in present) / total
+
+
+def quote(sentence: str) -> str:
+    text = " ".join(sentence.split())
+    if len(text) > MAX_QUOTE_CHARS:
+        text = text[: MAX_QUOTE_CHARS - 1].rsplit(" ", 1)[0] + " \u2026"
+    return f"\u201c{text}\u201d"
+
+
+# --- the offline answer ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfflineContext:
+    """What the offline answerer says about where its papers came from."""
+
+    scope: str = ""  # e.g. "orals only", "by Sergey Levine"
+    follow_up_of: str | None = None  # the previous question, when the candidates are its papers
+    candidates: int = 0  # how many papers the previous answer had
+
+
+def offline_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, ctx: OfflineContext) -> str:
+    """The extractive answer for hits numbered 1..n in order."""
+    if not hits:
+        return f"{OFFLINE_LABEL}\n\n{no_papers_text(ctx)}"
+    body = list_answer(info, hits, stats, ctx) if info.intent == "list" else explain_answer(info, hits, stats)
+    return f"{OFFLINE_LABEL}\n\n{body}"
+
+
+def no_papers_text(ctx: OfflineContext) -> str:
+    scope = f" ({ctx.scope})" if ctx.scope else ""
+    if ctx.follow_up_of is not None:
+        previous = f"the previous answer (to \u2018{ctx.follow_up_of}\u2019)"
+        return f"None of the {plural(ctx.candidates, 'paper')} of {previous} match{scope}."
+    return f"No papers in the collection match this question{scope}."
+
+
+def list_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, ctx: OfflineContext) -> str:
+    numbered = list(enumerate(hits, start=1))
+    matches = [(n, h) for n, h in numbered if coverage(h.paper, info.terms, stats) >= MATCH_COVERAGE]
+    lines = [list_heading(info, ctx, len(matches))]
+    for n, hit in sorted(matches, key=lambda nh: -coverage(nh[1].paper, info.terms, stats)):
+        lines.append(paper_line(n, hit, info.terms, stats))
+    if not matches:
+        # Nothing clearly matches: the closest papers are the answer. Otherwise the weaker ones stay uncited and
+        # the faces list them as "also retrieved".
+        lines.append("The closest retrieved papers: " + "; ".join(f"{h.paper.title} [{n}]" for n, h in numbered) + ".")
+    return "\n".join(lines)
+
+
+def list_heading(info: QuestionInfo, ctx: OfflineContext, n_matches: int) -> str:
+    topic = info.topic if info.terms else ""
+    scope = f" ({ctx.scope})" if ctx.scope else ""
+    if not topic and ctx.follow_up_of is None:
+        return f"Papers in the collection{scope}:"
+    where = (
+        f"Of the {plural(ctx.candidates, 'paper')} of the previous answer (to \u2018{ctx.follow_up_of}\u2019)"
+        if ctx.follow_up_of is not None else "Among the retrieved papers"
+    )
+    if not n_matches:
+        return f"{where}, none clearly mentions \u2018{topic}\u2019{scope}."
+    if topic:
+        return f"{where}, these match \u2018{topic}\u2019{scope}:"
+    return f"{where}, these match{scope}:"
+
+
+def paper_line(n: int, hit: Hit, query: Sequence[str], stats: CorpusStats) -> str:
+    paper = hit.paper
+    decision = f" ({paper.decision})" if paper.decision else ""
+    best = best_sentence(paper, query, stats, hit.passage)
+    support = f": {quote(best.sentence)}" if best else " (no abstract in the listing)"
+    return f"- {paper.title} [{n}]{decision}{support}"
+
+
+def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, limit: int = 5) -> str:
+    """The most relevant sentences across the hits, at most two per paper, each cited."""
+    candidates = []
+    for n, hit in enumerate(hits, start=1):
+        ranked = sorted(sentence_scores(hit.paper, info.terms, stats, hit.passage), key=lambda s: -s.score)
+        candidates += [(s.score, n, s.sentence) for s in ranked[:2] if s.matched]
+    if not candidates:
+        closest = "; ".join(f"{h.paper.title} [{n}]" for n, h in enumerate(hits[:5], start=1))
+        return f"None of the retrieved abstracts mentions the question's terms. The closest papers: {closest}."
+    chosen = sorted(candidates, key=lambda c: -c[0])[:limit]
+    lines = ["The most relevant sentences in the retrieved abstracts:"]
+    lines += [f"- {quote(sentence)} [{n}]" for _, n, sentence in chosen]
+    return "\n".join(lines)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -1,0 +1,188 @@
+"""LLM backends behind one narrow interface: `ChatLLM.stream(messages) -> Iterator[str]`.
+
+`make_llm(settings)` picks the backend: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp's server)
+through langchain-openai's `ChatOpenAI`, or None for the offline (extractive) answerer. Every failure of the
+endpoint surfaces as one `LLMError` whose message is safe to show a user: it says what failed and how to fix it,
+and never contains the API key (it is redacted defensively, even from text the server sent back).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from langchain_core.messages import BaseMessage
+from pydantic import SecretStr
+
+from .errors import ConfigError, LLMError
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_openai import ChatOpenAI
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENDPOINT = "https://api.openai.com/v1"
+# Looks like a credential wherever it appears: OpenAI-style keys and bearer tokens.
+KEY_PATTERNS = (re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}"), re.compile(r"(?i)bearer\s+\S+"))
+SERVER_DETAIL_CHARS = 200
+
+
+@runtime_checkable
+class ChatLLM(Protocol):
+    """What the chain needs from a chat model: its name, and its reply streamed as text deltas."""
+
+    model_name: str
+
+    def stream(self, messages: Sequence[BaseMessage]) -> Iterator[str]:
+        """Yield the reply in pieces; raise LLMError on any failure, including a stream that stops midway."""
+        ...
+
+
+def complete(llm: ChatLLM, messages: Sequence[BaseMessage]) -> str:
+    """The whole reply as one string (for the non-streamed steps: condensing, summary map)."""
+    return "".join(llm.stream(messages))
+
+
+def make_llm(settings: Settings) -> ChatLLM | None:
+    """The configured chat model, or None when answers come from the offline answerer."""
+    if not settings.llm_enabled:
+        return None
+    if not settings.llm_model:
+        raise ConfigError(
+            "ASSISTANT_LLM=openai needs a model name: set ASSISTANT_LLM_MODEL (e.g. gpt-4o-mini, llama3.1)."
+        )
+    return OpenAIChatLLM(settings)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """`text` with the secret, any 8+ character piece of it, and anything key-shaped replaced by ***."""
+    if secret:
+        pieces = {secret} | {secret[i : i + 8] for i in range(max(0, len(secret) - 7))}
+        for piece in sorted(pieces, key=len, reverse=True):
+            if len(piece.strip()) >= 8:
+                text = text.replace(piece, "***")
+    for pattern in KEY_PATTERNS:
+        text = pattern.sub("***", text)
+    return text
+
+
+def endpoint_label(base_url: str | None) -> str:
+    """scheme://host[:port] of the endpoint: no user, password, path or query (they may carry credentials)."""
+    parts = urlsplit(base_url or DEFAULT_ENDPOINT)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+class OpenAIChatLLM:
+    """An OpenAI-compatible chat endpoint, streamed through langchain-openai's ChatOpenAI.
+
+    Retries (connection errors, timeouts, 429 honouring Retry-After, 5xx) are the openai client's own, bounded by
+    `llm_retries`. The read timeout is `llm_first_token_timeout` (it bounds the wait for the first token and any
+    later stall); `llm_timeout` bounds the whole answer.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.model_name = settings.llm_model or ""
+        self.endpoint = endpoint_label(settings.openai_base_url)
+        self._key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        self._timeout = settings.llm_timeout
+        self._first_token_timeout = settings.llm_first_token_timeout
+        self._retries = settings.llm_retries
+        self._chat = self._build(settings)
+
+    def _build(self, settings: Settings) -> ChatOpenAI:
+        import httpx2
+        from langchain_openai import ChatOpenAI
+
+        timeout = httpx2.Timeout(
+            settings.llm_timeout, read=settings.llm_first_token_timeout, connect=min(10.0, settings.llm_timeout)
+        )
+        return ChatOpenAI(
+            model=self.model_name,
+            # Local servers (Ollama, llama.cpp) need no key, but the client insists on one.
+            api_key=SecretStr(self._key or "no-key-needed"),
+            base_url=settings.openai_base_url,
+            timeout=timeout,
+            max_retries=settings.llm_retries,
+            temperature=settings.llm_temperature,
+            max_completion_tokens=settings.llm_max_tokens,
+            streaming=True,
+        )
+
+    def stream(self, messages: Sequence[BaseMessage]) -> Iterator[str]:
+        started = time.monotonic()
+        received = 0
+        finished = False
+        failed: LLMError | None = None
+        try:
+            for chunk in self._chat.stream(list(messages)):
+                if chunk.response_metadata.get("finish_reason"):
+                    finished = True
+                text = chunk.content if isinstance(chunk.content, str) else chunk.text
+                if text:
+                    received += 1
+                    yield text
+                if time.monotonic() - started > self._timeout:
+                    raise LLMError(self._message(f"did not finish its answer within {self._timeout:g} s"))
+        except LLMError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure of the endpoint becomes one user-facing LLMError
+            failed = self._error(exc, received)
+        if failed is not None:
+            # Raised outside the except block: the client's exception (whose text may echo the key) is not even
+            # kept as __context__.
+            raise failed
+        if not finished:
+            raise LLMError(self._message("stopped its stream before the answer was complete"))
+
+    def _message(self, what: str) -> str:
+        return redact(f"The language model {self.model_name!r} at {self.endpoint} {what}.", self._key)
+
+    def _error(self, exc: BaseException, received: int) -> LLMError:
+        what = describe_failure(exc, received, self._first_token_timeout, self._retries)
+        error = LLMError(self._message(what))
+        log.warning("LLM request failed: %s", error)
+        return error
+
+
+def describe_failure(exc: BaseException, received: int, first_token_timeout: float, retries: int) -> str:
+    """What went wrong, in words a user can act on (the caller redacts and prefixes the endpoint)."""
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        return _describe_status(exc.status_code, _server_detail(exc.body), retries)
+    if isinstance(exc, openai.APITimeoutError):
+        return f"did not answer within {first_token_timeout:g} s (ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT)"
+    if received and isinstance(exc, openai.APIConnectionError):
+        return "stopped its stream before the answer was complete (connection lost)"
+    if isinstance(exc, openai.APIConnectionError):
+        return "could not be reached (connection refused or network error); is the server running?"
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError, ValueError, KeyError, TypeError)):
+        return "sent a malformed stream (not OpenAI-compatible server-sent events)"
+    return f"failed ({type(exc).__name__})"
+
+
+def _describe_status(status: int, detail: str, retries: int) -> str:
+    if status in (401, 403):
+        return f"rejected the API key (HTTP {status}); check OPENAI_API_KEY"
+    if status == 429:
+        return f"is rate limiting requests (HTTP 429, still after {retries} retries); try again later"
+    if status >= 500:
+        return f"had a server error (HTTP {status})"
+    if status == 404:
+        return f"does not know the model or route (HTTP 404: {detail}); check ASSISTANT_LLM_MODEL and OPENAI_BASE_URL"
+    return f"refused the request (HTTP {status}: {detail})"
+
+
+def _server_detail(body: Any) -> str:
+    """The server's own error message, shortened (redacted by the caller)."""
+    message = body.get("message") if isinstance(body, dict) else body
+    text = " ".join(str(message or "no detail").split())
+    return text[:SERVER_DETAIL_CHARS]

@@ -1,0 +1,250 @@
+"""Prompt templates as files under prompts/, loaded once and validated, and the fencing of untrusted text.
+
+A template file has comment lines, then a `[system]` section and a `[user]` section; `{name}` is a variable and
+`{{`/`}}` are literal braces. Each template's variables must be exactly the ones the code provides: a missing or
+unknown variable, a missing section or a malformed brace is a PromptError naming the file (and line where known).
+
+Untrusted text (abstracts, titles, questions, earlier answers) goes into prompts only through `fence()`, which
+strips control characters and neutralises anything that looks like one of our own tags, so text cannot close
+its `<paper>` fence and pose as instructions.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.messages import BaseMessage
+from langchain_core.prompts import ChatPromptTemplate
+
+from .errors import PromptError
+from .types import Paper
+
+# name -> the variables the code fills in. A template must use every one of them and no other.
+PROMPT_VARIABLES: dict[str, frozenset[str]] = {
+    "answer": frozenset({"papers", "question"}),
+    "condense": frozenset({"history", "question"}),
+    "summarize_map": frozenset({"papers", "topic"}),
+    "summarize_reduce": frozenset({"gists", "topic"}),
+}
+SECTIONS = ("system", "user")
+SUFFIXES = (".md", ".txt")
+_SECTION_LINE = re.compile(r"^\[(\w+)\]\s*$")
+# Our own tags (and role words) with an opening "<": any look-alike inside data loses its "<".
+_TAG_LOOKALIKE = re.compile(
+    r"<(?=\s*/?\s*(?:papers?|question|conversation|follow_up|gists?|system|user|assistant|instructions?)\b)",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One validated template."""
+
+    name: str
+    path: Path
+    template: ChatPromptTemplate
+
+    def messages(self, **values: str) -> list[BaseMessage]:
+        """The chat messages with every variable filled in (values are inserted verbatim, never re-parsed)."""
+        missing = PROMPT_VARIABLES[self.name] - values.keys()
+        if missing:
+            raise PromptError(f"{self.path}: the code gave no value for {', '.join(sorted(missing))}.")
+        return self.template.format_messages(**values)
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """All templates of a prompts folder."""
+
+    answer: Prompt
+    condense: Prompt
+    summarize_map: Prompt
+    summarize_reduce: Prompt
+
+
+_cache: dict[tuple[str, tuple[float, ...]], Prompts] = {}
+_cache_lock = threading.Lock()
+
+
+def load_prompts(folder: Path) -> Prompts:
+    """Load and validate every template in `folder` (cached until a file changes)."""
+    paths = [find_template(folder, name) for name in PROMPT_VARIABLES]
+    key = (str(folder.resolve()), tuple(p.stat().st_mtime for p in paths))
+    with _cache_lock:
+        if key not in _cache:
+            loaded = [load_prompt(name, path) for name, path in zip(PROMPT_VARIABLES, paths, strict=True)]
+            _cache[key] = Prompts(*loaded)
+        return _cache[key]
+
+
+def find_template(folder: Path, name: str) -> Path:
+    for suffix in SUFFIXES:
+        path = folder / f"{name}{suffix}"
+        if path.is_file():
+            return path
+    raise PromptError(
+        f"{folder / (name + SUFFIXES[0])}: prompt template {name!r} is missing. Fix: restore it from the "
+        f"repository's prompts/ folder or point ASSISTANT_PROMPTS_DIR at a folder that has it."
+    )
+
+
+def load_prompt(name: str, path: Path) -> Prompt:
+    """Parse one template file and check its variables against what the code provides."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PromptError(f"{path}: cannot read the prompt template ({exc}).") from None
+    sections = split_sections(path, text)
+    try:
+        template = ChatPromptTemplate.from_messages(
+            [("system", sections["system"]), ("human", sections["user"])], template_format="f-string"
+        )
+    except (ValueError, KeyError, IndexError) as exc:
+        raise PromptError(f"{path}: malformed placeholder ({exc}); write literal braces as {{{{ and }}}}.") from None
+    check_variables(name, path, set(template.input_variables))
+    return Prompt(name, path, template)
+
+
+def split_sections(path: Path, text: str) -> dict[str, str]:
+    """The [system] and [user] sections of a template; lines before the first section are comments."""
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        marker = _SECTION_LINE.match(line)
+        if marker:
+            current = marker.group(1).lower()
+            if current not in SECTIONS:
+                raise PromptError(f"{path}:{number}: unknown section [{current}]; use [system] and [user].")
+            if current in sections:
+                raise PromptError(f"{path}:{number}: section [{current}] appears twice.")
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line)
+    for name in SECTIONS:
+        if not "\n".join(sections.get(name, [])).strip():
+            raise PromptError(f"{path}: the [{name}] section is missing or empty.")
+    return {name: "\n".join(lines).strip() + "\n" for name, lines in sections.items()}
+
+
+def check_variables(name: str, path: Path, found: set[str]) -> None:
+    expected = PROMPT_VARIABLES[name]
+    unknown, missing = found - expected, expected - found
+    problems = []
+    if unknown:
+        problems.append(f"unknown variable(s) {', '.join('{' + v + '}' for v in sorted(unknown))}")
+    if missing:
+        problems.append(f"missing variable(s) {', '.join('{' + v + '}' for v in sorted(missing))}")
+    if problems:
+        raise PromptError(
+            f"{path}: {'; '.join(problems)}. The {name!r} template must use exactly "
+            f"{', '.join('{' + v + '}' for v in sorted(expected))} (write literal braces as {{{{ and }}}})."
+        )
+
+
+# --- fencing untrusted text ---------------------------------------------------------------------------------------
+
+
+def fence(text: str) -> str:
+    """Untrusted text made safe to place inside our tags: no control characters, no tag look-alikes."""
+    return _TAG_LOOKALIKE.sub("&lt;", _CONTROL.sub(" ", text))
+
+
+def fence_attribute(text: str) -> str:
+    return fence(text).replace('"', "'").replace(">", "&gt;")
+
+
+def paper_block(n: int, paper: Paper, abstract: str | None = None) -> str:
+    """One numbered paper as fenced data for the prompt (`abstract` overrides a shortened one)."""
+    body = paper.abstract if abstract is None else abstract
+    lines = [
+        f'<paper n="{n}" id="{fence_attribute(paper.id)}">',
+        f"Title: {fence(paper.title)}",
+    ]
+    if paper.authors:
+        lines.append(f"Authors: {fence(', '.join(paper.authors))}")
+    if paper.decision:
+        lines.append(f"Decision: {fence(paper.decision)}")
+    if paper.keywords:
+        lines.append(f"Keywords: {fence(', '.join(paper.keywords))}")
+    lines.append(f"Abstract: {fence(body) if body else '(no abstract in the listing)'}")
+    lines.append("</paper>")
+    return "\n".join(lines)
+
+
+def join_blocks(blocks: Sequence[str]) -> str:
+    return "\n\n".join(blocks)
+
+
+# --- numbering papers within a token budget -----------------------------------------------------------------------
+
+SHORTENED = " \u2026 [abstract shortened]"
+
+
+@dataclass(frozen=True)
+class NumberedPapers:
+    """Papers numbered for a prompt: number -> paper, and the fenced blocks in order."""
+
+    numbers: list[int]
+    papers: list[Paper]
+    blocks: list[str]
+
+    @property
+    def text(self) -> str:
+        return join_blocks(self.blocks)
+
+    @property
+    def by_number(self) -> dict[int, Paper]:
+        return dict(zip(self.numbers, self.papers, strict=True))
+
+
+def pack_papers(
+    papers: Sequence[Paper], budget: int, count: Callable[[str], int], start: int = 1
+) -> NumberedPapers:
+    """Number papers start, start+1, ... while their blocks fit `budget` tokens. The first paper always goes in,
+    its abstract shortened if it alone is over budget, so a prompt never lacks context."""
+    numbers: list[int] = []
+    kept: list[Paper] = []
+    blocks: list[str] = []
+    used = 0
+    for offset, paper in enumerate(papers):
+        n = start + offset
+        block = paper_block(n, paper)
+        size = count(block)
+        if used + size > budget:
+            if blocks:
+                break
+            block = shortened_block(n, paper, budget, count)
+            size = count(block)
+        numbers.append(n)
+        kept.append(paper)
+        blocks.append(block)
+        used += size
+    return NumberedPapers(numbers, kept, blocks)
+
+
+def shortened_block(n: int, paper: Paper, budget: int, count: Callable[[str], int]) -> str:
+    """The paper's block with its abstract cut (at a word) until the block fits the budget."""
+    abstract = paper.abstract or ""
+    chars = max(0, budget * 3)  # a token is 3-4 characters of English: start near the answer, then shrink
+    while True:
+        cut = abstract[:chars].rsplit(" ", 1)[0] if chars < len(abstract) else abstract
+        block = paper_block(n, paper, cut + SHORTENED)
+        if count(block) <= budget or not cut:
+            return block
+        chars = int(len(cut) * 0.8)
+
+
+def batch_papers(papers: Sequence[Paper], budget: int, count: Callable[[str], int]) -> list[NumberedPapers]:
+    """All papers, numbered 1..N across batches that each fit `budget` (for the map step of a summary)."""
+    batches: list[NumberedPapers] = []
+    done = 0
+    while done < len(papers):
+        batch = pack_papers(papers[done:], budget, count, start=done + 1)
+        batches.append(batch)
+        done += len(batch.papers)
+    return batches

@@ -1,0 +1,238 @@
+"""Hybrid retrieval over one listing: dense (Chroma chunks) + BM25 (bm25s over whole papers), fused, one hit per
+paper, with metadata filters.
+
+The BM25 index and the paper table are built in memory from the store's paper records, and rebuilt when the
+store's version for the listing changes (an ingest, here or in another process)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embeddings import Embedder
+from .keyword_index import KeywordIndex
+from .settings import Settings
+from .store import PaperStore
+from .types import Filters, Hit, Paper, SearchMode
+
+log = logging.getLogger(__name__)
+
+_VERSION_CHECK_SECONDS = 2.0  # how stale a reader may be before it asks the store whether an ingest happened
+
+
+@dataclass
+class Timings:
+    """Where a search spent its time (milliseconds), for benchmarks."""
+
+    embed: float = 0.0
+    dense: float = 0.0
+    bm25: float = 0.0
+    fusion: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {"embed_ms": self.embed, "dense_ms": self.dense, "bm25_ms": self.bm25, "fusion_ms": self.fusion}
+
+
+@dataclass
+class _Snapshot:
+    """The in-memory view of a listing at one store version."""
+
+    version: int
+    papers: dict[str, Paper]
+    hashes: dict[str, str]
+    keyword: KeywordIndex
+    ids: list[str] = field(default_factory=list)
+
+
+def paper_matches(paper: Paper, filters: Filters) -> bool:
+    """Whether a paper passes the filters (case-insensitive; author and keyword match a part of a name)."""
+    if filters.ids and paper.id not in filters.ids:
+        return False
+    if filters.decision and (paper.decision or "").lower() not in {d.lower() for d in filters.decision}:
+        return False
+    if filters.year and paper.year != filters.year:
+        return False
+    if filters.author:
+        needle = filters.author.lower()
+        if not any(needle in a.lower() for a in paper.authors):
+            return False
+    if filters.keyword:
+        needle = filters.keyword.lower()
+        if not any(needle in k.lower() for k in paper.keywords):
+            return False
+    return True
+
+
+def fuse_scores(
+    dense: dict[str, float], keyword: dict[str, float], dense_weight: float
+) -> dict[str, float]:
+    """Min-max normalise each side over its candidates and mix; a paper missing on one side gets 0 there."""
+    def normalise(scores: dict[str, float]) -> dict[str, float]:
+        if not scores:
+            return {}
+        lo, hi = min(scores.values()), max(scores.values())
+        span = hi - lo
+        return {k: (v - lo) / span if span > 0 else 1.0 for k, v in scores.items()}
+
+    d, k = normalise(dense), normalise(keyword)
+    return {pid: dense_weight * d.get(pid, 0.0) + (1 - dense_weight) * k.get(pid, 0.0) for pid in d.keys() | k.keys()}
+
+
+def fuse_ranks(dense: dict[str, float], keyword: dict[str, float], k: int) -> dict[str, float]:
+    """Reciprocal-rank fusion."""
+    fused: dict[str, float] = {}
+    for scores in (dense, keyword):
+        for rank, pid in enumerate(sorted(scores, key=scores.__getitem__, reverse=True)):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+class Retriever:
+    """Search one listing. Thread-safe: the snapshot is swapped whole when the store changes."""
+
+    def __init__(self, store: PaperStore, embedder: Embedder, settings: Settings, collection: str) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.collection = collection
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._checked_at = 0.0
+        self.last_timings = Timings()
+
+    # --- the listing in memory ---------------------------------------------------------------------------------
+    def _current(self) -> _Snapshot:
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and now - self._checked_at < _VERSION_CHECK_SECONDS:
+            return snap
+        with self._lock:
+            version = self.store.version(self.collection)
+            self._checked_at = now
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = self._load(version)
+            return self._snapshot
+
+    def _load(self, version: int) -> _Snapshot:
+        started = time.perf_counter()
+        stored = list(self.store.iter_papers(self.collection))
+        papers = {s.paper.id: s.paper for s in stored}
+        keyword = KeywordIndex.build(
+            [s.paper for s in stored], stem=self.settings.bm25_stem, k1=self.settings.bm25_k1, b=self.settings.bm25_b
+        )
+        log.info("loaded %d papers of %s in %.2fs", len(papers), self.collection, time.perf_counter() - started)
+        return _Snapshot(version, papers, {s.paper.id: s.content_hash for s in stored}, keyword, list(papers))
+
+    def refresh(self) -> None:
+        """Forget the snapshot so the next search reloads (after an ingest in this process)."""
+        with self._lock:
+            self._snapshot = None
+
+    # --- public API ----------------------------------------------------------------------------------------------
+    def papers(self, filters: Filters | None = None) -> list[Paper]:
+        snap = self._current()
+        if filters is None or filters.is_empty():
+            return list(snap.papers.values())
+        return [p for p in snap.papers.values() if paper_matches(p, filters)]
+
+    def get(self, ids: Sequence[str]) -> list[Paper]:
+        snap = self._current()
+        return [snap.papers[i] for i in ids if i in snap.papers]
+
+    def search(
+        self, query: str, k: int | None = None, mode: SearchMode | None = None, filters: Filters | None = None
+    ) -> list[Hit]:
+        """The best k papers for a query, best first."""
+        k = k or self.settings.top_k
+        mode = mode or self.settings.search_mode
+        snap = self._current()
+        allowed = self._allowed_ids(snap, filters)
+        timings = Timings()
+        dense: dict[str, tuple[float, str]] = {}
+        keyword: dict[str, float] = {}
+        n = max(self.settings.candidates, k)
+        if mode in ("hybrid", "dense"):
+            dense = self._dense(snap, query, n, allowed, timings)
+        if mode in ("hybrid", "bm25"):
+            t = time.perf_counter()
+            keyword = snap.keyword.search(query, n, allowed)
+            timings.bm25 = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        hits = self._fuse(snap, query, mode, dense, keyword, k)
+        timings.fusion = (time.perf_counter() - t) * 1000
+        self.last_timings = timings
+        return hits
+
+    def similar(self, paper_id: str, k: int = 8) -> list[Hit]:
+        """Papers closest to a paper (its mean chunk embedding), the paper itself left out."""
+        snap = self._current()
+        vectors = self.store.paper_vectors(self.collection, [paper_id])
+        if paper_id not in vectors:
+            return []
+        found = self.store.query_papers(self.collection, vectors[paper_id], k + 1)
+        return [
+            Hit(snap.papers[pid], score, dense_score=score)
+            for pid, score in found
+            if pid != paper_id and pid in snap.papers
+        ][:k]
+
+    # --- the two sides and their fusion ------------------------------------------------------------------------
+    def _allowed_ids(self, snap: _Snapshot, filters: Filters | None) -> list[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        return [pid for pid, p in snap.papers.items() if paper_matches(p, filters)]
+
+    def _dense(
+        self, snap: _Snapshot, query: str, n: int, allowed: list[str] | None, timings: Timings
+    ) -> dict[str, tuple[float, str]]:
+        t = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        timings.embed = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        # Chunks outnumber papers: ask for more so that n distinct papers survive de-duplication.
+        matches = self.store.query_chunks(self.collection, vector, n * 3, allowed)
+        timings.dense = (time.perf_counter() - t) * 1000
+        best: dict[str, tuple[float, str]] = {}
+        for m in matches:
+            if snap.hashes.get(m.paper_id) != m.content_hash:
+                continue  # a chunk of a version not (or no longer) current: never shown
+            if m.paper_id not in best or m.similarity > best[m.paper_id][0]:
+                best[m.paper_id] = (m.similarity, m.text)
+        return dict(sorted(best.items(), key=lambda kv: kv[1][0], reverse=True)[:n])
+
+    def _fuse(
+        self,
+        snap: _Snapshot,
+        query: str,
+        mode: SearchMode,
+        dense: dict[str, tuple[float, str]],
+        keyword: dict[str, float],
+        k: int,
+    ) -> list[Hit]:
+        dense_scores = {pid: s for pid, (s, _) in dense.items()}
+        if mode == "dense":
+            fused = dense_scores
+        elif mode == "bm25":
+            fused = keyword
+        elif self.settings.fusion == "rrf":
+            fused = fuse_ranks(dense_scores, keyword, self.settings.rrf_k)
+        else:
+            fused = fuse_scores(dense_scores, keyword, self.settings.dense_weight)
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [
+            Hit(
+                paper=snap.papers[pid],
+                score=float(score),
+                passage=dense[pid][1] if pid in dense else snap.keyword.best_passage(pid, query),
+                dense_score=dense_scores.get(pid),
+                bm25_score=keyword.get(pid),
+            )
+            for pid, score in ranked
+            if pid in snap.papers
+        ]
+

@@ -1,0 +1,130 @@
+"""The operations both faces (CLI and Gradio app) call. No rendering here, no Chroma either: this module wires
+settings to the store, the embedder, retrieval and answering, and caches what is costly to build."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .embeddings import Embedder, EmbeddingCache, make_embedder
+from .ingest import Progress, ingest_paths
+from .retrieval import Retriever
+from .settings import Settings
+from .store import PaperStore, open_store
+from .types import Filters, Hit, IngestSummary, SearchMode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What one process keeps open: the store, the embedder and a retriever per collection."""
+
+    settings: Settings
+    store: PaperStore
+    embedder: Embedder
+    _retrievers: dict[str, Retriever] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def retriever(self, collection: str | None = None) -> Retriever:
+        name = collection or self.settings.collection
+        with self._lock:
+            if name not in self._retrievers:
+                self.store.listing_info(name)  # raises CollectionNotFound with a fix hint
+                self._retrievers[name] = Retriever(self.store, self.embedder, self.settings, name)
+            return self._retrievers[name]
+
+
+_open: dict[tuple[str, str | None, str], Services] = {}
+_open_lock = threading.Lock()
+
+
+def services(settings: Settings) -> Services:
+    """Shared services for these settings (one store client and one embedder per store and model)."""
+    key = (str(settings.store_dir), settings.chroma_url, settings.embedder)
+    with _open_lock:
+        if key not in _open or _open[key].settings != settings:
+            _open[key] = Services(settings, open_store(settings), make_embedder(settings))
+        return _open[key]
+
+
+def shipped_cache_path(listing: Path) -> Path:
+    """Where a shipped listing's precomputed chunk embeddings live (beside the listing)."""
+    return listing.with_suffix(".embeddings.npz")
+
+
+def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    collection: str | None = None,
+    strict: bool = False,
+    replace: bool = False,
+    progress: Progress | None = None,
+    save_cache: Path | None = None,
+) -> IngestSummary:
+    """Ingest listing files; shipped embeddings beside a listing are used when they match the model."""
+    svc = services(settings)
+    name = collection or settings.collection
+    cache = EmbeddingCache()
+    for path in paths:
+        shipped = shipped_cache_path(Path(path))
+        if shipped.exists():
+            cache.merge(EmbeddingCache.load(shipped, svc.embedder.model_id))
+    summary = ingest_paths(
+        paths, svc.store, svc.embedder, settings, name, strict=strict, replace=replace, cache=cache, progress=progress
+    )
+    if save_cache is not None:
+        cache.save(save_cache)
+    if name in svc._retrievers:
+        svc._retrievers[name].refresh()
+    return summary
+
+
+def ensure_default_listing(settings: Settings, progress: Progress | None = None) -> IngestSummary | None:
+    """First run: ingest the default listing into the default collection if the store does not have it yet."""
+    svc = services(settings)
+    if not settings.auto_ingest or svc.store.has_listing(settings.collection):
+        return None
+    log.info("first run: ingesting %s into collection %s", settings.default_listing, settings.collection)
+    return ingest([settings.default_listing], settings, settings.collection, progress=progress)
+
+
+def search(
+    query: str,
+    settings: Settings,
+    k: int | None = None,
+    mode: SearchMode | None = None,
+    filters: Filters | None = None,
+    collection: str | None = None,
+) -> list[Hit]:
+    return services(settings).retriever(collection).search(query, k=k, mode=mode, filters=filters)
+
+
+def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | None = None) -> list[Hit]:
+    return services(settings).retriever(collection).similar(paper_id, k=k)
+
+
+def stats(settings: Settings) -> dict[str, Any]:
+    svc = services(settings)
+    return {
+        "store": svc.store.location,
+        "embedder": svc.embedder.model_id,
+        "collections": [svc.store.listing_info(name) for name in svc.store.listings()],
+    }
+
+
+def hit_to_dict(hit: Hit) -> dict[str, Any]:
+    """The JSON shape of a search result (CLI --json and the app's API)."""
+    p = hit.paper
+    return {
+        "id": p.id,
+        "title": p.title,
+        "authors": list(p.authors),
+        "score": round(hit.score, 6),
+        "decision": p.decision,
+        "url": p.url,
+    }

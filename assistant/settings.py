@@ -1,0 +1,117 @@
+"""The one typed settings object. Every field is described; values come from (lowest to highest priority):
+defaults, a `.env` file, environment variables (`ASSISTANT_<FIELD>`, plus the usual `OPENAI_API_KEY` /
+`OPENAI_BASE_URL`), then CLI flags via `Settings.with_overrides`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LISTING = ROOT / "data" / "iclr2022" / "accepted.jsonl"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # --- store -------------------------------------------------------------------------------------------
+    store_dir: Path = Field(ROOT / "vectorstore", description="Folder of the embedded (persistent) Chroma store.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8000. Unset: embedded store."
+    )
+    collection: str = Field("iclr2022", description="Collection (listing) that questions go to by default.")
+    default_listing: Path = Field(DEFAULT_LISTING, description="Listing ingested on first run when the store is empty.")
+    auto_ingest: bool = Field(True, description="Ingest the default listing on first run if its collection is missing.")
+
+    # --- chunking and embeddings ---------------------------------------------------------------------------
+    chunk_tokens: int = Field(200, ge=32, le=2000, description="Chunk size in tiktoken (cl100k_base) tokens.")
+    chunk_overlap: int = Field(40, ge=0, le=500, description="Tokens shared by consecutive chunks of one abstract.")
+    embedder: Literal["minilm", "openai"] = Field(
+        "minilm", description="`minilm`: packaged all-MiniLM-L6-v2 int8 ONNX, offline. `openai`: an OpenAI-compatible "
+        "embeddings endpoint (see embedding_*)."
+    )
+    embedding_model: str = Field(
+        "text-embedding-3-small", description="Model name for the `openai` embedder (ignored by `minilm`)."
+    )
+    embedding_base_url: str | None = Field(
+        None, description="Base URL of the embeddings endpoint; defaults to openai_base_url."
+    )
+    embedding_batch: int = Field(32, ge=1, le=1024, description="Texts embedded per batch during ingest.")
+    embedding_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads (0: one per core).")
+
+    # --- retrieval -------------------------------------------------------------------------------------------
+    search_mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrieval mode.")
+    fusion: Literal["score", "rrf"] = Field(
+        "score", description="Hybrid fusion: min-max normalised score fusion, or reciprocal-rank fusion."
+    )
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense side in score fusion.")
+    rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
+    candidates: int = Field(100, ge=10, le=2000, description="Candidates taken from each side before fusion.")
+    bm25_k1: float = Field(1.2, gt=0, description="BM25 k1.")
+    bm25_b: float = Field(0.75, ge=0, le=1, description="BM25 b.")
+    bm25_stem: bool = Field(True, description="English stemming for BM25 (author names are matched unstemmed too).")
+    top_k: int = Field(8, ge=1, le=100, description="Papers retrieved per question.")
+
+    # --- LLM -------------------------------------------------------------------------------------------------
+    llm: Literal["auto", "offline", "openai"] = Field(
+        "auto", description="`auto`: the OpenAI-compatible endpoint when llm_model is set, else offline. "
+        "`offline`: the extractive answerer. `openai`: always the endpoint."
+    )
+    llm_model: str | None = Field(None, description="Chat model name at the endpoint (e.g. gpt-4o-mini, llama3.1).")
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="API key of the OpenAI-compatible endpoint. Never logged or shown.",
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Base URL of the endpoint (e.g. http://127.0.0.1:11434/v1 for Ollama). Unset: api.openai.com.",
+    )
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM request is abandoned.")
+    llm_first_token_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the first streamed token.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries on connection errors, 429 and 5xx.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_max_tokens: int = Field(800, ge=16, description="Upper bound on answer tokens.")
+    context_tokens: int = Field(6000, ge=500, description="Token budget for numbered abstracts in one prompt.")
+    prompts_dir: Path = Field(ROOT / "prompts", description="Folder of prompt templates.")
+
+    # --- limits and UI -------------------------------------------------------------------------------------
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(20, ge=0, description="Turns of chat history kept for follow-ups.")
+    ui_auth: str | None = Field(
+        None, description="Optional login for the UI and API as `user:password[,user2:password2]`."
+    )
+    ui_root_path: str = Field("", description="Path prefix when served behind a reverse proxy (e.g. /papers).")
+    ui_concurrency: int = Field(2, ge=1, description="Requests answered at once; the rest wait in the queue.")
+    ui_queue_size: int = Field(64, ge=1, description="Requests that may wait in the queue before new ones are refused.")
+    ui_rate_limit: int = Field(30, ge=0, description="Requests a client may make per minute (0: no limit).")
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with CLI flags applied (None means the flag was not given)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_copy(update=given) if given else self
+
+    @property
+    def llm_enabled(self) -> bool:
+        if self.llm == "offline":
+            return False
+        return self.llm == "openai" or bool(self.llm_model)
+
+
+def describe_settings() -> list[tuple[str, str, str, str]]:
+    """(field, env var, default, description) for every setting: the README table is made from this."""
+    rows = []
+    for name, f in Settings.model_fields.items():
+        env = f"ASSISTANT_{name.upper()}"
+        if isinstance(f.validation_alias, AliasChoices):
+            env = " / ".join(str(c) for c in f.validation_alias.choices)
+        default = f.default
+        if isinstance(default, Path) and default.is_relative_to(ROOT):
+            default = default.relative_to(ROOT)
+        shown = "unset" if default is None else (f'"{default}"' if default == "" else str(default))
+        rows.append((name, env, shown, f.description or ""))
+    return rows

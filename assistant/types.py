@@ -1,0 +1,154 @@
+"""Shared value types. They sit at the bottom: everything may import them, they import nothing of ours."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Decision = Literal["Oral", "Spotlight", "Poster"]
+AnswerMode = Literal["llm", "offline"]
+SearchMode = Literal["hybrid", "dense", "bm25"]
+
+OPENREVIEW_FORUM = "https://openreview.net/forum?id="
+OPENREVIEW_PDF = "https://openreview.net/pdf?id="
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper of a listing, whatever format it came from."""
+
+    id: str
+    title: str
+    authors: tuple[str, ...] = ()
+    abstract: str | None = None
+    venue: str | None = None
+    year: int | None = None
+    decision: str | None = None
+    keywords: tuple[str, ...] = ()
+    url: str | None = None
+    pdf_url: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that is indexed, so a changed abstract or title re-indexes the paper."""
+        parts = [
+            self.title,
+            "\x1f".join(self.authors),
+            self.abstract or "",
+            self.venue or "",
+            str(self.year or ""),
+            self.decision or "",
+            "\x1f".join(self.keywords),
+            self.url or "",
+            self.pdf_url or "",
+        ]
+        return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one paper's text that is embedded on its own (title prepended so it stands alone)."""
+
+    paper_id: str
+    index: int
+    text: str
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    """A record a parser could not read: where it was and why."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass
+class ParseResult:
+    """What a parser made of one file: the papers, and every record it skipped with its reason."""
+
+    papers: list[Paper] = field(default_factory=list)
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    format: str = ""
+    title_only: int = 0
+    encoding: str = ""  # how the file was decoded: utf-8, utf-8-sig, utf-16, ... or "utf-8+latin-1" (fallback used)
+    notes: list[str] = field(default_factory=list)  # things the user should know that are not skips (fallbacks)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved paper, with the chunk that matched best and the fused score."""
+
+    paper: Paper
+    score: float
+    passage: str = ""
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters applied to retrieval. Empty means no filter."""
+
+    decision: tuple[str, ...] = ()
+    author: str | None = None
+    keyword: str | None = None
+    year: int | None = None
+    ids: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.decision or self.author or self.keyword or self.year or self.ids)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation [n] in an answer, resolved to the paper numbered n in the context."""
+
+    n: int
+    id: str
+    title: str
+    url: str | None
+
+
+@dataclass
+class Answer:
+    """What both answerers (LLM and offline) return, so faces never branch on the mode."""
+
+    text: str
+    citations: list[Citation]
+    sources: list[Hit]
+    mode: AnswerMode
+    notice: str | None = None
+    model: str | None = None
+    question: str = ""
+    standalone_question: str = ""
+
+    @property
+    def cited_ids(self) -> list[str]:
+        return [c.id for c in self.citations]
+
+    def uncited_sources(self) -> list[Hit]:
+        cited = set(self.cited_ids)
+        return [h for h in self.sources if h.paper.id not in cited]
+
+
+@dataclass
+class IngestSummary:
+    """Counts an ingest reports, and what a failed one left behind."""
+
+    collection: str
+    read: int = 0
+    skipped: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    title_only: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    skipped_records: list[SkippedRecord] = field(default_factory=list)

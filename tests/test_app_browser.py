@@ -1,0 +1,367 @@
+"""The app in a real browser (Debian's chromium driven by Playwright) against `python app.py` on 127.0.0.1, with a
+small real listing (about 40 ICLR 2022 papers and one hostile record) and offline answers.
+
+Every test fails if any dialog (alert/confirm/prompt) opens or if the page requests anything outside 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus, urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, StreamingResponse
+from starlette.routing import Route
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=60_000)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+OVERSQUASHING_ID = "7UmjRGzp-A"
+OVERSQUASHING_URL = f"https://openreview.net/forum?id={OVERSQUASHING_ID}"
+QUESTION = "which papers study over-squashing?"
+HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
+TIMEOUT = 60_000  # ms: answers take about a second offline; a busy 2-core machine can be much slower
+OFFLINE_MARK = "Offline answer: sentences extracted from the abstracts"
+
+
+# --- servers --------------------------------------------------------------------------------------------------------
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _serve_uvicorn(app: Any) -> Iterator[str]:
+    port = _port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def reverse_proxy(upstream: str, prefix: str) -> Starlette:
+    """A minimal reverse proxy like a lab's nginx: `prefix/...` -> upstream `/...`, responses streamed (SSE),
+    Host and X-Forwarded-* set the way the README's nginx recipe sets them."""
+    client = httpx.AsyncClient(base_url=upstream, timeout=None)
+    hop_by_hop = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+
+    async def forward(request: Request) -> StreamingResponse:
+        path = request.url.path[len(prefix):] or "/"
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in hop_by_hop]
+        headers += [("host", request.headers["host"]), ("x-forwarded-host", request.headers["host"]),
+                    ("x-forwarded-proto", "http"),
+                    ("x-forwarded-for", request.client.host if request.client else "127.0.0.1")]
+        upstream_request = client.build_request(
+            request.method, httpx.URL(path=path, query=request.url.query.encode()), headers=headers,
+            content=await request.body(),
+        )
+        response = await client.send(upstream_request, stream=True)
+        kept = {k: v for k, v in response.headers.items() if k.lower() not in hop_by_hop}
+        return StreamingResponse(response.aiter_raw(), status_code=response.status_code, headers=kept,
+                                 background=BackgroundTask(response.aclose))
+
+    async def add_slash(request: Request) -> RedirectResponse:
+        return RedirectResponse(prefix + "/")
+
+    methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"]
+    return Starlette(routes=[Route(prefix, add_slash), Route(prefix + "/{rest:path}", forward, methods=methods)])
+
+
+class _WikiPages(BaseHTTPRequestHandler):
+    pages: dict[str, str] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = self.pages.get(self.path.split("?")[0])
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write((body or "not found").encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def wiki() -> Iterator[Callable[[str, str], str]]:
+    """A stand-in for a lab wiki on its own origin: `publish(path, html)` returns the page's URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", _port()), _WikiPages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def publish(path: str, html: str) -> str:
+        _WikiPages.pages[path] = html
+        return f"http://127.0.0.1:{server.server_port}{path}"
+
+    yield publish
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def app(app_launcher: Any, small_store: Path, small_listing: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with app_launcher(small_store, small_listing, log_dir=tmp_path_factory.mktemp("app-log")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def proxied_app(app_launcher: Any, small_store: Path, small_listing: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app started with root_path /papers, reachable only through a reverse proxy at /papers/."""
+    log_dir = tmp_path_factory.mktemp("proxied-log")
+    with (
+        app_launcher(small_store, small_listing, args=("--root-path", "/papers"), log_dir=log_dir) as server,
+        _serve_uvicorn(reverse_proxy(server.url.rstrip("/"), "/papers")) as url,
+    ):
+        yield url + "/papers/"
+
+
+# --- browser ----------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page; the test fails if any dialog opens (a script from listing text ran) or if the page asks for
+    anything beyond 127.0.0.1 (the app must work offline)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT)
+    pg = context.new_page()
+    dialogs: list[str] = []
+    outside: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_request(request: Any) -> None:
+        host = urlsplit(request.url).hostname
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in ("127.0.0.1", "localhost"):
+            outside.append(request.url)
+
+    pg.on("dialog", on_dialog)
+    pg.on("request", on_request)
+    yield pg
+    context.close()
+    assert not dialogs, f"a dialog opened: {dialogs}"
+    assert not outside, f"the page requested outside 127.0.0.1: {outside[:5]}"
+
+
+# --- helpers: what the user does and sees -----------------------------------------------------------------------------
+Scope = Page | Frame
+
+
+def ask(scope: Scope, question: str) -> None:
+    box = scope.locator("#pa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def bot_messages(scope: Scope) -> Any:
+    return scope.locator("#pa-chat [data-testid='bot']")
+
+
+def wait_for_answer(scope: Scope, n: int, mark: str = OFFLINE_MARK) -> Any:
+    """The n-th (1-based) assistant message, once complete (its answer-mode mark is shown)."""
+    message = bot_messages(scope).nth(n - 1)
+    expect(message).to_contain_text(mark, timeout=TIMEOUT)
+    return message
+
+
+def card_ids(scope: Scope) -> list[str]:
+    return [str(i) for i in scope.locator("#pa-sources .pa-card").evaluate_all("cs => cs.map(c => c.dataset.paperId)")]
+
+
+def record_streaming(page: Page) -> None:
+    """Keep every text the last assistant message shows, to prove the answer arrived in pieces."""
+    page.evaluate("""() => {
+      window.__shown = [];
+      new MutationObserver(() => {
+        const bots = document.querySelectorAll('#pa-chat [data-testid="bot"]');
+        if (bots.length) window.__shown.push(bots[bots.length - 1].innerText);
+      }).observe(document.querySelector('#pa-chat'), {subtree: true, childList: true, characterData: true});
+    }""")
+
+
+def app_ready(page: Page) -> None:
+    expect(page.locator("#pa-status")).to_contain_text("papers ·", timeout=TIMEOUT)
+
+
+# --- the tests --------------------------------------------------------------------------------------------------------
+def test_question_streams_a_cited_answer_then_a_follow_up_and_a_summary(page: Page, app: Any) -> None:
+    page.goto(app.url)
+    app_ready(page)
+    expect(page.locator("#pa-chat")).to_contain_text(QUESTION)  # the example questions on first load
+    record_streaming(page)
+    ask(page, QUESTION)
+    first = wait_for_answer(page, 1)
+    shown = page.evaluate("window.__shown")
+    assert any("▌" in text for text in shown), "the answer should appear in pieces while it streams"
+
+    link = first.locator(f"a[href='{OVERSQUASHING_URL}']")
+    expect(link).to_have_count(1)
+    assert re.fullmatch(r"\[\d+\]", link.inner_text().strip())
+    card = page.locator("#pa-sources .pa-card").first  # cited papers come first
+    expect(card).to_have_attribute("data-paper-id", OVERSQUASHING_ID)
+    title = "Understanding over-squashing and bottlenecks on graphs via curvature"
+    expect(card.locator(".pa-title")).to_have_text(title)
+    expect(card.locator(".pa-badge")).to_have_text("Oral")
+    expect(card.locator(".pa-authors")).to_contain_text("Jake Topping")
+    expect(card.locator(f"a[href='{OVERSQUASHING_URL}']")).to_have_text("OpenReview")
+    expect(card.locator(f"a[href='https://openreview.net/pdf?id={OVERSQUASHING_ID}']")).to_have_text("PDF")
+    expect(card.locator(".pa-abstract p")).to_be_hidden()
+    card.locator(".pa-abstract summary").click()
+    expect(card.locator(".pa-abstract p")).to_contain_text("message passing")
+    before = card_ids(page)
+
+    ask(page, "which of them are orals?")
+    second = wait_for_answer(page, 2)
+    expect(page.locator("#pa-chat [data-testid='user']").nth(1)).to_have_text("which of them are orals?")
+    expect(second.locator(f"a[href='{OVERSQUASHING_URL}']")).to_have_count(1)
+    after = card_ids(page)
+    assert after and set(after) <= set(before), "a follow-up answers from the papers of the conversation"
+
+    page.locator("#pa-summarize").click()
+    summary = wait_for_answer(page, 3)
+    expect(page.locator("#pa-chat [data-testid='user']").nth(2)).to_contain_text("Summarize")
+    assert summary.locator("a[href^='https://openreview.net/forum?id=']").count() >= 1
+
+
+def test_more_like_this_export_and_new_chat(page: Page, app: Any) -> None:
+    page.goto(app.url)
+    app_ready(page)
+    ask(page, QUESTION)
+    wait_for_answer(page, 1)
+
+    page.locator("#pa-export").get_by_text("Export").click()
+    export = page.locator("#pa-export-md textarea")
+    expect(export).to_have_value(re.compile(r"^\*\*Q:\*\* which papers study over-squashing\?"))
+    assert f"<{OVERSQUASHING_URL}>" in export.input_value()  # the reference list
+    with page.expect_download() as download:
+        page.locator("#pa-download-bib").click()
+    bib = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "@inproceedings{topping2022" in bib and f"url = {{{OVERSQUASHING_URL}}}" in bib
+
+    page.locator(f"#pa-sources .pa-card[data-paper-id='{OVERSQUASHING_ID}'] .pa-similar").click()
+    similar = bot_messages(page).nth(1)
+    expect(similar).to_contain_text("Papers most similar to Understanding over-squashing")
+    expect(page.locator("#pa-sources .pa-sources-head")).to_contain_text("similar to")
+    assert OVERSQUASHING_ID not in card_ids(page) and len(card_ids(page)) >= 3
+
+    page.locator("#pa-new-chat").click()
+    expect(bot_messages(page)).to_have_count(0)
+    expect(page.locator("#pa-sources")).to_contain_text("Sources of the answer appear here")
+
+
+def test_hostile_listing_text_renders_as_text_in_chat_and_sources(page: Page, app: Any) -> None:
+    page.goto(app.url)
+    app_ready(page)
+    ask(page, "which papers study hostile markup in listing text? <img src=x onerror=alert('question')>")
+    answer = wait_for_answer(page, 1)
+    expect(page.locator("#pa-chat [data-testid='user']").first).to_contain_text("<img src=x onerror=alert('question')>")
+
+    card = page.locator("#pa-sources .pa-card").filter(has=page.locator(".pa-title", has_text=HOSTILE_TITLE))
+    expect(card).to_have_count(1)
+    expect(card.locator(".pa-title")).to_have_text(HOSTILE_TITLE)
+    expect(card.locator(".pa-authors")).to_have_text("<b>Mallory</b> Hacker")
+    card.locator(".pa-abstract summary").click()
+    expect(card.locator(".pa-abstract p")).to_contain_text("<script>alert('abstract')</script>")
+    expect(card.locator(".pa-abstract p")).to_contain_text("${alert(3)} with {{constructor}}")
+    expect(answer).to_contain_text(HOSTILE_TITLE)  # the offline answer names the paper: as text
+
+    card.locator(".pa-similar").click()
+    expect(page.locator("#pa-chat [data-testid='user']").nth(1)).to_contain_text(f"More like this: {HOSTILE_TITLE}")
+    expect(page.locator("#pa-sources .pa-sources-head")).to_contain_text(HOSTILE_TITLE)
+
+    for scope in ("#pa-chat", "#pa-sources"):
+        assert page.locator(f"{scope} img[src='x'], {scope} script, {scope} b").count() == 0
+    assert page.evaluate("() => document.querySelectorAll('[onerror]').length") == 0
+
+
+def test_deep_link_opens_the_app_with_the_question_answered(page: Page, app: Any) -> None:
+    page.goto(f"{app.url}?q={quote_plus(QUESTION)}")
+    answer = wait_for_answer(page, 1)
+    expect(page.locator("#pa-chat [data-testid='user']").first).to_have_text(QUESTION)
+    expect(answer.locator(f"a[href='{OVERSQUASHING_URL}']")).to_have_count(1)
+
+
+def test_app_answers_inside_an_iframe_behind_a_reverse_proxy(
+    page: Page, proxied_app: str, wiki: Callable[[str, str], str]
+) -> None:
+    url = wiki("/wiki/papers.html", f"""<!doctype html><html><body><h1>Lab wiki</h1>
+        <iframe id="assistant" src="{proxied_app}" width="1300" height="900" style="border:0"></iframe>
+        </body></html>""")
+    page.goto(url)
+    frame = page.frame_locator("#assistant")
+    expect(frame.locator("#pa-status")).to_contain_text("papers ·", timeout=TIMEOUT)
+    frame.locator("#pa-question textarea").fill(QUESTION)
+    frame.locator("#pa-question textarea").press("Enter")
+    answer = frame.locator("#pa-chat [data-testid='bot']").first
+    expect(answer).to_contain_text(OFFLINE_MARK)
+    expect(answer.locator(f"a[href='{OVERSQUASHING_URL}']")).to_have_count(1)
+    expect(frame.locator(f"#pa-sources .pa-card[data-paper-id='{OVERSQUASHING_ID}']")).to_have_count(1)
+
+
+def test_app_answers_as_a_web_component_on_a_wiki_page(page: Page, app: Any, wiki: Callable[[str, str], str]) -> None:
+    url = wiki("/wiki/component.html", f"""<!doctype html><html><body><h1>Lab wiki</h1>
+        <script type="module" src="{app.url}gradio.js"></script>
+        <gradio-app src="{app.url}"></gradio-app></body></html>""")
+    page.goto(url)
+    component = page.locator("gradio-app")
+    expect(component.locator("#pa-status")).to_contain_text("papers ·", timeout=TIMEOUT)
+    ask(page, QUESTION)
+    answer = wait_for_answer(page, 1)
+    expect(answer.locator(f"a[href='{OVERSQUASHING_URL}']")).to_have_count(1)
+
+
+def test_first_run_shows_indexing_progress_then_answers(
+    page: Page, app_launcher: Any, tmp_path: Path, small_listing: Path
+) -> None:
+    """An empty store: the page is served at once, shows the indexing progress, and a question asked meanwhile
+    is answered as soon as the listing is in."""
+    bigger = tmp_path / "iclr2022" / "first-run.jsonl"
+    bigger.parent.mkdir()
+    lines = small_listing.read_text(encoding="utf-8").splitlines()
+    source = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
+    extra = [line for line in source.read_text(encoding="utf-8").splitlines()[1:400:3]]
+    bigger.write_text("\n".join(dict.fromkeys(lines + extra)) + "\n", encoding="utf-8")
+    total = len(dict.fromkeys(lines + extra))
+    with app_launcher(tmp_path / "empty-store", bigger, log_dir=tmp_path) as server:
+        page.goto(server.url)
+        status = page.locator("#pa-status")
+        expect(status).to_contain_text(re.compile(r"Opening the store|First run: indexing"))
+        ask(page, QUESTION)
+        expect(status).to_contain_text(f"/ {total:,} papers")
+        expect(bot_messages(page).first).to_contain_text(re.compile(r"Indexing the listing first|Opening the store"))
+        answer = wait_for_answer(page, 1, OFFLINE_MARK)
+        expect(answer.locator(f"a[href='{OVERSQUASHING_URL}']")).to_have_count(1)
+        expect(status).to_contain_text(f"{total:,} papers ·")
+        assert f"indexing the listing: {total:,} / {total:,} papers" in server.output()

@@ -1,0 +1,82 @@
+"""The `assistant` command, run as a real process, against the embedded store and a real `chroma run` server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant import service
+
+from .conftest import ICLR, OVERSQUASHING_ID, ROOT, make_settings
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_search_json_finds_oversquashing_in_top3(iclr_store) -> None:
+    out = run_cli("search", "--json", "which papers study over-squashing?", "--store", str(iclr_store), "--k", "5")
+    assert out.returncode == 0, out.stderr
+    results = json.loads(out.stdout)
+    assert OVERSQUASHING_ID in [r["id"] for r in results[:3]]
+    assert set(results[0]) == {"id", "title", "authors", "score", "decision", "url"}
+    assert results[0]["url"].startswith("https://openreview.net/forum?id=")
+
+
+def test_stats_lists_collections(iclr_store) -> None:
+    out = run_cli("stats", "--json", "--store", str(iclr_store))
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout)
+    (iclr,) = [c for c in info["collections"] if c["collection"] == "iclr2022"]
+    assert iclr["papers"] == 1095 and iclr["chunks"] > 1095
+    assert "MiniLM" in info["embedder"]
+
+
+def test_a_missing_collection_is_a_one_line_error(tmp_path) -> None:
+    out = run_cli("search", "anything", "--store", str(tmp_path / "empty"), "--collection", "nope")
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: collection 'nope' does not exist") and "assistant ingest" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_ingest_reports_counts_and_skips(tmp_path) -> None:
+    listing = tmp_path / "two.jsonl"
+    lines = ICLR.read_text(encoding="utf-8").splitlines()[:2]
+    listing.write_text("\n".join([lines[0], "{broken", lines[1]]) + "\n", encoding="utf-8")
+    out = run_cli("ingest", str(listing), "--store", str(tmp_path / "s"), "--collection", "two", "-q")
+    assert out.returncode == 0, out.stderr
+    assert "read 2 papers" in out.stdout and "skipped 1" in out.stdout and "added 2" in out.stdout
+    assert "two.jsonl:2" in out.stderr
+
+
+@pytest.mark.server
+def test_the_same_search_against_a_chroma_server(chroma_server) -> None:
+    env = {"ASSISTANT_CHROMA_URL": chroma_server}
+    ingested = run_cli("ingest", str(ICLR), "--collection", "iclr2022", "-q", env=env)
+    assert ingested.returncode == 0, ingested.stderr
+    assert "read 1095 papers" in ingested.stdout
+    out = run_cli("search", "--json", "which papers study over-squashing?", env=env)
+    assert out.returncode == 0, out.stderr
+    assert OVERSQUASHING_ID in [r["id"] for r in json.loads(out.stdout)[:3]]
+    again = run_cli("ingest", str(ICLR), "--collection", "iclr2022", "-q", env=env)
+    assert "added 0" in again.stdout and "unchanged 1095" in again.stdout
+
+
+def test_a_chroma_server_that_is_down_is_a_clear_error(tmp_path) -> None:
+    from .conftest import free_port
+
+    out = run_cli("stats", env={"ASSISTANT_CHROMA_URL": f"http://127.0.0.1:{free_port()}"})
+    assert out.returncode == 2
+    assert "cannot reach the Chroma server" in out.stderr and "chroma run" in out.stderr
+
+
+def test_settings_flag_overrides_env(tmp_path) -> None:
+    settings = make_settings(tmp_path).with_overrides(collection="other", store_dir=None)
+    assert settings.collection == "other" and settings.store_dir == tmp_path

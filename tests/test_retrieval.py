@@ -1,0 +1,57 @@
+"""Retrieval over the full ICLR 2022 listing in a real persistent store: modes, fusion, filters, dedup."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import service
+from assistant.retrieval import fuse_ranks, fuse_scores, paper_matches
+from assistant.types import Filters, Paper
+
+from .conftest import OVERSQUASHING_ID
+
+
+def test_score_fusion_normalises_each_side_and_zeroes_a_missing_side() -> None:
+    fused = fuse_scores({"a": 0.9, "b": 0.5}, {"b": 10.0, "c": 2.0}, dense_weight=0.5)
+    # dense: a=1, b=0; bm25: b=1, c=0  ->  a=.5, b=.5, c=0
+    assert fused == pytest.approx({"a": 0.5, "b": 0.5, "c": 0.0})
+
+
+def test_rank_fusion() -> None:
+    fused = fuse_ranks({"a": 3.0, "b": 1.0}, {"b": 5.0}, k=60)
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused["a"] == pytest.approx(1 / 61)
+
+
+def test_filters_match_case_insensitively_on_parts_of_names() -> None:
+    paper = Paper("x", "T", authors=("Sergey Levine", "A B"), decision="Oral", year=2022, keywords=("Graph Neural",))
+    assert paper_matches(paper, Filters(decision=("oral",), author="levine", keyword="graph", year=2022))
+    assert not paper_matches(paper, Filters(decision=("Poster",)))
+    assert not paper_matches(paper, Filters(author="Finn"))
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_oversquashing_is_found_by_every_mode(iclr_settings, mode) -> None:
+    hits = service.search("which papers study over-squashing?", iclr_settings, k=3, mode=mode)
+    assert OVERSQUASHING_ID in [h.paper.id for h in hits]
+
+
+def test_results_are_one_per_paper_best_first(iclr_settings) -> None:
+    hits = service.search("diffusion models", iclr_settings, k=20)
+    ids = [h.paper.id for h in hits]
+    assert len(ids) == len(set(ids)) == 20
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(h.passage for h in hits)
+
+
+def test_filters_restrict_both_sides(iclr_settings) -> None:
+    orals = service.search("graph neural networks", iclr_settings, k=10, filters=Filters(decision=("Oral",)))
+    assert orals and all(h.paper.decision == "Oral" for h in orals)
+    levine = service.search("reinforcement learning", iclr_settings, k=50, filters=Filters(author="Sergey Levine"))
+    assert len(levine) >= 5
+    assert all(any("Sergey Levine" in a for a in h.paper.authors) for h in levine)
+
+
+def test_author_names_are_searchable(iclr_settings) -> None:
+    hits = service.search("Michael Bronstein", iclr_settings, k=10, mode="bm25")
+    assert any("Michael Bronstein" in h.paper.authors for h in hits[:3])
