@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no calls home
 
 import argparse  # noqa: E402 - after the environment is set
+import contextlib  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
@@ -65,10 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     reach = "only this machine can connect" if host in ("127.0.0.1", "localhost", "::1") else "reachable on the network"
     print(f"Paper assistant: {url} (bound to {host}: {reach}; GRADIO_SERVER_NAME / GRADIO_SERVER_PORT change it)",
           flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         demo.block_thread()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

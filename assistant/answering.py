@@ -5,7 +5,9 @@ With no LLM configured, or when the endpoint fails, the same chain answers with 
 and says so; a failure mid-stream resets the streamed text and the offline answer follows with a notice.
 
 Service-facing API: `stream_answer(...)` yields `TextDelta`s, perhaps a `StreamReset`, then one `FinalAnswer`;
-`answer(...)` returns the final `Answer`. Both take the chat history as the earlier `Answer`s of the conversation.
+`answer(...)` returns the final `Answer`. Both take the chat history as the earlier `Answer`s of the conversation
+(or `(question, Answer)` pairs), and optional filters chosen by the user, which the filters the question implies
+("orals", "by <author>") refine.
 """
 
 from __future__ import annotations
@@ -116,16 +118,26 @@ def collection_info(retriever: RetrieverLike) -> CollectionInfo:
 # --- the chain's state ---------------------------------------------------------------------------------------------
 
 
+History = Sequence[Answer] | Sequence[tuple[str, Answer]]
+
+
+def as_answers(history: History) -> list[Answer]:
+    """The earlier answers of a conversation; (question, Answer) pairs are accepted too."""
+    return [turn[1] if isinstance(turn, tuple) else turn for turn in history]
+
+
 @dataclass
 class ChainInput:
     question: str
     history: Sequence[Answer] = ()
+    filters: Filters | None = None  # chosen by the user (UI controls, CLI flags)
 
 
 @dataclass
 class ChainState:
     question: str
     history: list[Answer]
+    filters: Filters | None = None
     standalone: str = ""
     follow_up_of: Answer | None = None
     info: QuestionInfo | None = None
@@ -156,22 +168,25 @@ class AnswerChain:
             | RunnableGenerator(self._generate)
         )
 
-    def stream(self, question: str, history: Sequence[Answer] = ()) -> Iterator[AnswerEvent]:
-        return self.runnable.stream(ChainInput(question, history))
+    def stream(
+        self, question: str, history: History = (), filters: Filters | None = None
+    ) -> Iterator[AnswerEvent]:
+        return self.runnable.stream(ChainInput(question, as_answers(history), filters))
 
-    def answer(self, question: str, history: Sequence[Answer] = ()) -> Answer:
-        return final_answer(self.stream(question, history))
+    def answer(self, question: str, history: History = (), filters: Filters | None = None) -> Answer:
+        return final_answer(self.stream(question, history, filters))
 
     # --- step 1: a standalone question -------------------------------------------------------------------------
     def _condense(self, given: ChainInput) -> ChainState:
         question = " ".join(given.question.split())
         check_question(question, self.settings)
         history = list(given.history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
-        state = ChainState(question, history)
+        state = ChainState(question, history, given.filters)
         previous = history[-1] if history else None
         state.follow_up_of = previous if previous is not None and is_follow_up(question) else None
         state.standalone = rule_standalone(question, state.follow_up_of)
-        if history and self.llm is not None:
+        if state.follow_up_of is not None and self.llm is not None:
+            # Only a follow-up needs rewriting: a question that stands alone costs no extra model call.
             try:
                 state.standalone = self._llm_standalone(question, history) or state.standalone
             except LLMError as exc:
@@ -190,14 +205,14 @@ class AnswerChain:
         info = collection_info(self.retriever)
         if state.follow_up_of is not None:
             previous = state.follow_up_of.standalone_question or state.follow_up_of.question
-            own = analyse(state.question, info.authors, terms)
+            own = analyse(state.question, info.authors, terms, base=state.filters)
             state.info = merge_follow_up(own, analyse(previous, info.authors, terms))
             state.hits = follow_up_hits(state.follow_up_of, state.info, info.stats)
             candidates = len(previous_papers(state.follow_up_of))
             scope = describe_filters(state.info.filters)
             state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
         else:
-            state.info = analyse(state.standalone, info.authors, terms)
+            state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
             state.hits = self._search(state.standalone, state.info)
             state.offline = OfflineContext(describe_filters(state.info.filters))
         return state
@@ -324,6 +339,10 @@ def passes(paper: Paper, filters: Filters) -> bool:
         return False
     if filters.author and not any(filters.author.lower() in a.lower() for a in paper.authors):
         return False
+    if filters.keyword and not any(filters.keyword.lower() in k.lower() for k in paper.keywords):
+        return False
+    if filters.year and paper.year != filters.year:
+        return False
     return not (filters.ids and paper.id not in filters.ids)
 
 
@@ -358,16 +377,16 @@ def chain_for(retriever: RetrieverLike, settings: Settings) -> AnswerChain:
 
 
 def stream_answer(
-    question: str, history: Sequence[Answer], retriever: RetrieverLike, settings: Settings,
-    llm: ChatLLM | None | Literal["auto"] = "auto",
+    question: str, history: History, retriever: RetrieverLike, settings: Settings,
+    filters: Filters | None = None, llm: ChatLLM | None | Literal["auto"] = "auto",
 ) -> Iterator[AnswerEvent]:
     """Events for one question: TextDelta..., maybe StreamReset, then FinalAnswer."""
     chain = chain_for(retriever, settings) if llm == "auto" else AnswerChain(retriever, settings, llm)
-    return chain.stream(question, history)
+    return chain.stream(question, history, filters)
 
 
 def answer(
-    question: str, history: Sequence[Answer], retriever: RetrieverLike, settings: Settings,
-    llm: ChatLLM | None | Literal["auto"] = "auto",
+    question: str, history: History, retriever: RetrieverLike, settings: Settings,
+    filters: Filters | None = None, llm: ChatLLM | None | Literal["auto"] = "auto",
 ) -> Answer:
-    return final_answer(stream_answer(question, history, retriever, settings, llm))
+    return final_answer(stream_answer(question, history, retriever, settings, filters, llm))

@@ -3,9 +3,11 @@ index, since stemming mangles names ("Levine" -> "levin")."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -20,6 +22,14 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of an abstract; also splits "objects.Since" (a lost space at a former line break)."""
     text = re.sub(r"(?<=[a-z])\.(?=[A-Z][a-z])", ". ", text)
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _bm25s() -> ModuleType:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import and reports every index build: keep it to warnings.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 def _make_stemmer(stem: bool) -> Callable[[list[str]], list[str]] | None:
@@ -44,17 +54,14 @@ class _Field:
         cls, texts: list[str], stemmer: Callable[[list[str]], list[str]] | None, stopwords: str | None,
         k1: float, b: float,
     ) -> _Field:
-        import bm25s
-
+        bm25s = _bm25s()
         tokens = bm25s.tokenize(texts, stopwords=stopwords, stemmer=stemmer, show_progress=False)
         model = bm25s.BM25(k1=k1, b=b)
         model.index(tokens, show_progress=False)
         return cls(model, dict(tokens.vocab), stemmer, stopwords)
 
     def scores(self, query: str) -> np.ndarray | None:
-        import bm25s
-
-        tokens = bm25s.tokenize(
+        tokens = _bm25s().tokenize(
             [query], stopwords=self.stopwords, stemmer=self.stemmer, return_ids=False, show_progress=False
         )[0]
         known = [t for t in tokens if t in self.vocab]

@@ -12,24 +12,22 @@ from .types import Filters, Paper
 
 Intent = Literal["list", "explain"]
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each either else ever few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just me more most my
-    myself no nor not now of off on once only or other our ours ourselves out over own same she should so some
-    such than that the their theirs them themselves then there these they this those through to too under until up
-    upon us very via was we were what when where which while who whom why will with within without would you your
-    yours yourself yourselves one ones whose i'm isn't aren't don't doesn't""".split()
-)
+_STOPWORDS = """a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each either else ever few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
+not now of off on once only or other our ours ourselves out over own same she should so some such than that the their
+theirs them themselves then there these they this those through to too under until up upon us very via was we were
+what when where which while who whom why will with within without would you your yours yourself yourselves one ones
+whose i'm isn't aren't don't doesn't"""
 # Words that frame a question about papers rather than name its topic.
-FRAME_WORDS = frozenset(
-    """paper papers work works study studies studied studying research article articles publication publications
-    publish published find show list tell give name know any anything something many much number propose proposes
-    proposed present presents presented introduce introduces address addresses addressed discuss discusses
-    investigate investigates explore explores use uses using used consider considers focus focuses deal deals
-    look looking mention mentions mentioned iclr accepted approach approaches author authors wrote written write
-    group lab team please summarize summarise overview explain describe""".split()
-)
+_FRAME_WORDS = """paper papers work works study studies studied studying research article articles publication
+publications publish published find show list tell give name know any anything something many much number propose
+proposes proposed present presents presented presentation presentations introduce introduces address addresses
+addressed discuss discusses investigate investigates explore explores use uses using used consider considers focus
+focuses deal deals look looking mention mentions mentioned iclr accepted approach approaches author authors wrote
+written write group lab team please summarize summarise overview explain describe"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
                   "poster": "Poster", "posters": "Poster"}
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)

@@ -51,8 +51,8 @@ DEFAULT_QUERY_PAPERS = 20
 MAX_THEMES = 8
 MAX_CITED_PER_THEME = 10
 MAX_REDUCE_ROUNDS = 4
-MIN_THEME_SHARE = 0.15
-MIN_LIFT = 4.0  # ... and at least this many times more often than in the whole collection  # a term is a theme when at least this share of the group (and two papers) uses it
+MIN_THEME_SHARE = 0.15  # a term is a theme when at least this share of the group (and two papers) uses it ...
+MIN_LIFT = 4.0  # ... and it is at least this many times more common in the group than in the whole collection
 _GIST_LINE = re.compile(r"^\W*\[(\d+)\]\s*[:\-\u2013\u2014]?\s*(.+)$")
 
 

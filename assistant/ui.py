@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +48,9 @@ EXAMPLES = (
 SUMMARIZE_LIMIT = 20  # papers one "summarize" may cover
 SIMILAR_K = 8
 CONCURRENCY_GROUP = "answering"  # every costly event shares one concurrency limit
+SESSION_SECONDS = 12 * 3600  # a conversation untouched this long is dropped (bounded memory on a shared server)
+KEPT_TURNS = 50  # turns one conversation keeps for follow-ups and exports; older ones are dropped
+KEPT_MESSAGES = 4 * KEPT_TURNS
 API_SUMMARIZE_LIMIT = 50  # paper ids one API `summarize` may name
 API_READY_TIMEOUT = 900.0  # seconds an API call waits for a first-run ingest to finish
 MAX_HISTORY_PAPERS = 100  # papers per earlier turn an API client may send back
@@ -160,6 +164,7 @@ class Conversation:
     heading: str | None = None
     selected: list[str] = field(default_factory=list)
     collection: str | None = None  # where the papers in the panel came from (for "more like this", "summarize")
+    export_folder: Path | None = None  # this session's export files
 
 
 def user_message(text: str) -> dict[str, str]:
@@ -281,7 +286,7 @@ class PaperAssistantUI:
     # --- layout ------------------------------------------------------------------------------------------------------
     def _build(self) -> gr.Blocks:
         with gr.Blocks(title="Paper assistant", delete_cache=(3600, 3600)) as demo:
-            self.conv = gr.State(Conversation())
+            self.conv = gr.State(Conversation(), time_to_live=SESSION_SECONDS, delete_callback=self._forget_session)
             gr.Markdown(
                 "# Paper assistant\nAsk about the papers of a listing: answers cite their sources, "
                 "and every source is one click away.",
@@ -358,6 +363,7 @@ class PaperAssistantUI:
         self.summarize_btn.click(self.summarize_sources, [self.conv], view, show_progress="hidden", **costly)
         self.sources.click(self.card_action, [self.conv], view, show_progress="hidden", **costly)
         self.new_chat_btn.click(self.new_chat, None, view, **quick)
+        self.chatbot.clear(self.new_chat, None, view, **quick)  # the chat's own clear button: forget the turns too
         self.timer.tick(self.tick, None, [self.status, self.collection, self.timer], **quick)
         page = [self.question, self.collection, self.decision, self.keyword, self.author, self.status, self.timer]
         demo.load(self.on_load, None, page, **quick).then(self.chat, ask_in, view, show_progress="hidden", **costly)
@@ -398,9 +404,9 @@ class PaperAssistantUI:
         """The conversation as Markdown and its cited papers as BibTeX, in this session's own folder."""
         if not conv.turns:
             return None, None
-        session = re.sub(r"[^A-Za-z0-9_-]", "", str(getattr(request, "session_hash", "") or "")) or "anonymous"
-        folder = self.export_dir / session[:64]
+        folder = self.export_dir / self._session_folder(request)
         folder.mkdir(parents=True, exist_ok=True)
+        conv.export_folder = folder
         md = folder / "conversation.md"
         md.write_text(render.export_conversation_markdown(conv.turns), encoding="utf-8")
         papers = render.cited_papers(conv.turns)
@@ -410,8 +416,19 @@ class PaperAssistantUI:
         bib.write_text(render.bibtex(papers), encoding="utf-8")
         return str(md), str(bib)
 
+    @staticmethod
+    def _session_folder(request: gr.Request | None) -> str:
+        session = re.sub(r"[^A-Za-z0-9_-]", "", str(getattr(request, "session_hash", "") or ""))
+        return session[:64] or "anonymous"
+
+    @staticmethod
+    def _forget_session(conv: Conversation | None) -> None:
+        """Gradio dropped an idle session: remove its export files too."""
+        if conv is not None and conv.export_folder is not None:
+            shutil.rmtree(conv.export_folder, ignore_errors=True)
+
     def _failed(self, conv: Conversation, pending: list[dict[str, str]], exc: Exception) -> dict[Any, Any]:
-        conv.messages = pending + [bot_message(render.error_markdown(user_error(exc)))]
+        conv.messages = (pending + [bot_message(render.error_markdown(user_error(exc)))])[-KEPT_MESSAGES:]
         return {self.chatbot: conv.messages, self.conv: conv}
 
     # --- handlers: chat ----------------------------------------------------------------------------------------------
@@ -452,7 +469,8 @@ class PaperAssistantUI:
 
     @staticmethod
     def _show_answer(conv: Conversation, turn: Turn, collection: str | None) -> None:
-        conv.turns.append(turn)
+        conv.turns = [*conv.turns, turn][-KEPT_TURNS:]
+        conv.messages = conv.messages[-KEPT_MESSAGES:]
         conv.hits, conv.citations = list(turn.answer.sources), list(turn.answer.citations)
         conv.heading, conv.selected, conv.collection = None, [], collection or None
 
@@ -507,7 +525,7 @@ class PaperAssistantUI:
             return self._failed(conv, pending, AssistantError(str(exc.message)))
         except Exception as exc:  # noqa: BLE001 - shown in the chat, the app stays up
             return self._failed(conv, pending, exc)
-        conv.messages = pending + [bot_message(render.similar_markdown(paper, hits))]
+        conv.messages = (pending + [bot_message(render.similar_markdown(paper, hits))])[-KEPT_MESSAGES:]
         conv.hits, conv.citations, conv.selected = hits, [], []
         conv.heading = f"{len(hits)} papers similar to “{paper.title}”"
         return self._view(conv, request)
@@ -529,8 +547,9 @@ class PaperAssistantUI:
         params = dict(request.query_params) if request is not None else {}
         choices = self._collections()
         wanted = params.get("collection", "")
+        picked = gr.Dropdown(choices=choices, value=wanted) if wanted in choices else gr.Dropdown(choices=choices)
         view: dict[Any, Any] = {
-            self.collection: gr.Dropdown(choices=choices, value=wanted if wanted in choices else gr.skip()),
+            self.collection: picked,
             self.status: render.status_html(self._status()),
             self.timer: gr.Timer(active=not self.startup.settled),
         }
@@ -682,9 +701,12 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="amber", neutral_hue=
 
 
 def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
-    """The app, queued: at most `ui_concurrency` costly requests at once, `ui_queue_size` waiting."""
+    """The app, queued: at most `ui_concurrency` costly requests at once, `ui_queue_size` waiting. Direct HTTP
+    calls that would skip the queue (and so the limits) are closed: clients go through the queue."""
     ui = PaperAssistantUI(settings, startup)
-    return ui.demo.queue(max_size=settings.ui_queue_size, default_concurrency_limit=settings.ui_concurrency)
+    return ui.demo.queue(
+        max_size=settings.ui_queue_size, default_concurrency_limit=settings.ui_concurrency, api_open=False
+    )
 
 
 def serve_kwargs(settings: Settings) -> dict[str, Any]:

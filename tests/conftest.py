@@ -211,7 +211,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=30).read()
             yield f"http://127.0.0.1:{port}/v1"
         except Exception as exc:  # noqa: BLE001 - turn any start failure into a failure that shows the server log
-            raise RuntimeError(f"llama.cpp server did not start: {exc}\n{log_path.read_text(errors='replace')}") from exc
+            server_log = log_path.read_text(errors="replace")
+            raise RuntimeError(f"llama.cpp server did not start: {exc}\n{server_log}") from exc
         finally:
             proc.terminate()
             try:
@@ -285,7 +286,7 @@ class AppServer:
 
 def _run_app(
     store: Path, listing: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
-    log_dir: Path | None = None,
+    log_dir: Path | None = None, port_from_env: bool = False,
 ) -> Iterator[AppServer]:
     import tempfile
 
@@ -295,8 +296,11 @@ def _run_app(
         **os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "ASSISTANT_LLM": "offline",
         "ASSISTANT_UI_RATE_LIMIT": "0", "PYTHONUNBUFFERED": "1", **(env or {}),
     }
-    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--store", str(store),
-               "--listing", str(listing), "--collection", "iclr2022", *args]
+    environment.pop("GRADIO_SERVER_NAME", None)
+    if port_from_env:
+        environment["GRADIO_SERVER_PORT"] = str(port)
+    command = [sys.executable, str(ROOT / "app.py"), "--store", str(store), "--listing", str(listing),
+               "--collection", "iclr2022", *(() if port_from_env else ("--port", str(port))), *args]
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -318,3 +322,12 @@ def app_launcher():  # type: ignore[no-untyped-def]
     from contextlib import contextmanager
 
     return contextmanager(_run_app)
+
+
+@pytest.fixture(scope="session")
+def small_app(app_launcher, small_store: Path, small_listing: Path,  # type: ignore[no-untyped-def]
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """`python app.py` over the small listing (offline answers, no login, no rate limit), shared by the app's
+    API and browser tests."""
+    with app_launcher(small_store, small_listing, log_dir=tmp_path_factory.mktemp("small-app")) as server:
+        yield server

@@ -10,8 +10,8 @@ from assistant.citations import (
     CitationFilter,
     check_citations,
     check_stream,
-    cited_numbers,
     citation_numbers,
+    cited_numbers,
     removed_notice,
 )
 from assistant.types import Paper

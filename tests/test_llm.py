@@ -18,6 +18,12 @@ from tests.openai_stub import Reply
 MESSAGES = [SystemMessage("You are terse."), HumanMessage("Say hello.")]
 
 
+def endpoint(settings: Any) -> ChatLLM:
+    llm = make_llm(settings)
+    assert llm is not None
+    return llm
+
+
 def failure(llm: ChatLLM) -> LLMError:
     with pytest.raises(LLMError) as caught:
         complete(llm, MESSAGES)
@@ -47,9 +53,9 @@ def test_factory_picks_the_backend_from_settings(stub_settings: Any) -> None:
 
 def test_server_error_is_retried_then_reported(openai_stub: Any, stub_settings: Any) -> None:
     openai_stub.script(Reply(status=500), Reply(text="recovered"))
-    assert complete(make_llm(stub_settings(llm_retries=1)), MESSAGES) == "recovered"
+    assert complete(endpoint(stub_settings(llm_retries=1)), MESSAGES) == "recovered"
     openai_stub.script(Reply(status=503), Reply(status=500))
-    error = failure(make_llm(stub_settings(llm_retries=1)))
+    error = failure(endpoint(stub_settings(llm_retries=1)))
     assert "HTTP 500" in str(error) and "stub-model" in str(error)
     assert len(openai_stub.chat_requests) == 4
 
@@ -57,10 +63,10 @@ def test_server_error_is_retried_then_reported(openai_stub: Any, stub_settings: 
 def test_429_honours_retry_after_within_bounded_retries(openai_stub: Any, stub_settings: Any) -> None:
     openai_stub.script(Reply(status=429, headers={"Retry-After": "1.5"}), Reply(text="after the wait"))
     started = time.monotonic()
-    assert complete(make_llm(stub_settings(llm_retries=2)), MESSAGES) == "after the wait"
+    assert complete(endpoint(stub_settings(llm_retries=2)), MESSAGES) == "after the wait"
     assert time.monotonic() - started >= 1.4
     openai_stub.script(*[Reply(status=429, headers={"Retry-After": "0.2"})] * 3)
-    error = failure(make_llm(stub_settings(llm_retries=1)))
+    error = failure(endpoint(stub_settings(llm_retries=1)))
     assert "HTTP 429" in str(error) and "1 retries" in str(error)
     assert len(openai_stub.chat_requests) == 2 + 2  # bounded: one try plus one retry
 
@@ -71,7 +77,7 @@ def test_401_message_and_logs_never_contain_the_key(
     caplog.set_level(logging.DEBUG)  # every logger, openai's and httpx's included
     echoed = f"Incorrect API key provided: {PLANTED_KEY}. Key fragment {PLANTED_KEY[3:20]}."
     openai_stub.script(Reply(status=401, error_message=echoed))
-    error = failure(make_llm(stub_settings(llm_retries=2)))
+    error = failure(endpoint(stub_settings(llm_retries=2)))
     assert "rejected the API key (HTTP 401)" in str(error) and "OPENAI_API_KEY" in str(error)
     captured = capfd.readouterr()
     everything = "\n".join([str(error), caplog.text, captured.out, captured.err, repr(error.__context__)])
@@ -81,7 +87,7 @@ def test_401_message_and_logs_never_contain_the_key(
 
 
 def test_connection_refused(stub_settings: Any) -> None:
-    error = failure(make_llm(stub_settings(openai_base_url=f"http://127.0.0.1:{free_port()}/v1")))
+    error = failure(endpoint(stub_settings(openai_base_url=f"http://127.0.0.1:{free_port()}/v1")))
     assert "could not be reached" in str(error)
 
 
@@ -91,7 +97,7 @@ def test_hanging_server_times_out_at_the_first_token_timeout(
 ) -> None:
     openai_stub.script(reply)
     started = time.monotonic()
-    error = failure(make_llm(stub_settings(llm_first_token_timeout=0.5)))
+    error = failure(endpoint(stub_settings(llm_first_token_timeout=0.5)))
     assert time.monotonic() - started < 3.0
     assert "did not answer within 0.5 s" in str(error) or "stopped its stream" in str(error)
 
@@ -99,7 +105,7 @@ def test_hanging_server_times_out_at_the_first_token_timeout(
 def test_whole_answer_is_bounded_by_llm_timeout(openai_stub: Any, stub_settings: Any) -> None:
     openai_stub.script(Reply(text="slow " * 40, chunk_chars=5, chunk_delay=0.1))
     started = time.monotonic()
-    error = failure(make_llm(stub_settings(llm_timeout=1.0, llm_first_token_timeout=1.0)))
+    error = failure(endpoint(stub_settings(llm_timeout=1.0, llm_first_token_timeout=1.0)))
     assert time.monotonic() - started < 2.5
     assert "did not finish its answer within 1 s" in str(error)
 
@@ -115,7 +121,7 @@ def test_whole_answer_is_bounded_by_llm_timeout(openai_stub: Any, stub_settings:
 )
 def test_broken_streams_are_errors(openai_stub: Any, stub_settings: Any, reply: Reply, said: str) -> None:
     openai_stub.script(reply)
-    assert said in str(failure(make_llm(stub_settings())))
+    assert said in str(failure(endpoint(stub_settings())))
 
 
 def test_redact_removes_the_key_its_pieces_and_key_shaped_text() -> None:

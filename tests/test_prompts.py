@@ -39,7 +39,7 @@ def prompts_copy(tmp_path: Path) -> Path:
 
 
 def test_shipped_templates_load_with_exactly_the_variables_the_code_fills() -> None:
-    prompts = load_prompts(Settings().prompts_dir)
+    prompts = load_prompts(Settings.model_fields["prompts_dir"].default)
     for name, expected in PROMPT_VARIABLES.items():
         prompt = getattr(prompts, name)
         assert set(prompt.template.input_variables) == expected, name
