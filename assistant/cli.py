@@ -7,14 +7,15 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import service
+from .answering import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
 from .errors import AssistantError
 from .settings import Settings
-from .types import Filters, IngestSummary
+from .types import Answer, Filters, IngestSummary
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -112,6 +113,80 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def print_answer_stream(events: Iterable[AnswerEvent]) -> Answer:
+    """Stream an answer's text to stdout; on a reset (the LLM failed midway) start again on a new line."""
+    result: Answer | None = None
+    for event in events:
+        if isinstance(event, TextDelta):
+            print(event.text, end="", flush=True)
+        elif isinstance(event, StreamReset):
+            print(f"\n[{event.notice}]\n", flush=True)
+        elif isinstance(event, FinalAnswer):
+            result = event.answer
+    print()
+    if result is None:
+        raise AssistantError("the answer stream ended without an answer")
+    return result
+
+
+def print_references(answer: Answer) -> None:
+    mode = f"LLM {answer.model}" if answer.mode == "llm" else "offline mode (no LLM configured)"
+    if answer.notice:
+        print(f"notice: {answer.notice}", file=sys.stderr)
+    for c in answer.citations:
+        print(f"  [{c.n}] {c.title}  {c.url or c.id}")
+    others = answer.uncited_sources()
+    if others:
+        print(f"  also retrieved: {'; '.join(h.paper.title for h in others[:5])}")
+    print(f"  ({mode})", file=sys.stderr)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = " ".join(args.question)
+    if args.json:
+        answer = service.ask(question, [], settings, filters_from(args))
+        print(json.dumps(service.answer_to_dict(answer), ensure_ascii=False, indent=2))
+        return 0
+    print_references(print_answer_stream(service.ask_stream(question, [], settings, filters_from(args))))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    history: list[Answer] = []
+    print("Ask about the papers; follow-ups use the conversation. Empty line or Ctrl-D to leave, /new to start over.")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        if question == "/new":
+            history.clear()
+            continue
+        try:
+            answer = print_answer_stream(service.ask_stream(question, history, settings, filters_from(args)))
+        except AssistantError as exc:  # one bad turn does not end the conversation
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        print_references(answer)
+        history = (history + [answer])[-settings.max_history_turns :]
+
+
+def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
+    filters = filters_from(args)
+    if not (args.query or args.ids or not filters.is_empty()):
+        raise AssistantError("say which papers: --query TEXT, --ids ID..., or a filter such as --decision Oral")
+    query = " ".join(args.query) if args.query else None
+    events = service.summarize_stream(settings, query=query, ids=args.ids, filters=filters)
+    if args.json:
+        print(json.dumps(service.answer_to_dict(final_answer(events)), ensure_ascii=False, indent=2))
+        return 0
+    print_references(print_answer_stream(events))
+    return 0
+
+
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     service.services(settings).store.delete_listing(args.name)
     print(f"deleted collection {args.name}")
@@ -175,6 +250,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _common(p)
     p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("ask", help="answer a question, citing the papers")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--json", action="store_true", help="print the answer, citations and sources as JSON")
+    _filters(p)
+    _common(p)
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("chat", help="an interactive conversation (follow-ups use the history)")
+    _filters(p)
+    _common(p)
+    p.set_defaults(handler=cmd_chat)
+
+    p = sub.add_parser("summarize", help="a cited summary of a group of papers")
+    p.add_argument("--query", nargs="+", help="the papers that best match this")
+    p.add_argument("--ids", nargs="+", help="these papers (OpenReview ids)")
+    p.add_argument("--json", action="store_true")
+    _filters(p)
+    _common(p)
+    p.set_defaults(handler=cmd_summarize)
 
     p = sub.add_parser("delete", help="delete a collection")
     p.add_argument("name")

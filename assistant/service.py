@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import answering
+from . import summarize as summaries
+from .answering import AnswerEvent, History
 from .embeddings import Embedder, EmbeddingCache, make_embedder
 from .ingest import Progress, ingest_paths
 from .retrieval import Retriever
 from .settings import Settings
 from .store import PaperStore, open_store
-from .types import Filters, Hit, IngestSummary, SearchMode
+from .types import Answer, Filters, Hit, IngestSummary, Paper, SearchMode
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,12 @@ class Services:
     embedder: Embedder
     _retrievers: dict[str, Retriever] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def forget(self, collection: str) -> None:
+        """Make the collection's retriever reload (after an ingest in this process)."""
+        with self._lock:
+            if collection in self._retrievers:
+                self._retrievers[collection].refresh()
 
     def retriever(self, collection: str | None = None) -> Retriever:
         name = collection or self.settings.collection
@@ -79,8 +88,7 @@ def ingest(
     )
     if save_cache is not None:
         cache.save(save_cache)
-    if name in svc._retrievers:
-        svc._retrievers[name].refresh()
+    svc.forget(name)
     return summary
 
 
@@ -108,6 +116,42 @@ def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | Non
     return services(settings).retriever(collection).similar(paper_id, k=k)
 
 
+def papers(ids: Sequence[str], settings: Settings, collection: str | None = None) -> list[Paper]:
+    return services(settings).retriever(collection).get(ids)
+
+
+def ask_stream(
+    question: str, history: History, settings: Settings, filters: Filters | None = None,
+    collection: str | None = None,
+) -> Iterator[AnswerEvent]:
+    """Answer events for a question in a conversation: text deltas, maybe a reset, then the final Answer."""
+    retriever = services(settings).retriever(collection)
+    return answering.stream_answer(question, history, retriever, settings, filters)
+
+
+def ask(
+    question: str, history: History, settings: Settings, filters: Filters | None = None,
+    collection: str | None = None,
+) -> Answer:
+    return answering.final_answer(ask_stream(question, history, settings, filters, collection))
+
+
+def summarize_stream(
+    settings: Settings, query: str | None = None, ids: Sequence[str] | None = None,
+    filters: Filters | None = None, collection: str | None = None,
+) -> Iterator[AnswerEvent]:
+    """A cited summary of a group of papers, given by a query, ids, a filter or a query within a filter."""
+    group = summaries.Group(query=query, ids=tuple(ids or ()), filters=filters)
+    return summaries.stream_summary(group, services(settings).retriever(collection), settings)
+
+
+def summarize(
+    settings: Settings, query: str | None = None, ids: Sequence[str] | None = None,
+    filters: Filters | None = None, collection: str | None = None,
+) -> Answer:
+    return answering.final_answer(summarize_stream(settings, query, ids, filters, collection))
+
+
 def stats(settings: Settings) -> dict[str, Any]:
     svc = services(settings)
     return {
@@ -127,4 +171,20 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         "score": round(hit.score, 6),
         "decision": p.decision,
         "url": p.url,
+    }
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    """The JSON shape of an answer (CLI --json and the app's API): `sources` holds every retrieved paper, cited
+    ones first; `uncited_sources` repeats those the answer did not cite."""
+    cited = set(answer.cited_ids)
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "mode": answer.mode,
+        "model": answer.model,
+        "notice": answer.notice,
+        "citations": [{"n": c.n, "id": c.id, "title": c.title, "url": c.url} for c in answer.citations],
+        "sources": [hit_to_dict(h) for h in sorted(answer.sources, key=lambda h: h.paper.id not in cited)],
+        "uncited_sources": [hit_to_dict(h) for h in answer.uncited_sources()],
     }

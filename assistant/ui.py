@@ -185,16 +185,9 @@ def make_filters(decision: Sequence[str] | None, keyword: str | None, author: st
 
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
-    """The JSON shape of an answer (API `ask` and `summarize`)."""
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "markdown": render.link_citations(answer.text, answer.citations, answer.sources),
-        "mode": answer.mode,
-        "model": answer.model,
-        "notice": answer.notice,
-        "citations": [{"n": c.n, "id": c.id, "title": c.title, "url": c.url} for c in answer.citations],
-        "sources": [service.hit_to_dict(h) for h in answer.sources],
+    """The JSON shape of an answer (API `ask` and `summarize`): the service's, plus the rendered Markdown."""
+    return service.answer_to_dict(answer) | {
+        "markdown": render.link_citations(answer.text, answer.citations, answer.sources)
     }
 
 
