@@ -29,7 +29,7 @@ from .llm import ChatLLM, complete, make_llm
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
 from .settings import Settings
-from .types import Answer, Filters, Hit, Paper
+from .types import Answer, Filters, Hit, Paper, SearchMode
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ FILTER_ONLY_LIMIT = 3  # a question that only filters ("what did X publish") lis
 class RetrieverLike(Protocol):
     """The part of assistant.retrieval.Retriever the chain uses."""
 
-    def search(self, query: str, k: int = 8, mode: str | None = None, filters: Filters | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int | None = None, mode: SearchMode | None = None, filters: Filters | None = None
+    ) -> list[Hit]:
         ...
 
     def papers(self, filters: Filters | None = None) -> list[Paper]:

@@ -77,6 +77,8 @@ def print_summary(s: IngestSummary) -> None:
         print(f"  skipped {rec}", file=sys.stderr)
     if len(s.skipped_records) > 20:
         print(f"  ... and {len(s.skipped_records) - 20} more skipped", file=sys.stderr)
+    for note in s.notes:
+        print(f"  note: {note}", file=sys.stderr)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

@@ -72,9 +72,29 @@ def terms(text: str) -> list[str]:
     return [t for t, _ in surface_terms(text)]
 
 
+_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d]")
+
+
+def phrases(text: str) -> list[tuple[str, str]]:
+    """(stem key, surface) for each pair of adjacent content words ("sample quality", "score-based models")."""
+    out: list[tuple[str, str]] = []
+    for piece in _PHRASE_BREAK.split(text):
+        previous: tuple[str, str] | None = None
+        for word in words(piece):
+            if not all(is_content_word(p) for p in word.split("-")):
+                previous = None
+                continue
+            current = (stem(word.replace("-", "")), word.lower())
+            if previous is not None:
+                out.append((f"{previous[0]} {current[0]}", f"{previous[1]} {current[1]}"))
+            previous = current
+    return out
+
+
 @dataclass
 class CorpusStats:
-    """Document frequencies over a collection, for idf weights."""
+    """Document frequencies over a collection (of stemmed terms and of adjacent word pairs), for idf weights and
+    for spotting the themes of a group."""
 
     n_docs: int
     df: Counter[str]
@@ -85,7 +105,8 @@ class CorpusStats:
         n = 0
         for paper in papers:
             n += 1
-            df.update(set(terms(paper_text(paper))))
+            text = paper_text(paper)
+            df.update(set(terms(text)) | {key for key, _ in phrases(text)})
         return cls(n, df)
 
     def idf(self, term: str) -> float:
@@ -197,7 +218,10 @@ def list_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, ctx
     matches = [(n, h) for n, h in numbered if coverage(h.paper, info.terms, stats) >= MATCH_COVERAGE]
     lines = [list_heading(info, ctx, len(matches))]
     for n, hit in sorted(matches, key=lambda nh: -coverage(nh[1].paper, info.terms, stats)):
-        lines.append(paper_line(n, hit, info.terms, stats))
+        line = paper_line(n, hit, info.terms, stats)
+        missing = missing_words(hit.paper, info.topic)
+        # A partial match says what it lacks, so the list never claims more than the abstract says.
+        lines.append(line + (f" (no mention of {', '.join(missing)})" if missing else ""))
     if not matches:
         # Nothing clearly matches: the closest papers are the answer. Otherwise the weaker ones stay uncited and
         # the faces list them as "also retrieved".
@@ -219,6 +243,17 @@ def list_heading(info: QuestionInfo, ctx: OfflineContext, n_matches: int) -> str
     if topic:
         return f"{where}, these match \u2018{topic}\u2019{scope}:"
     return f"{where}, these match{scope}:"
+
+
+def missing_words(paper: Paper, topic: str) -> list[str]:
+    """The topic's words that the paper's title, abstract and keywords never mention (in any inflection)."""
+    present = set(terms(paper_text(paper)))
+    missing = []
+    for word in words(topic):
+        stems = {t for t, _ in word_terms(word)}
+        if stems and not stems & present:
+            missing.append(f"\u2018{word}\u2019")
+    return missing
 
 
 def paper_line(n: int, hit: Hit, query: Sequence[str], stats: CorpusStats) -> str:

@@ -16,11 +16,12 @@ import numpy as np
 
 from .chunking import chunk_paper
 from .embeddings import Embedder, EmbeddingCache
+from .errors import ListingError
 from .listing_files import read_listings
 from .listings import known_ids, title_key, title_slug_id, unify_ids
 from .settings import Settings
 from .store import PaperStore, chunk_id, mean_vector
-from .types import Chunk, IngestSummary, Paper
+from .types import Chunk, IngestSummary, Paper, SkippedRecord
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def ingest_paths(
     """Ingest listing files into a collection; returns the counts. Raises ListingError before writing anything."""
     started = time.perf_counter()
     parsed = read_listings(list(paths), strict=strict)
+    if not parsed.papers:
+        raise _nothing_readable(parsed.skipped, paths)
     existing = store.paper_hashes(collection) if store.has_listing(collection) else {}
     stored = [s.paper for s in store.iter_papers(collection)] if existing else []
     papers = unify_ids(parsed.papers, known_ids(stored))
@@ -76,12 +79,25 @@ def ingest_paths(
     summary = IngestSummary(
         collection=collection, read=len(papers), skipped=len(parsed.skipped), added=plan.added,
         updated=plan.updated, unchanged=plan.unchanged, removed=len(set(plan.to_remove)),
-        title_only=parsed.title_only, skipped_records=list(parsed.skipped),
+        title_only=parsed.title_only, skipped_records=list(parsed.skipped), notes=list(parsed.notes),
     )
     if plan.to_write or plan.to_remove or not existing:
         summary.chunks = _write(plan, store, embedder, settings, collection, cache, progress)
+    else:
+        store.delete_stale_chunks(collection)  # orphans of an ingest killed after its commit: nothing else removes them
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _nothing_readable(skipped: Sequence[SkippedRecord], paths: Sequence[Path]) -> ListingError:
+    """Every record was skipped: an error (naming the first bad record), not an empty collection."""
+    if not skipped:
+        return ListingError(", ".join(map(str, paths)), "no papers found, so nothing was ingested")
+    first = skipped[0]
+    return ListingError(
+        first.path, f"{first.reason}; no record of the listing could be read ({len(skipped)} skipped), so nothing "
+        "was ingested. Fix the records (each skip names its line) and ingest again", line=first.line,
+    )
 
 
 def _superseded_slug_ids(papers: Sequence[Paper], stored: Sequence[Paper]) -> list[str]:

@@ -83,12 +83,14 @@ class KeywordIndex:
         self._stemmer = stemmer
 
     @classmethod
-    def build(cls, papers: Sequence[Paper], stem: bool = True, k1: float = 1.2, b: float = 0.75) -> KeywordIndex:
+    def build(
+        cls, papers: Sequence[Paper], stem: bool = True, k1: float = 1.2, b: float = 0.75, title_weight: int = 1
+    ) -> KeywordIndex:
         ids = [p.id for p in papers]
         stemmer = _make_stemmer(stem)
         text = author = None
         if papers:
-            text = _Field.build([paper_text(p) for p in papers], stemmer, "en", k1, b)
+            text = _Field.build([paper_text(p, title_weight) for p in papers], stemmer, "en", k1, b)
             names = [" ".join(p.authors) for p in papers]
             if any(names):
                 author = _Field.build(names, None, None, k1, b)
@@ -129,5 +131,6 @@ class KeywordIndex:
         return self._stemmer(words) if self._stemmer else words
 
 
-def paper_text(paper: Paper) -> str:
-    return "\n".join([paper.title, paper.abstract or "", " ".join(paper.keywords)])
+def paper_text(paper: Paper, title_weight: int = 1) -> str:
+    """The text BM25 indexes; the title repeated `title_weight` times (on SciFact train, twice measured best)."""
+    return "\n".join([*[paper.title] * title_weight, paper.abstract or "", " ".join(paper.keywords)])

@@ -33,9 +33,12 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
 SECTIONS = ("system", "user")
 SUFFIXES = (".md", ".txt")
 _SECTION_LINE = re.compile(r"^\[(\w+)\]\s*$")
-# Our own tags (and role words) with an opening "<": any look-alike inside data loses its "<".
+# Our own tags (and role words) with an opening "<": any look-alike inside data loses its "<". So do chat-template
+# control tokens (`<|im_start|>`, `<|eot_id|>`, `</s>`, `<start_of_turn>`): local servers such as llama.cpp may read
+# them in user text as real turn boundaries, which would let a question or an abstract open a forged system turn.
 _TAG_LOOKALIKE = re.compile(
-    r"<(?=\s*/?\s*(?:papers?|question|conversation|follow_up|gists?|system|user|assistant|instructions?)\b)",
+    r"<(?=\|)|<(?=\s*/?\s*(?:papers?|question|conversation|follow_up|gists?|system|user|assistant|instructions?|s"
+    r"|start_of_turn|end_of_turn)\b)",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")

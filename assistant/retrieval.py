@@ -12,8 +12,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .embeddings import Embedder
 from .keyword_index import KeywordIndex
 from .settings import Settings
@@ -83,6 +81,20 @@ def fuse_scores(
     return {pid: dense_weight * d.get(pid, 0.0) + (1 - dense_weight) * k.get(pid, 0.0) for pid in d.keys() | k.keys()}
 
 
+def fuse_scaled(dense: dict[str, float], keyword: dict[str, float], dense_weight: float) -> dict[str, float]:
+    """Raw cosine similarity mixed with BM25 divided by the query's best BM25 score (tuned on SciFact train, see
+    docs/benchmarks.md). Unlike min-max, the dense side keeps its absolute level, so a query no paper is close to
+    does not stretch noise to [0, 1]. A paper the dense side did not return takes the lowest dense score seen; one
+    the keyword side did not return scores 0 there."""
+    floor = min(dense.values()) if dense else 0.0
+    top = max(keyword.values()) if keyword else 0.0
+    scale = 1.0 / top if top > 0 else 0.0
+    return {
+        pid: dense_weight * dense.get(pid, floor) + (1 - dense_weight) * keyword.get(pid, 0.0) * scale
+        for pid in dense.keys() | keyword.keys()
+    }
+
+
 def fuse_ranks(dense: dict[str, float], keyword: dict[str, float], k: int) -> dict[str, float]:
     """Reciprocal-rank fusion."""
     fused: dict[str, float] = {}
@@ -123,7 +135,8 @@ class Retriever:
         stored = list(self.store.iter_papers(self.collection))
         papers = {s.paper.id: s.paper for s in stored}
         keyword = KeywordIndex.build(
-            [s.paper for s in stored], stem=self.settings.bm25_stem, k1=self.settings.bm25_k1, b=self.settings.bm25_b
+            [s.paper for s in stored], stem=self.settings.bm25_stem, k1=self.settings.bm25_k1, b=self.settings.bm25_b,
+            title_weight=self.settings.bm25_title_weight,
         )
         log.info("loaded %d papers of %s in %.2fs", len(papers), self.collection, time.perf_counter() - started)
         return _Snapshot(version, papers, {s.paper.id: s.content_hash for s in stored}, keyword, list(papers))
@@ -221,6 +234,8 @@ class Retriever:
             fused = keyword
         elif self.settings.fusion == "rrf":
             fused = fuse_ranks(dense_scores, keyword, self.settings.rrf_k)
+        elif self.settings.fusion == "scaled":
+            fused = fuse_scaled(dense_scores, keyword, self.settings.dense_weight)
         else:
             fused = fuse_scores(dense_scores, keyword, self.settings.dense_weight)
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

@@ -46,15 +46,22 @@ class Settings(BaseSettings):
 
     # --- retrieval -------------------------------------------------------------------------------------------
     search_mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrieval mode.")
-    fusion: Literal["score", "rrf"] = Field(
-        "score", description="Hybrid fusion: min-max normalised score fusion, or reciprocal-rank fusion."
+    fusion: Literal["scaled", "score", "rrf"] = Field(
+        "scaled",
+        description="Hybrid fusion: `scaled` (raw cosine + BM25 divided by its best score; tuned on SciFact), "
+        "`score` (min-max normalised scores; best with dense_weight 0.5), or `rrf` (reciprocal-rank fusion).",
     )
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense side in score fusion.")
+    dense_weight: float = Field(
+        0.7, ge=0.0, le=1.0, description="Weight of the dense side in score fusion (0.7 tuned for `scaled` + MiniLM)."
+    )
     rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates taken from each side before fusion.")
     bm25_k1: float = Field(1.2, gt=0, description="BM25 k1.")
     bm25_b: float = Field(0.75, ge=0, le=1, description="BM25 b.")
     bm25_stem: bool = Field(True, description="English stemming for BM25 (author names are matched unstemmed too).")
+    bm25_title_weight: int = Field(
+        2, ge=1, le=5, description="Times a paper's title counts in its BM25 text (title words weigh more)."
+    )
     top_k: int = Field(8, ge=1, le=100, description="Papers retrieved per question.")
 
     # --- LLM -------------------------------------------------------------------------------------------------
@@ -82,7 +89,7 @@ class Settings(BaseSettings):
     # --- limits and UI -------------------------------------------------------------------------------------
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(20, ge=0, description="Turns of chat history kept for follow-ups.")
-    ui_auth: str | None = Field(
+    ui_auth: SecretStr | None = Field(  # secret: repr() and logs show ********** (the passwords are in it)
         None, description="Optional login for the UI and API as `user:password[,user2:password2]`."
     )
     ui_root_path: str = Field("", description="Path prefix when served behind a reverse proxy (e.g. /papers).")

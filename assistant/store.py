@@ -9,16 +9,24 @@ Chroma has no transactions, so a paper becomes visible by a two-step protocol: i
 under the new hash, then the paper record is switched to that hash, then the old version's chunks are deleted.
 Readers only accept chunks whose hash equals their paper's current hash, so a query running during an ingest, or a
 store left by a killed ingest, never shows a half-written paper; the next ingest removes the orphans.
+
+Two failure modes of Chroma itself are handled here too. An embedded store written by another process (the CLI
+ingesting while the app runs) leaves this process's in-memory vector index stale: Chroma then answers "Error finding
+id", or silently misses the new vectors, so the store reopens its client when it sees another process's version bump
+or that error. A Chroma server that is down surfaces as a StoreError saying so (not a raw network exception), and
+the next call after the server is back simply works: the HTTP client reconnects by itself.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -33,6 +41,8 @@ PAPERS_SUFFIX = ".papers"
 CHUNKS_SUFFIX = ".chunks"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,60}[A-Za-z0-9]$")
 _GET_PAGE = 5000  # records per `get` page: bounded memory on 100k-chunk collections
+_STALE_INDEX = "Error finding id"  # Chroma's error when its in-memory index lags writes made by another process
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,9 +95,39 @@ def _paper_metadata(paper: Paper, content_hash: str) -> dict[str, Any]:
 class PaperStore:
     """Chroma, embedded or remote, seen as named listings of papers and their chunks."""
 
-    def __init__(self, client: Any, location: str) -> None:
+    def __init__(self, client: Any, location: str, reopen: Callable[[], Any] | None = None) -> None:
         self._client = client
         self.location = location
+        self._reopen = reopen  # embedded stores: a fresh client that rereads the files
+        self._reopen_lock = threading.Lock()
+        self._versions_seen: dict[str, int] = {}
+
+    # --- other processes writing to an embedded store ----------------------------------------------------------
+    def reopen(self) -> None:
+        """Drop this process's view of an embedded store and read the files again (no-op for a server)."""
+        if self._reopen is None:
+            return
+        with self._reopen_lock:
+            log.info("%s was changed by another process: reopening it", self.location)
+            self._client = self._reopen()
+
+    def _vector_read(self, read: Callable[[], T]) -> T:
+        """A read that uses the vector index; if another process wrote to this embedded store, the index in memory
+        lags its files and Chroma fails with "Error finding id": reopen once and read again."""
+        try:
+            return read()
+        except Exception as exc:
+            if self._reopen is None or _STALE_INDEX not in str(exc):
+                raise
+        self.reopen()
+        return read()
+
+    def _notice_version(self, name: str, version: int) -> None:
+        """A version this process did not write means another process ingested: reopen so its vectors are seen."""
+        seen = self._versions_seen.get(name)
+        self._versions_seen[name] = version
+        if seen is not None and seen != version:
+            self.reopen()
 
     # --- collections -------------------------------------------------------------------------------------------
     def listings(self) -> list[str]:
@@ -134,7 +174,9 @@ class PaperStore:
 
     def version(self, name: str) -> int:
         papers, _ = self._collections(name)
-        return int((papers.metadata or {}).get("version", 0))
+        version = int((papers.metadata or {}).get("version", 0))
+        self._notice_version(name, version)
+        return version
 
     # --- reading -----------------------------------------------------------------------------------------------
     def iter_papers(self, name: str) -> Iterator[StoredPaper]:
@@ -151,35 +193,46 @@ class PaperStore:
         return hashes
 
     def paper_vectors(self, name: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        papers, _ = self._collections(name)
-        got = papers.get(ids=list(ids), include=["embeddings"])
+        got = self._vector_read(lambda: self._collections(name)[0].get(ids=list(ids), include=["embeddings"]))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     def query_chunks(
         self, name: str, vector: np.ndarray, n: int, paper_ids: Sequence[str] | None = None
     ) -> list[ChunkMatch]:
-        _, chunks = self._collections(name)
         where = {"paper_id": {"$in": list(paper_ids)}} if paper_ids is not None else None
-        total = chunks.count()
-        if total == 0 or paper_ids == []:
+
+        def query() -> dict[str, Any] | None:
+            _, chunks = self._collections(name)
+            total = chunks.count()
+            if total == 0 or paper_ids == []:
+                return None
+            return dict(chunks.query(
+                query_embeddings=[vector.tolist()],
+                n_results=min(n, total),
+                where=where,
+                include=["metadatas", "documents", "distances"],
+            ))
+
+        res = self._vector_read(query)
+        if res is None:
             return []
-        res = chunks.query(
-            query_embeddings=[vector.tolist()],
-            n_results=min(n, total),
-            where=where,
-            include=["metadatas", "documents", "distances"],
-        )
         return [
             ChunkMatch(m["paper_id"], m["hash"], doc, 1.0 - float(d))
             for m, doc, d in zip(res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True)
         ]
 
     def query_papers(self, name: str, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        papers, _ = self._collections(name)
-        total = papers.count()
-        if total == 0:
+        def query() -> dict[str, Any] | None:
+            papers, _ = self._collections(name)
+            total = papers.count()
+            if total == 0:
+                return None
+            found = papers.query(query_embeddings=[vector.tolist()], n_results=min(n, total), include=["distances"])
+            return dict(found)
+
+        res = self._vector_read(query)
+        if res is None:
             return []
-        res = papers.query(query_embeddings=[vector.tolist()], n_results=min(n, total), include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     # --- writing (the two-step protocol in the module docstring) -------------------------------------------------
@@ -204,12 +257,13 @@ class PaperStore:
         """Vectors of chunks already written (e.g. by an ingest that was killed): no need to embed them again."""
         if not self.has_listing(name) or not ids:
             return {}
-        _, chunks = self._collections(name)
-        got = chunks.get(ids=list(ids), include=["embeddings"])
+        got = self._vector_read(lambda: self._collections(name)[1].get(ids=list(ids), include=["embeddings"]))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     def commit_papers(self, name: str, items: Sequence[tuple[Paper, np.ndarray]], model: str) -> None:
-        """Step 2: switch paper records to their new hash (with the paper's mean vector), then drop old chunks."""
+        """Step 2: switch paper records to their new hash (with the paper's mean vector), tell readers, then drop old
+        chunks. (Bumping before the clean-up: a kill in between leaves orphans for the next ingest, never readers
+        whose snapshot names chunks that are gone.)"""
         papers, _ = self._collections(name, create=True)
         for start in range(0, len(items), self._batch_size()):
             batch = items[start : start + self._batch_size()]
@@ -219,8 +273,8 @@ class PaperStore:
                 documents=[_paper_document(p) for p, _ in batch],
                 metadatas=[_paper_metadata(p, p.content_hash) for p, _ in batch],
             )
-        self.delete_stale_chunks(name)
         self.bump_version(name, model)
+        self.delete_stale_chunks(name)
 
     def delete_stale_chunks(self, name: str) -> int:
         """Delete chunks whose hash is not their paper's current one (old versions, orphans of a killed ingest)."""
@@ -252,6 +306,7 @@ class PaperStore:
         meta["version"] = int(meta.get("version", 0)) + 1
         meta["embedding_model"] = embedding_model
         papers.modify(metadata=meta)
+        self._versions_seen[name] = meta["version"]  # our own write: no reason to reopen
 
     def _check_model(self, papers: Any, embedding_model: str) -> None:
         stored = (papers.metadata or {}).get("embedding_model")
@@ -286,6 +341,50 @@ def _paged_get(collection: Any, include: list[str], where: dict[str, Any] | None
         offset += len(page["ids"])
 
 
+class _RemoteGuard:
+    """A Chroma HttpClient, or one of its collections, whose network failures become a StoreError that says the
+    server cannot be reached and how to fix it (instead of a raw httpx exception, which the app could only call
+    "something went wrong"). httpx reconnects on the next call, so the store works again once the server is back."""
+
+    def __init__(self, target: Any, location: str) -> None:
+        self._target = target
+        self._location = location
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        return functools.partial(self._call, value) if callable(value) else value
+
+    def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        import httpx
+
+        try:
+            result = method(*args, **kwargs)
+        except httpx.TransportError as exc:
+            raise StoreError(_unreachable(self._location, exc)) from None
+        if hasattr(result, "query") and hasattr(result, "upsert"):  # a collection: guard its calls too
+            return _RemoteGuard(result, self._location)
+        return result
+
+
+def _unreachable(location: str, exc: BaseException) -> str:
+    return (
+        f"cannot reach the Chroma server at {location} ({type(exc).__name__}); start it with "
+        "`chroma run --path DIR --port PORT`, or unset ASSISTANT_CHROMA_URL to use the embedded store"
+    )
+
+
+def _persistent_client(path: str, chroma_settings: Any, fresh: bool = False) -> Any:
+    """An embedded Chroma client. `fresh`: not the one Chroma caches per path in this process, whose in-memory
+    index may lag writes made by another process since it was opened."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if fresh:
+        SharedSystemClient._identifier_to_system.pop(path, None)  # others holding the old client keep it
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+    return chromadb.PersistentClient(path=path, settings=chroma_settings)
+
+
 def open_store(settings: Settings) -> PaperStore:
     """The store the settings name: a Chroma server when chroma_url is set, else the embedded folder."""
     import chromadb
@@ -303,15 +402,13 @@ def open_store(settings: Settings) -> PaperStore:
             )
             client.heartbeat()
         except Exception as exc:  # noqa: BLE001 - any client failure means the same thing to the user
-            raise StoreError(
-                f"cannot reach the Chroma server at {url.scheme}://{url.hostname}:{port} ({type(exc).__name__}); "
-                "start it with `chroma run --path DIR --port PORT`, or unset ASSISTANT_CHROMA_URL to use the "
-                "embedded store"
-            ) from None
-        return PaperStore(client, f"{url.scheme}://{url.hostname}:{port}")
+            raise StoreError(_unreachable(f"{url.scheme}://{url.hostname}:{port}", exc)) from None
+        location = f"{url.scheme}://{url.hostname}:{port}"
+        return PaperStore(_RemoteGuard(client, location), location)
     settings.store_dir.mkdir(parents=True, exist_ok=True)
+    path = str(settings.store_dir)
     try:
-        client = chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+        client = _persistent_client(path, chroma_settings)
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the store in {settings.store_dir}: {exc}") from exc
-    return PaperStore(client, str(settings.store_dir))
+    return PaperStore(client, path, reopen=lambda: _persistent_client(path, chroma_settings, fresh=True))

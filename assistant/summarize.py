@@ -38,7 +38,7 @@ from .citations import (
     removed_notice,
 )
 from .errors import AssistantError, LLMError
-from .extractive import CorpusStats, key_sentence, plural, quote, surface_terms, terms
+from .extractive import CorpusStats, key_sentence, phrases, plural, quote, surface_terms, terms
 from .llm import ChatLLM, complete, make_llm
 from .prompts import Prompts, batch_papers, fence, load_prompts
 from .settings import Settings
@@ -133,11 +133,12 @@ def shared_themes(
 
 
 def keyword_themes(papers: Sequence[Paper]) -> list[tuple[str, list[int]]]:
+    """Keywords that two or more papers share ("Diffusion Models" and "diffusion model" count as one)."""
     by_keyword: dict[str, list[int]] = defaultdict(list)
     shown: dict[str, str] = {}
     for n, paper in enumerate(papers, start=1):
         for keyword in dict.fromkeys(k.strip() for k in paper.keywords if k.strip()):
-            key = keyword.lower()
+            key = " ".join(terms(keyword)) or keyword.lower()
             shown.setdefault(key, keyword)
             if n not in by_keyword[key]:
                 by_keyword[key].append(n)
@@ -146,23 +147,25 @@ def keyword_themes(papers: Sequence[Paper]) -> list[tuple[str, list[int]]]:
 
 
 def term_themes(papers: Sequence[Paper], stats: CorpusStats) -> list[tuple[str, list[int]]]:
-    """Terms used by a good share of the group and rarer in the collection (ranked by count times lift)."""
+    """Word pairs, then single terms, used by a good share of the group and at least MIN_LIFT times rarer in the
+    collection (each ranked by count times lift)."""
     users: dict[str, list[int]] = defaultdict(list)
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
     for n, paper in enumerate(papers, start=1):
-        for stem_, surface in surface_terms(f"{paper.title}. {paper.abstract or ''}"):
-            surfaces[stem_][surface] += 1
-            if n not in users[stem_]:
-                users[stem_].append(n)
+        text = f"{paper.title}. {paper.abstract or ''}"
+        for key, surface in surface_terms(text) + phrases(text):
+            surfaces[key][surface] += 1
+            if n not in users[key]:
+                users[key].append(n)
     least = max(2, math.ceil(MIN_THEME_SHARE * len(papers)))
     group_n, total = len(papers), max(stats.n_docs, 1)
 
-    def lift(stem_: str, ns: list[int]) -> float:
-        return (len(ns) / group_n) / ((stats.df.get(stem_, 0) + 1) / total)
+    def lift(key: str) -> float:
+        return (len(users[key]) / group_n) / ((stats.df.get(key, 0) + 1) / total)
 
-    common = [(s, ns) for s, ns in users.items() if len(ns) >= least and len(s) > 2 and lift(s, ns) >= MIN_LIFT]
-    ranked = sorted(common, key=lambda item: len(item[1]) * math.log(1 + lift(*item)), reverse=True)
-    return [(f"\u2018{surfaces[s].most_common(1)[0][0]}\u2019", ns) for s, ns in ranked]
+    common = [k for k, ns in users.items() if len(ns) >= least and len(k) > 2 and lift(k) >= MIN_LIFT]
+    ranked = sorted(common, key=lambda k: (" " not in k, -len(users[k]) * math.log(1 + lift(k))))
+    return [(f"\u2018{surfaces[k].most_common(1)[0][0]}\u2019", users[k]) for k in ranked]
 
 
 # --- with an LLM: map, then (hierarchical) reduce ------------------------------------------------------------------

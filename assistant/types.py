@@ -152,3 +152,4 @@ class IngestSummary:
     chunks: int = 0
     seconds: float = 0.0
     skipped_records: list[SkippedRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how files were read, e.g. a Latin-1 fallback the user should check

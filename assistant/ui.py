@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ KEPT_TURNS = 50  # turns one conversation keeps for follow-ups and exports; olde
 KEPT_MESSAGES = 4 * KEPT_TURNS
 API_SUMMARIZE_LIMIT = 50  # paper ids one API `summarize` may name
 API_READY_TIMEOUT = 900.0  # seconds an API call waits for a first-run ingest to finish
+STARTUP_RETRY_SECONDS = 2.0  # a failed start is tried again on a request, at most this often
 MAX_HISTORY_PAPERS = 100  # papers per earlier turn an API client may send back
 
 CSS = """
@@ -118,6 +120,8 @@ class Startup:
         self.total = 0
         self.error: str | None = None
         self._ready = threading.Event()
+        self._retry_lock = threading.Lock()
+        self._failed_at = 0.0
 
     def progress(self, done: int, total: int) -> None:
         self.phase, self.done, self.total = "indexing", done, total
@@ -138,7 +142,18 @@ class Startup:
             log.exception("startup failed")
             self.phase, self.error = "failed", "The store could not be opened; see the server log."
         finally:
+            self._failed_at = time.monotonic()
             self._ready.set()
+
+    def retry_if_failed(self) -> None:
+        """After a failed start (say the Chroma server was down), start again in the background, at most every
+        STARTUP_RETRY_SECONDS: the app recovers by itself once the store is back, without a restart."""
+        with self._retry_lock:
+            if self.phase != "failed" or time.monotonic() - self._failed_at < STARTUP_RETRY_SECONDS:
+                return
+            self.phase, self.error = "starting", None
+            self._ready.clear()
+        self.start()
 
     def start(self) -> Startup:
         threading.Thread(target=self.run, name="startup", daemon=True).start()
@@ -236,6 +251,7 @@ class PaperAssistantUI:
 
     def _wait_until_ready(self) -> Iterator[str]:
         """Progress lines while the store is still being built (first run); returns when it is ready."""
+        self.startup.retry_if_failed()
         while not self.startup.wait(1.0):
             status = self._status()
             if status.phase == "indexing":
@@ -568,6 +584,7 @@ class PaperAssistantUI:
     # --- named API endpoints (gradio_client) ---------------------------------------------------------------------
     def _api_ready(self, request: gr.Request | None, question: str | None = None) -> None:
         self.admit(request, question)
+        self.startup.retry_if_failed()
         if not self.startup.wait(timeout=API_READY_TIMEOUT):
             raise gr.Error("The listing is still being indexed (first run); try again in a minute.")
         if self.startup.phase == "failed":

@@ -68,8 +68,9 @@ class RecordedRequest:
 class OpenAIStub:
     """Start with `start()` (or a `with` block); `base_url` ends in /v1 like the real API."""
 
-    def __init__(self, model: str = "stub-model", default: Reply | None = None) -> None:
+    def __init__(self, model: str = "stub-model", default: Reply | None = None, port: int = 0) -> None:
         self.model = model
+        self._bind_port = port  # 0: any free port; a fixed one lets a test stop the "model" and bring it back
         self.default = default or Reply()
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
@@ -81,7 +82,7 @@ class OpenAIStub:
     # --- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> OpenAIStub:
         handler = type("Handler", (_Handler,), {"stub": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._bind_port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="openai-stub", daemon=True)
         self._thread.start()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.answering import passes
 from assistant.extractive import CorpusStats, paper_text, terms
-from assistant.types import OPENREVIEW_FORUM, Filters, Hit, Paper
+from assistant.types import OPENREVIEW_FORUM, Filters, Hit, Paper, SearchMode
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTINGS = (
@@ -75,8 +75,11 @@ class KeywordRetriever:
     def add(self, paper: Paper) -> None:
         self.__init__([*self._papers.values(), paper])  # type: ignore[misc]
 
-    def search(self, query: str, k: int = 8, mode: str | None = None, filters: Filters | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int | None = None, mode: SearchMode | None = None, filters: Filters | None = None
+    ) -> list[Hit]:
         self.searches.append((query, filters))
+        k = k or 8
         wanted = set(terms(query))
         scored = []
         for pid, paper in self._papers.items():

@@ -106,6 +106,18 @@ def test_uncited_sources_are_listed_separately(handful_retriever: Any, offline: 
     assert {h.paper.id for h in result.uncited_sources()} == {h.paper.id for h in result.sources} - cited
 
 
+def test_a_partial_match_says_which_words_its_abstract_lacks(offline: Any) -> None:
+    retriever = KeywordRetriever(handful_of_iclr_papers())
+    result = answer("Which papers use message passing with curvature?", [], retriever, offline)
+    lines = [line for line in result.text.splitlines() if line.startswith("- ")]
+    assert lines and lines[0].startswith("- Understanding over-squashing") and "no mention" not in lines[0]
+    partial = [line for line in lines if "(no mention of \u2018curvature\u2019)" in line]
+    assert partial
+    for line in partial:
+        n = int(re.search(r"\[(\d+)\]", line).group(1))  # type: ignore[union-attr]
+        assert "curvature" not in (result.sources[n - 1].paper.abstract or "").lower()
+
+
 def test_follow_up_filters_the_previous_papers_by_decision(handful_retriever: Any, offline: Any) -> None:
     first = answer("Which papers are about diffusion models?", [], handful_retriever, offline)
     decisions = {h.paper.decision for h in first.sources if h.paper.id in first.cited_ids}

@@ -9,8 +9,6 @@ import sys
 
 import pytest
 
-from assistant import service
-
 from .conftest import ICLR, OVERSQUASHING_ID, ROOT, make_settings
 
 
