@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo = build_app(settings, startup)
         host = args.host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST
         _, url, _ = demo.launch(
-            server_name=host, server_port=args.port, prevent_thread_lock=True, quiet=True, **serve_kwargs(settings)
+            server_name=host, server_port=args.port, prevent_thread_lock=True, quiet=True,
+            state_session_capacity=settings.ui_max_sessions, **serve_kwargs(settings)
         )
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, ListingError
 from .settings import Settings
@@ -455,13 +455,12 @@ def _searcher(retriever: Retriever) -> SearchFn:
 
 
 def evaluate_answers(qs: QuestionSet, settings: Settings, collection: str) -> dict[str, float]:
-    """Run the answer chain on every query; mean of the per-answer metrics."""
-    from . import answering, service
+    """Run the answer chain (service.ask) on every query; mean of the per-answer metrics."""
+    from . import service
 
-    retriever = service.services(settings).retriever(collection)
     totals: dict[str, float] = {}
     for query in qs.queries:
-        answer = answering.answer(query.text, [], cast(Any, retriever), settings)
+        answer = service.ask(query.text, [], settings, collection=collection)
         totals["llm_answers"] = totals.get("llm_answers", 0.0) + (answer.mode == "llm")
         for key, value in answer_metrics(answer, qs.qrels[query.id]).items():
             totals[key] = totals.get(key, 0.0) + value

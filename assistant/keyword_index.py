@@ -96,8 +96,11 @@ class KeywordIndex:
                 author = _Field.build(names, None, None, k1, b)
         return cls(ids, {p.id: p for p in papers}, text, author, stemmer)
 
-    def search(self, query: str, n: int, allowed: Sequence[str] | None = None) -> dict[str, float]:
-        """Up to n paper ids with a positive score, restricted to `allowed` when given."""
+    def search(
+        self, query: str, n: int, allowed: Sequence[str] | None = None, include: Sequence[str] = ()
+    ) -> dict[str, float]:
+        """Up to n paper ids with a positive score, restricted to `allowed` when given; plus the papers of `include`
+        that score above 0 outside the top n (score fusion wants both sides' scores for every candidate)."""
         if self._text is None:
             return {}
         scores = self._text.scores(query)
@@ -113,7 +116,12 @@ class KeywordIndex:
             mask[[self._row[p] for p in allowed if p in self._row]] = True
             scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:n]
-        return {self._ids[i]: float(scores[i]) for i in top if scores[i] > 0}
+        found = {self._ids[i]: float(scores[i]) for i in top if scores[i] > 0}
+        for pid in include:
+            row = self._row.get(pid)
+            if row is not None and pid not in found and scores[row] > 0:
+                found[pid] = float(scores[row])
+        return found
 
     def best_passage(self, paper_id: str, query: str) -> str:
         """The abstract sentence sharing most (stemmed) words with the query; the title when there is none."""

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     ui_concurrency: int = Field(2, ge=1, description="Requests answered at once; the rest wait in the queue.")
     ui_queue_size: int = Field(64, ge=1, description="Requests that may wait in the queue before new ones are refused.")
     ui_rate_limit: int = Field(30, ge=0, description="Requests a client may make per minute (0: no limit).")
+    ui_max_sessions: int = Field(
+        1000, ge=1, description="Browser and API sessions kept in memory (about 0.1 MB each); beyond this the least "
+        "recently used are dropped, so memory stays bounded however many visitors come."
+    )
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with CLI flags applied (None means the flag was not given)."""
@@ -122,3 +126,16 @@ def describe_settings() -> list[tuple[str, str, str, str]]:
         shown = "unset" if default is None else (f'"{default}"' if default == "" else str(default))
         rows.append((name, env, shown, f.description or ""))
     return rows
+
+
+def settings_table() -> str:
+    """The README's configuration table (`python -m assistant.settings` prints it)."""
+    lines = ["| setting | env var | default | what it does |", "|---|---|---|---|"]
+    for name, env, default, description in describe_settings():
+        envs = " / ".join(f"`{e}`" for e in env.split(" / "))
+        lines.append(f"| `{name}` | {envs} | `{default}` | {description} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(settings_table())

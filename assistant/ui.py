@@ -714,6 +714,9 @@ def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
     """The app, queued: at most `ui_concurrency` costly requests at once, `ui_queue_size` waiting. Direct HTTP
     calls that would skip the queue (and so the limits) are closed: clients go through the queue."""
     ui = PaperAssistantUI(settings, startup)
+    # Gradio keeps every session's state (~0.1 MB: a copy of the page config) until 10,000 sessions by default:
+    # about 1 GB on a busy wiki page. `mount` reads this attribute; `launch` takes it as state_session_capacity.
+    ui.demo.state_session_capacity = settings.ui_max_sessions
     return ui.demo.queue(
         max_size=settings.ui_queue_size, default_concurrency_limit=settings.ui_concurrency, api_open=False
     )

@@ -1,9 +1,10 @@
 """The same question answered by 1 and by 8 concurrent clients: throughput (answers/s) and latency p50/p95.
 
 Clients are threads of one process sharing one set of services, as the Gradio app's workers do. Each request is
-the full path: `service.ask` when the service has it, else the answer chain (`answering.answer`) over the
-collection's retriever, with the offline answerer unless `--llm` is given (an LLM endpoint measures the endpoint,
-not us). The query-vector cache is bypassed so every request embeds its question.
+the full path: `service.ask` when the service has it (its query-vector cache then serves the repeated question:
+no embedding after the first), else the answer chain (`answering.answer`) over a retriever without that cache;
+offline answerer unless `--llm` is given (an LLM endpoint measures the endpoint, not us). `--what search` times
+`Retriever.search` alone with the query-vector cache bypassed (every request embeds its question).
 
     python benchmarks/concurrency.py [--workdir /tmp/assistant-bench] [--requests 48] [--what answer|search]
 """
@@ -38,7 +39,7 @@ def request_fn(settings: Settings, what: str) -> tuple[Callable[[], object], str
         return (lambda: retriever.search(QUESTION, k=settings.top_k)), "search"
     ask = getattr(service, "ask", None)
     if ask is not None:
-        return (lambda: ask(QUESTION, settings)), "service.ask"
+        return (lambda: ask(QUESTION, [], settings)), "service.ask"
     return (lambda: answering.answer(QUESTION, [], cast(Any, retriever), settings)), "answering.answer"
 
 

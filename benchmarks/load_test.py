@@ -224,16 +224,41 @@ def summarise(outcomes: list[Outcome], samples: list[tuple[int, int]], clients: 
     return result
 
 
+# --- new sessions ------------------------------------------------------------------------------------------------
+def session_churn(url: str, pid: int, sessions: int, auth: tuple[str, str] | None = None,
+                  threads: int = 8) -> dict[str, float]:
+    """`sessions` visitors that come once (a fresh gradio_client session, one search) and never return: the app's
+    memory per session, over the first and the second half (flat in the second half once old sessions are
+    dropped: ASSISTANT_UI_MAX_SESSIONS)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    def visit(i: int) -> None:
+        Client(url, verbose=False, auth=auth).predict(QUESTIONS[i % len(QUESTIONS)], api_name="/search")
+
+    half = sessions // 2
+    rss = [rss_kib(pid)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for start in (0, half):
+            list(pool.map(visit, range(start, start + half)))
+            rss.append(rss_kib(pid))
+    return {"sessions": 2 * half, "rss_start_mib": round(rss[0] / 1024, 1), "rss_end_mib": round(rss[2] / 1024, 1),
+            "kib_per_session_first_half": round((rss[1] - rss[0]) / half, 1),
+            "kib_per_session_second_half": round((rss[2] - rss[1]) / half, 1)}
+
+
 # --- launching the app ----------------------------------------------------------------------------------------------
 @contextlib.contextmanager
-def launched_app(store: Path, listing: Path, log: Path) -> Iterator[tuple[str, int]]:
+def launched_app(store: Path, listing: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """`python app.py` on a free port, offline answers, no rate limit; yields (url, pid) once it answers."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    env = {**os.environ, "ASSISTANT_LLM": "offline", "ASSISTANT_UI_RATE_LIMIT": "0", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "ASSISTANT_LLM": "offline", "ASSISTANT_UI_RATE_LIMIT": "0", "PYTHONUNBUFFERED": "1",
+           **(env or {})}
     command = [sys.executable, str(ROOT / "app.py"), "--store", str(store), "--listing", str(listing),
                "--collection", "iclr2022", "--port", str(port)]
     with log.open("wb") as out:
@@ -282,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid", type=int)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/assistant-bench"), help="store of a launched app")
     parser.add_argument("--listing", type=Path, default=ICLR_LISTING)
+    parser.add_argument("--sessions", type=int, default=400,
+                        help="then this many one-request visitors, for the memory each new session costs (0: none)")
+    parser.add_argument("--max-sessions", type=int, help="ASSISTANT_UI_MAX_SESSIONS of the launched app")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     if args.url and not args.pid:
@@ -291,14 +319,21 @@ def main(argv: list[str] | None = None) -> int:
             url, pid = args.url, args.pid
         else:
             args.workdir.mkdir(parents=True, exist_ok=True)
+            env = {"ASSISTANT_UI_MAX_SESSIONS": str(args.max_sessions)} if args.max_sessions else {}
             url, pid = stack.enter_context(launched_app(args.workdir / "store-1k", args.listing,
-                                                        args.workdir / "load-test-app.log"))
+                                                        args.workdir / "load-test-app.log", env))
         print(f"load test: {args.clients} clients x {args.seconds:g} s against {url} (pid {pid}), load average "
               f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
         result = run_load(url, pid, args.clients, args.seconds, args.seed, warmup_seconds=args.warmup)
-    print_result(result)
+        print_result(result)
+        churn = session_churn(url, pid, args.sessions) if args.sessions > 1 else {}
+    if churn:
+        print(f"{churn['sessions']} one-request sessions: RSS {churn['rss_start_mib']} -> {churn['rss_end_mib']} MiB, "
+              f"{churn['kib_per_session_first_half']} KiB per session over the first half, "
+              f"{churn['kib_per_session_second_half']} KiB over the second")
     if args.json:
-        args.json.write_text(json.dumps({"machine_load_avg_1m": os.getloadavg()[0], **asdict(result)}, indent=2))
+        args.json.write_text(json.dumps({"machine_load_avg_1m": os.getloadavg()[0], **asdict(result),
+                                         "new_sessions": churn}, indent=2))
     return 1 if result.failures else 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 from typing import Any
 
 from .conftest import ROOT
@@ -32,3 +33,31 @@ def test_four_clients_for_ten_seconds_without_a_failure_or_memory_growth(small_a
     assert result.rss_growth_kib_per_100_requests < 2048, result
     assert result.rss_end_mib - result.rss_start_mib < 64, result
     assert small_app.proc.poll() is None
+
+
+def test_the_sessions_kept_in_memory_are_bounded(small_store: Path) -> None:
+    """Gradio keeps each session's state (~0.1 MB) until 10,000 sessions by default; the app keeps at most
+    ui_max_sessions, dropping the least recently used, so one-time visitors cannot grow its memory without bound."""
+    import gradio as gr
+    from fastapi import FastAPI
+    from gradio_client import Client
+
+    from assistant import ui
+    from assistant.settings import Settings
+
+    from .test_ui import _serve
+
+    settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
+                        ui_rate_limit=0, ui_max_sessions=3)
+    demo = ui.build_app(settings)
+    site = gr.mount_gradio_app(FastAPI(), demo, path="/papers", **ui.serve_kwargs(settings))
+    server, thread, url = _serve(site)
+    try:
+        clients = [Client(f"{url}/papers/", verbose=False) for _ in range(6)]
+        for client in clients:
+            assert client.predict("graph neural networks", api_name="/search")["results"]
+        kept = list(demo.state_holder.session_data)
+        assert len(kept) == 3 and kept == [c.session_hash for c in clients[-3:]]  # the most recent ones
+    finally:
+        server.should_exit = True
+        thread.join(15)

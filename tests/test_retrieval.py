@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import service
-from assistant.retrieval import fuse_ranks, fuse_scores, paper_matches
+from assistant.keyword_index import KeywordIndex, paper_text
+from assistant.retrieval import fuse_ranks, fuse_scaled, fuse_scores, paper_matches
 from assistant.types import Filters, Paper
 
 from .conftest import OVERSQUASHING_ID
@@ -21,6 +22,23 @@ def test_rank_fusion() -> None:
     fused = fuse_ranks({"a": 3.0, "b": 1.0}, {"b": 5.0}, k=60)
     assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
     assert fused["a"] == pytest.approx(1 / 61)
+
+
+# --- scaled fusion and BM25 fields (quality work of issue 5, tuned on SciFact train: docs/benchmarks.md) -----------
+def test_scaled_fusion_keeps_raw_cosine_and_divides_bm25_by_its_best() -> None:
+    fused = fuse_scaled({"a": 0.6, "b": 0.4}, {"b": 8.0, "c": 2.0}, dense_weight=0.7)
+    # a: .7*.6 + .3*0 = .42; b: .7*.4 + .3*(8/8) = .58; c: dense missing -> lowest dense (.4): .7*.4 + .3*(2/8) = .355
+    assert fused == pytest.approx({"a": 0.42, "b": 0.58, "c": 0.355})
+    assert fuse_scaled({}, {"c": 2.0}, 0.7) == pytest.approx({"c": 0.3})
+    assert fuse_scaled({"a": 0.5}, {}, 0.7) == pytest.approx({"a": 0.35})
+
+
+def test_bm25_title_weight_and_scores_of_included_papers() -> None:
+    papers = [Paper("t", "Glacier melt", abstract="ice sheets"), Paper("a", "Ice", abstract="glacier melt data")]
+    assert paper_text(papers[0], 2).startswith("Glacier melt\nGlacier melt\n")
+    index = KeywordIndex.build(papers, title_weight=2)
+    scores = index.search("glacier", n=1, include=["a", "missing"])
+    assert list(scores) == ["t", "a"] and scores["t"] > scores["a"] > 0  # "a" is outside the top 1 but included
 
 
 def test_filters_match_case_insensitively_on_parts_of_names() -> None:
