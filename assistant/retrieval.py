@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .chunking import chunk_paper
 from .embeddings import Embedder
 from .keyword_index import KeywordIndex
 from .settings import Settings
@@ -231,7 +232,15 @@ class Retriever:
         wanted = {pid: dense[pid][1] for pid in ids if pid in dense}
         texts = self.store.chunk_texts(self.collection, list(wanted.values())) if wanted else {}
         timings.dense += (time.perf_counter() - t) * 1000
-        return {pid: texts[cid] for pid, cid in wanted.items() if cid in texts}
+        return {pid: texts[cid] if cid in texts else self._rechunk(pid, cid) for pid, cid in wanted.items()}
+
+    def _rechunk(self, paper_id: str, chunk: str) -> str:
+        """A chunk's text when an ingest replaced the paper between the query and the read: the same chunk of the
+        snapshot's version of the paper, so that a hit never shows a passage of another version."""
+        paper = self._current().papers[paper_id]
+        index = int(chunk.rsplit("#", 1)[1])
+        chunks = chunk_paper(paper, self.settings.chunk_tokens, self.settings.chunk_overlap)
+        return chunks[min(index, len(chunks) - 1)].text
 
     def _fuse(
         self,

@@ -46,12 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     print(format_report(report))
     print(f"\n(run took {time.perf_counter() - started:.0f} s)\n")
     best_published = max(PUBLISHED.values())
-    print(f"{'system':<44}{'nDCG@10':>10}{'vs best published':>20}")
+    print(f"{'system':<52}{'nDCG@10':>10}{'vs best published':>20}")
     for name, value in PUBLISHED.items():
-        print(f"{'published: ' + name:<44}{value:>10.3f}{value / best_published:>19.3f}x")
+        print(f"{'published: ' + name:<52}{value:>10.3f}{value / best_published:>19.3f}x")
     for mode, result in report.modes.items():
         value = result.metrics["ndcg@10"]
-        print(f"{'this product: ' + mode:<44}{value:>10.3f}{value / best_published:>19.3f}x")
+        print(f"{'this product: ' + mode:<52}{value:>10.3f}{value / best_published:>19.3f}x")
     write_json(args.json, {
         "machine": info, "split": args.split, "published_ndcg@10": PUBLISHED, "report": report.to_dict(),
         "metrics": list(METRICS),

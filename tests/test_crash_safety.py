@@ -65,17 +65,17 @@ def write_listing(folder: Path, name: str, records: list[dict[str, object]]) -> 
 
 @pytest.fixture(scope="module")
 def versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Listing, Listing]:
-    """Two versions of a 300-paper listing: the second drops 20 papers, adds 40 and changes the decision of every
-    third (a new content hash; the chunk text and so its embedding stay the same)."""
+    """Two versions of a 300-paper listing: the second drops 20 papers, adds 40 and changes the decision of two in
+    three (a new content hash; the chunk text and so its embedding stay the same)."""
     folder = tmp_path_factory.mktemp("crash-listings")
     rows = [json.loads(line) for line in ICLR.read_text(encoding="utf-8").splitlines()[:340]]
-    changed = [dict(r, decision=_DECISIONS[str(r["decision"])]) if i % 3 == 0 else r for i, r in enumerate(rows)]
+    changed = [dict(r, decision=_DECISIONS[str(r["decision"])]) if i % 3 else r for i, r in enumerate(rows)]
     return write_listing(folder, "v1", rows[:300]), write_listing(folder, "v2", changed[20:340])
 
 
-def ingest_command(store: Path, listing: Listing) -> list[str]:
+def ingest_command(store: Path, listing: Listing, quiet: bool = True) -> list[str]:
     return [sys.executable, "-m", "assistant", "ingest", str(listing.path), "--collection", COLLECTION,
-            "--replace", "-q", "--store", str(store)]
+            "--replace", "--store", str(store), *(["-q"] if quiet else [])]
 
 
 def run_ingest(store: Path, listing: Listing) -> tuple[str, float]:
@@ -85,20 +85,58 @@ def run_ingest(store: Path, listing: Listing) -> tuple[str, float]:
     return done.stdout, time.monotonic() - started
 
 
-def kill_ingest_after(store: Path, listing: Listing, seconds: float) -> bool:
-    """Start an ingest and SIGKILL it after `seconds`; False if it finished first."""
-    proc = subprocess.Popen(ingest_command(store, listing), cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    try:
-        proc.wait(seconds)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+class WatchedIngest:
+    """`assistant ingest` in its own process with its progress bar watched: `writing` is set when the bar first
+    shows, that is once the first batch of chunks is in the store (or when the process ends)."""
+
+    def __init__(self, store: Path, listing: Listing) -> None:
+        self.proc = subprocess.Popen(ingest_command(store, listing, quiet=False), cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.writing = threading.Event()
+        self.started = time.monotonic()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        assert self.proc.stderr is not None
+        seen = b""
+        while byte := self.proc.stderr.read(1):
+            seen = (seen + byte)[-64:]
+            if b"embedding" in seen:
+                self.writing.set()
+        self.writing.set()
+
+    def wait_writing(self) -> float:
+        assert self.writing.wait(300), "the ingest showed no progress"
+        return time.monotonic() - self.started
+
+    def finish(self) -> str:
+        out, _ = self.proc.communicate(timeout=600)
+        assert self.proc.returncode == 0
+        return out.decode()
+
+
+def timed_update(store: Path, listing: Listing) -> tuple[float, float]:
+    """Seconds from an update's start to its first written batch, and from there to the end of its process."""
+    run = WatchedIngest(store, listing)
+    first = run.wait_writing()
+    run.finish()
+    return first, time.monotonic() - run.started - first
+
+
+def kill_ingest(store: Path, listing: Listing, delay: float) -> bool:
+    """Start an ingest and SIGKILL it `delay` seconds after its first written batch (a negative delay: that long
+    before it, counted from the start); False if it finished first."""
+    run = WatchedIngest(store, listing)
+    if delay < 0:
+        run.writing.wait(max(0.0, -delay))
+    else:
+        run.wait_writing()
+        time.sleep(delay)
+    if run.proc.poll() is None:
+        os.kill(run.proc.pid, signal.SIGKILL)
+        run.proc.wait()
         return True
-    finally:
-        assert proc.stderr is not None
-        proc.stderr.close()
-    assert proc.returncode == 0
+    run.finish()
     return False
 
 
@@ -134,22 +172,24 @@ def in_process_audit(store: Path) -> tuple[dict[str, str], int, list[str]]:
     return found.papers, found.stale, found.incomplete
 
 
+@pytest.mark.timeout(180 + 60 * KILLS)  # the soak (ASSISTANT_CRASH_KILLS=20) outlasts the default 600 s
 def test_an_ingest_killed_at_random_moments_never_breaks_the_store(
     tmp_path: Path, versions: tuple[Listing, Listing]
 ) -> None:
     v1, v2 = versions
     store = tmp_path / "store"
     run_ingest(store, v1)
-    out, full = run_ingest(store, v2)  # a whole update, timed: the kills land within such a run
-    startup = full - float(out.split()[-2])  # the summary ends "..., 3.6 s": the rest was starting the process
+    before_writes, window = timed_update(store, v2)  # a whole update, timed
     rng = random.Random(SEED)
     stored = v2.hashes
     log: list[str] = []
     phases: dict[str, int] = {}
     for kill in range(KILLS):
         before, target = (v2, v1) if kill % 2 == 0 else (v1, v2)
-        delay = rng.uniform(startup, full)  # anywhere from the first write to the end
-        killed = kill_ingest_after(store, target, delay)
+        # Mostly while it writes (denser early on, where the batches, the commit and the clean-up are), sometimes
+        # before: a negative delay is a time from the start, while the process imports, parses and embeds.
+        delay = -rng.uniform(1.0, before_writes) if rng.random() < 0.15 else window * rng.random() ** 2
+        killed = kill_ingest(store, target, delay)
 
         seen = audit_in_a_fresh_process(store)
         papers = dict(seen["papers"])  # type: ignore[call-overload]
@@ -167,9 +207,10 @@ def test_an_ingest_killed_at_random_moments_never_breaks_the_store(
         assert stored == target.hashes and stale == 0 and incomplete == []
         phase = kill_phase(killed, moved, int(stale_after_kill))  # type: ignore[call-overload]
         phases[phase] = phases.get(phase, 0) + 1
-        log.append(f"kill {kill + 1} after {delay:.2f} s: {phase}: {moved} papers switched, {stale_after_kill} "
+        when = f"{delay:.2f} s after its first written batch" if delay >= 0 else f"{-delay:.2f} s after its start"
+        log.append(f"kill {kill + 1}, {when}: {phase}: {moved} papers switched, {stale_after_kill} "
                    f"orphan chunks; the next ingest reported {reported_counts(out)}")
-    print("\n".join(["", f"seed {SEED}, {KILLS} kills in a {full:.1f} s update ({startup:.1f} s of it start-up)",
+    print("\n".join(["", f"seed {SEED}, {KILLS} kills within {window:.2f} s of an update's first written batch",
                       *log, f"where the kills landed: {phases}"]))
 
 

@@ -182,15 +182,22 @@ def cite_first(body: dict[str, Any]) -> str:
 def llm_app(app_launcher: Any, small_store: Path, small_listing: Path,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, OpenAIStub]]:
     """The app with an LLM endpoint on a port where, at first, nothing listens (one retry, 1 s timeouts)."""
-    stub = OpenAIStub(port=free_port(), default=Reply(fn=cite_first))
+    port = free_port()
+    stub = OpenAIStub(port=port, default=Reply(fn=cite_first))  # not started: nothing listens there yet
     env = {"ASSISTANT_LLM": "openai", "ASSISTANT_LLM_MODEL": stub.model,
-           "OPENAI_BASE_URL": f"http://127.0.0.1:{stub._bind_port}/v1", "OPENAI_API_KEY": PLANTED_KEY,
+           "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1", "OPENAI_API_KEY": PLANTED_KEY,
            "ASSISTANT_LLM_RETRIES": "1", "ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT": "1", "ASSISTANT_LLM_TIMEOUT": "20"}
     with app_launcher(small_store, small_listing, env=env, log_dir=tmp_path_factory.mktemp("llm-app")) as app:
         try:
             yield app, stub
         finally:
             stub.stop()
+
+
+def started(stub: OpenAIStub) -> None:
+    """The endpoint up (the refusing-connections test starts it; a test run on its own does it here)."""
+    if not stub.requests and stub._server is None:
+        stub.start()
 
 
 def ask(app: Any) -> tuple[dict[str, Any], float]:
@@ -220,8 +227,7 @@ def test_each_llm_fault_gives_the_offline_answer_with_a_notice_and_the_next_requ
     llm_app: tuple[Any, OpenAIStub], fault: str, replies: list[Reply], said: str
 ) -> None:
     app, stub = llm_app
-    if stub._server is None:
-        stub.start()  # when run on its own
+    started(stub)
     stub.script(*replies)
     sent = len(stub.chat_requests)
     result, took = ask(app)
@@ -238,8 +244,7 @@ def test_each_llm_fault_gives_the_offline_answer_with_a_notice_and_the_next_requ
 
 def test_429_with_retry_after_is_waited_out_and_answered(llm_app: tuple[Any, OpenAIStub]) -> None:
     app, stub = llm_app
-    if stub._server is None:
-        stub.start()
+    started(stub)
     stub.script(Reply(status=429, headers={"Retry-After": "2"}))
     result, took = ask(app)
     assert result["mode"] == "llm" and result["notice"] is None, result

@@ -40,13 +40,17 @@ class Recorder:
 
     def __init__(self) -> None:
         self.on = False
+        self.thread = 0  # only what the answering thread does counts (not other tests' leftover client threads)
         self.opened: list[str] = []
         self.connected: list[Any] = []
         self.ran: list[Any] = []
         sys.addaudithook(self._hook)
 
+    def start(self) -> None:
+        self.thread, self.on = threading.get_ident(), True
+
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
-        if not self.on:
+        if not self.on or threading.get_ident() != self.thread:
             return
         if event == "open" and isinstance(args[0], str | bytes):
             self.opened.append(str(args[0]))
@@ -122,7 +126,7 @@ def test_a_question_naming_files_urls_and_commands_is_only_searched_for_offline(
 ) -> None:
     settings = make_settings(small_store, collection="iclr2022")
     service.ask("warm up: over-squashing", [], settings)  # model, prompts and index loaded before recording
-    recorder.on = True
+    recorder.start()
     answers = [service.ask(q, [], settings) for q in hostile_questions(secret_file, exfil)]
     recorder.on = False
     assert not [p for p in recorder.opened if "credentials" in p or p.startswith("/etc/")]
@@ -145,7 +149,7 @@ def test_a_question_naming_files_and_urls_goes_to_the_model_as_fenced_text_witho
     service.ask("warm up: over-squashing", [], settings)
     sent = len(openai_stub.chat_requests)
     questions = hostile_questions(secret_file, exfil)
-    recorder.on = True
+    recorder.start()
     answers = [service.ask(q, [], settings) for q in questions]
     recorder.on = False
     assert {address[1] for address in recorder.connected} <= {openai_stub.port}
