@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError, ModelFileError
+from .hashing import sha256_file
 from .types import Chunk, Paper
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def _choose_cache_dir(cache_dir: Path | None) -> Path:
 
 def _install_rank_file(rank_file: RankFile, source: Path, target: Path) -> None:
     cached = target / rank_file.cache_name
-    if cached.is_file() and _sha256_file(cached) == rank_file.sha256:
+    if cached.is_file() and sha256_file(cached) == rank_file.sha256:
         return
     data = _read_packaged_ranks(rank_file, source)
     _write_atomically(cached, data)
@@ -152,14 +153,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise ModelFileError(
             f"{path}: cannot write the tiktoken cache ({exc}). Fix: set TIKTOKEN_CACHE_DIR to a writable folder."
         ) from None
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @lru_cache(maxsize=8)

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from .errors import ConfigError, EmbeddingError, ModelFileError
+from .hashing import sha256_file
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -81,14 +82,6 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
 
 _verified: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) -> sha256 already checked in this process
 _verified_lock = threading.Lock()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_file(path: Path, expected_sha256: str, pin: str) -> None:
