@@ -195,6 +195,15 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_tidy(args: argparse.Namespace, settings: Settings) -> int:
+    from .store import remove_unused_index_folders
+
+    folder = args.folder or settings.store_dir
+    removed, freed = remove_unused_index_folders(folder)
+    print(f"removed {removed} unused index folder(s) from {folder}, {freed / 2**20:.1f} MiB freed")
+    return 0
+
+
 # --- eval (owned by the evaluation work, issue 5) ----------------------------------------------------------------
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from . import evaluation
@@ -277,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     _common(p)
     p.set_defaults(handler=cmd_delete)
+
+    p = sub.add_parser("tidy", help="free the disk space of dropped collections in a Chroma folder (a server's "
+                       "--path, run on its machine; the embedded store tidies itself)")
+    p.add_argument("folder", nargs="?", type=Path, help="the Chroma folder (default: the embedded store)")
+    _common(p)
+    p.set_defaults(handler=cmd_tidy)
 
     _add_eval_parser(sub)  # eval: see the block above
     return parser

@@ -462,13 +462,16 @@ class EmbeddingCache:
         for (model, key), vector in other._vectors.items():
             self._put_key(model, key, vector)
 
-    def embed(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of `texts`: cached ones from the cache, the rest from `embedder` in one call (then cached)."""
+    def embed(self, embedder: Embedder, texts: Sequence[str], fresh: EmbeddingCache | None = None) -> np.ndarray:
+        """Vectors of `texts`: cached ones from the cache, the rest from `embedder` in one call (then cached, and
+        put in `fresh` too when given)."""
         model = embedder.model_id
         missing = list(dict.fromkeys(t for t in texts if (model, text_key(t)) not in self._vectors))
         if missing:
             for text, vector in zip(missing, embedder.embed_documents(missing), strict=True):
                 self.put(model, text, vector)
+                if fresh is not None:
+                    fresh.put(model, text, vector)
         self.misses += len(missing)
         self.hits += len(texts) - len(missing)
         if not texts:

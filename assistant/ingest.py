@@ -1,12 +1,13 @@
-"""Listing files in, papers in the store: parse -> compare hashes -> chunk -> embed -> write chunks -> commit.
+"""Listing files in, papers in the store: parse -> compare hashes -> chunk -> embed -> build -> commit.
 
 Parsing finishes before anything is written, so a bad listing (or `--strict` with any skip) changes nothing.
-Chunks are written first and papers switched to them only at the end (see store.py), so an ingest that fails or
-is killed midway leaves the listing as it was; the next ingest reuses the chunks it had already written."""
+The new version of the listing is built beside the live one and made live in one step at the end (see store.py),
+so an ingest that fails or is killed midway leaves the listing as it was; the next ingest drops what it left."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from .errors import ListingError
 from .listing_files import read_listings
 from .listings import known_ids, title_key, title_slug_id, unify_ids
 from .settings import Settings
-from .store import PaperStore, chunk_id, mean_vector
+from .store import PaperStore
 from .types import Chunk, IngestSummary, Paper, SkippedRecord
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,10 @@ def ingest_paths(
         title_only=parsed.title_only, skipped_records=list(parsed.skipped), notes=list(parsed.notes),
     )
     if plan.to_write or plan.to_remove or not existing:
-        summary.chunks = _write(plan, store, embedder, settings, collection, cache, progress)
+        keep = set(existing) - {p.id for p in plan.to_write} - set(plan.to_remove)
+        summary.chunks = _write(plan, keep, store, embedder, settings, collection, cache, progress)
     else:
-        store.delete_stale_chunks(collection)  # orphans of an ingest killed after its commit: nothing else removes them
+        store.tidy(collection)  # nothing to write: still drop what a killed ingest left
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -112,6 +114,7 @@ def _superseded_slug_ids(papers: Sequence[Paper], stored: Sequence[Paper]) -> li
 
 def _write(
     plan: _Plan,
+    keep: set[str],
     store: PaperStore,
     embedder: Embedder,
     settings: Settings,
@@ -119,50 +122,63 @@ def _write(
     cache: EmbeddingCache | None,
     progress: Progress | None,
 ) -> int:
-    committed: list[tuple[Paper, np.ndarray]] = []
+    """Build the listing's next generation: the kept papers copied, the new ones embedded and added; then commit."""
     n_chunks = 0
     total = len(plan.to_write)
-    for start in range(0, total, _PAPERS_PER_BATCH):
-        batch = plan.to_write[start : start + _PAPERS_PER_BATCH]
-        items = _embed_batch(batch, store, embedder, settings, collection, cache)
-        store.write_chunks(collection, items, embedder.model_id)
-        committed.extend((paper, mean_vector(vectors)) for paper, _, vectors in items)
-        n_chunks += sum(len(chunks) for _, chunks, _ in items)
-        if progress:
-            progress(min(start + _PAPERS_PER_BATCH, total), total)
-    if plan.to_remove:
-        store.delete_papers(collection, sorted(set(plan.to_remove)))
-    store.commit_papers(collection, committed, embedder.model_id)
+    journal = EmbeddingJournal(settings.store_dir / ".ingest-resume" / collection, embedder.model_id)
+    cache = cache if cache is not None else EmbeddingCache()
+    cache.merge(journal.load())
+    with store.build(collection, embedder.model_id) as build:
+        build.copy(keep)
+        for start in range(0, total, _PAPERS_PER_BATCH):
+            items = _embed_batch(plan.to_write[start : start + _PAPERS_PER_BATCH], embedder, settings, cache, journal)
+            build.add(items)
+            n_chunks += sum(len(chunks) for _, chunks, _ in items)
+            if progress:
+                progress(min(start + _PAPERS_PER_BATCH, total), total)
+        build.commit()
+    journal.clear()
     return n_chunks
 
 
+class EmbeddingJournal:
+    """The vectors an ingest embeds, saved batch by batch beside the store. A killed ingest loses its unfinished
+    generation (store.py) but not its embedding work: the next ingest of the listing starts from these files, and
+    clears them once it has committed. Each batch is its own file, written atomically, so a kill loses at most the
+    batch being embedded."""
+
+    def __init__(self, folder: Path, model_id: str) -> None:
+        self.folder = folder
+        self.model_id = model_id
+
+    def load(self) -> EmbeddingCache:
+        cache = EmbeddingCache()
+        for path in sorted(self.folder.glob("*.npz")) if self.folder.is_dir() else []:
+            cache.merge(EmbeddingCache.load(path, self.model_id))
+        if len(cache):
+            log.info("resuming: %d vectors embedded by an ingest that did not finish", len(cache))
+        return cache
+
+    def record(self, fresh: EmbeddingCache) -> None:
+        if len(fresh):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fresh.save(self.folder / f"{time.time_ns()}.npz")
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _embed_batch(
-    batch: Sequence[Paper],
-    store: PaperStore,
-    embedder: Embedder,
-    settings: Settings,
-    collection: str,
-    cache: EmbeddingCache | None,
+    batch: Sequence[Paper], embedder: Embedder, settings: Settings, cache: EmbeddingCache, journal: EmbeddingJournal
 ) -> list[tuple[Paper, list[Chunk], np.ndarray]]:
-    """Chunk a batch of papers and find each chunk's vector: already stored, cached, or embedded now."""
+    """Chunk a batch of papers and find each chunk's vector: cached, or embedded now (and journaled)."""
     chunked = [(p, chunk_paper(p, settings.chunk_tokens, settings.chunk_overlap)) for p in batch]
-    ids = [chunk_id(p, c.index) for p, chunks in chunked for c in chunks]
     texts = [c.text for _, chunks in chunked for c in chunks]
-    stored = store.stored_chunk_vectors(collection, ids)
-    vectors: list[np.ndarray | None] = [
-        stored.get(cid) if cid in stored else (cache.get(embedder.model_id, text) if cache else None)
-        for cid, text in zip(ids, texts, strict=True)
-    ]
-    missing = [i for i, v in enumerate(vectors) if v is None]
-    if missing:
-        fresh = embedder.embed_documents([texts[i] for i in missing])
-        for i, vec in zip(missing, fresh, strict=True):
-            vectors[i] = vec
-            if cache is not None:
-                cache.put(embedder.model_id, texts[i], vec)
+    fresh = EmbeddingCache()
+    vectors = cache.embed(embedder, texts, fresh=fresh)
+    journal.record(fresh)
     out, pos = [], 0
     for paper, chunks in chunked:
-        out.append((paper, chunks, np.stack([v for v in vectors[pos : pos + len(chunks)] if v is not None])))
+        out.append((paper, chunks, vectors[pos : pos + len(chunks)]))
         pos += len(chunks)
     return out
-

@@ -1,32 +1,41 @@
 """The one module that knows Chroma.
 
-A listing lives in two Chroma collections:
-- `<name>.papers`: one record per paper (the paper as JSON, its content hash, and the normalised mean of its chunk
-  embeddings, which serves "more like this");
-- `<name>.chunks`: one record per chunk, its id carrying the paper's content hash (`<paper>#<hash>#<i>`).
+A listing `<name>` is a pointer and generations. The pointer is a collection named `<name>` that holds no records:
+its metadata names the live generation, the listing's version and its embedding model. A generation `<gen>` is two
+collections:
+- `<name>.<gen>.papers`: one record per paper (the paper as JSON, its content hash, and the normalised mean of its
+  chunk embeddings, which serves "more like this");
+- `<name>.<gen>.chunks`: one record per chunk, its id carrying the paper's content hash (`<paper>#<hash>#<i>`).
 
-Chroma has no transactions, so a paper becomes visible by a two-step protocol: its new chunks are written first,
-under the new hash, then the paper record is switched to that hash, then the old version's chunks are deleted.
-Readers only accept chunks whose hash equals their paper's current hash, so a query running during an ingest, or a
-store left by a killed ingest, never shows a half-written paper; the next ingest removes the orphans.
+An ingest never writes to the live generation. It builds a new one beside it (the unchanged papers copied over with
+their vectors, the new ones added), then switches the pointer with one metadata update, which Chroma's SQLite makes
+atomic, then drops the old generation. Why not update in place: Chroma writes its vector-index files in place, and a
+process killed while it writes them can leave an index no process can read again (chroma-core/chroma#7678; it
+happened here once in about 45 kills of an in-place ingest). A kill now can only tear a generation no reader uses;
+the next ingest drops it. A committed generation is only ever read, and reading does not rewrite its index files
+(measured: readers replay Chroma's write log in memory). Readers resolve the pointer when they check the version and
+again when a read fails because its generation was dropped under them.
 
-Two failure modes of Chroma itself are handled here too. An embedded store written by another process (the CLI
-ingesting while the app runs) leaves this process's in-memory vector index stale: Chroma then answers "Error finding
-id", or silently misses the new vectors, so the store reopens its client when it sees another process's version bump
-or that error. A Chroma server that is down surfaces as a StoreError saying so (not a raw network exception), and
-the next call after the server is back simply works: the HTTP client reconnects by itself.
+Two more failure modes of Chroma are handled here. A Chroma server that is down surfaces as a StoreError saying so
+(not a raw network exception), and the next call after the server is back simply works: the HTTP client reconnects
+by itself. An index damaged by something else (a disk fault, a hand-edited folder) surfaces as a StoreError saying
+how to rebuild the listing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import re
+import secrets
+import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import IO, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -37,11 +46,14 @@ from .types import Chunk, Paper
 
 log = logging.getLogger(__name__)
 
-PAPERS_SUFFIX = ".papers"
-CHUNKS_SUFFIX = ".chunks"
+_PARTS = ("papers", "chunks")  # a generation's two collections: `<name>.<generation>.<part>`
+_GENERATION = "generation"  # the pointer's metadata key naming the live generation
+_SEGMENT_DIR_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,60}[A-Za-z0-9]$")
 _GET_PAGE = 5000  # records per `get` page: bounded memory on 100k-chunk collections
-_STALE_INDEX = "Error finding id"  # Chroma's error when its in-memory index lags writes made by another process
+# What Chroma says when a vector index's files cannot be read back (torn, truncated, edited by hand)
+_DAMAGED_INDEX = ("Failed to apply logs", "Error loading hnsw index", "Error constructing hnsw segment reader",
+                  "Error finding id")
 T = TypeVar("T")
 
 
@@ -93,108 +105,163 @@ def _paper_metadata(paper: Paper, content_hash: str) -> dict[str, Any]:
     return meta
 
 
+@dataclass(frozen=True)
+class _Live:
+    """A listing's live generation as this process last resolved it."""
+
+    generation: str
+    version: int
+    embedding_model: str | None
+    papers: Any
+    chunks: Any
+    n_papers: int  # a committed generation never changes: counted once
+    n_chunks: int
+
+
 class PaperStore:
     """Chroma, embedded or remote, seen as named listings of papers and their chunks."""
 
-    def __init__(self, client: Any, location: str, reopen: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, client: Any, location: str, reopen: Callable[[], Any] | None = None, folder: Path | None = None
+    ) -> None:
         self._client = client
         self.location = location
         self._reopen = reopen  # embedded stores: a fresh client that rereads the files
-        self._reopen_lock = threading.Lock()
-        self._versions_seen: dict[str, int] = {}
+        self._folder = folder  # embedded stores: Chroma's folder (ingest locks, leftover index folders)
+        self._lock = threading.Lock()
+        self._live: dict[str, _Live] = {}
 
-    # --- other processes writing to an embedded store ----------------------------------------------------------
     def reopen(self) -> None:
-        """Drop this process's view of an embedded store and read the files again (no-op for a server)."""
-        if self._reopen is None:
-            return
-        with self._reopen_lock:
-            log.info("%s was changed by another process: reopening it", self.location)
-            self._client = self._reopen()
+        """Drop this process's view of an embedded store and read the files again (no-op for a server). Frees the
+        memory of generations another process dropped, which this process may still hold."""
+        with self._lock:
+            self._live.clear()
+            if self._reopen is not None:
+                log.info("%s was changed by another process: reopening it", self.location)
+                self._client = self._reopen()
 
-    def _vector_read(self, read: Callable[[], T]) -> T:
-        """A read that uses the vector index; if another process wrote to this embedded store, the index in memory
-        lags its files and Chroma fails with "Error finding id": reopen once and read again."""
-        try:
-            return read()
-        except Exception as exc:
-            if self._reopen is None or _STALE_INDEX not in str(exc):
-                raise
-        self.reopen()
-        return read()
-
-    def _notice_version(self, name: str, version: int) -> None:
-        """A version this process did not write means another process ingested: reopen so its vectors are seen."""
-        seen = self._versions_seen.get(name)
-        self._versions_seen[name] = version
-        if seen is not None and seen != version:
-            self.reopen()
-
-    # --- collections -------------------------------------------------------------------------------------------
+    # --- listings and their live generation --------------------------------------------------------------------
     def listings(self) -> list[str]:
-        names = [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
-        return sorted(n[: -len(PAPERS_SUFFIX)] for n in names if n.endswith(PAPERS_SUFFIX))
+        return sorted(c.name for c in self._client.list_collections() if _is_pointer(c.name, c.metadata))
 
     def has_listing(self, name: str) -> bool:
-        return name in self.listings()
-
-    def _collections(self, name: str, create: bool = False) -> tuple[Any, Any]:
         validate_collection_name(name)
-        if create:
-            get = self._client.get_or_create_collection
-            kwargs: dict[str, Any] = {"embedding_function": None, "configuration": {"hnsw": {"space": "cosine"}}}
-            return get(name + PAPERS_SUFFIX, **kwargs), get(name + CHUNKS_SUFFIX, **kwargs)
-        if not self.has_listing(name):
+        return self._pointer(name) is not None
+
+    def _pointer(self, name: str) -> Any | None:
+        try:
+            pointer = self._client.get_collection(name, embedding_function=None)
+        except StoreError:
+            raise
+        except Exception:  # noqa: BLE001 - Chroma's "does not exist" has changed type between releases
+            return None
+        return pointer if _is_pointer(pointer.name, pointer.metadata) else None
+
+    def _resolve(self, name: str, refresh: bool = False) -> _Live:
+        """The live generation of a listing: cached, or read from its pointer (refresh, or first use)."""
+        validate_collection_name(name)
+        live = self._live.get(name)
+        if live is not None and not refresh:
+            return live
+        pointer = self._pointer(name)
+        if pointer is None:
             known = ", ".join(self.listings()) or "none yet"
             raise CollectionNotFound(
                 f"collection {name!r} does not exist in {self.location} (collections: {known}); "
                 f"create it with `assistant ingest PATH --collection {name}`"
             )
-        return (
-            self._client.get_collection(name + PAPERS_SUFFIX, embedding_function=None),
-            self._client.get_collection(name + CHUNKS_SUFFIX, embedding_function=None),
-        )
+        meta = dict(pointer.metadata)
+        generation, version, model = str(meta[_GENERATION]), int(meta.get("version", 0)), meta.get("embedding_model")
+        if live is not None and live.generation == generation:
+            live = replace(live, version=version, embedding_model=model)
+        else:
+            if live is not None:  # another generation went live: let go of the old one's memory
+                self.reopen()
+            papers, chunks = (self._client.get_collection(_generation_name(name, generation, part),
+                                                          embedding_function=None) for part in _PARTS)
+            live = _Live(generation, version, model, papers, chunks, papers.count(), chunks.count())
+        self._live[name] = live
+        return live
+
+    def _read(self, name: str, read: Callable[[_Live], T]) -> T:
+        """A read of the live generation; if it fails because an ingest switched generations and dropped the one
+        this process held, read again from the new one."""
+        live = self._resolve(name)
+        try:
+            return read(live)
+        except StoreError as exc:
+            if "is damaged" not in str(exc):
+                raise
+            failure: Exception = exc
+        except Exception as exc:  # noqa: BLE001 - re-raised below unless the generation changed
+            failure = exc
+        now = self._resolve(name, refresh=True)
+        if now.generation == live.generation:
+            raise failure
+        return read(now)
+
+    def _collections(self, name: str) -> tuple[Any, Any]:
+        """The live generation's (papers, chunks) collections."""
+        live = self._resolve(name)
+        return live.papers, live.chunks
+
+    def generations(self, name: str) -> list[str]:
+        """Every generation of a listing in the store: the live one, and any a killed ingest left unfinished."""
+        parts = (c.name.split(".") for c in self._client.list_collections())
+        return sorted({p[1] for p in parts if len(p) == 3 and p[0] == name and p[2] in _PARTS})
 
     def delete_listing(self, name: str) -> None:
-        for suffix in (PAPERS_SUFFIX, CHUNKS_SUFFIX):
-            try:
-                self._client.delete_collection(name + suffix)
-            except Exception:  # noqa: BLE001 - a missing half is what we want gone anyway
-                log.debug("collection %s%s was not there", name, suffix)
+        """The pointer goes first: from then on the listing is gone for every reader; its generations follow."""
+        validate_collection_name(name)
+        if self._pointer(name) is not None:
+            self._client.delete_collection(name)
+        self._live.pop(name, None)
+        self._drop_generations(name)
+
+    def _drop_generations(self, name: str, keep: str | None = None, only: str | None = None) -> None:
+        """Drop every generation of a listing but `keep` (or only the generation `only`), and free their disk."""
+        for generation in self.generations(name):
+            if generation == keep or (only is not None and generation != only):
+                continue
+            for part in _PARTS:
+                try:
+                    self._client.delete_collection(_generation_name(name, generation, part))
+                except StoreError:
+                    raise
+                except Exception:  # noqa: BLE001 - a half a killed ingest never created
+                    log.debug("collection %s.%s.%s was not there", name, generation, part)
+        if self._folder is not None:
+            remove_unused_index_folders(self._folder)
 
     def listing_info(self, name: str) -> dict[str, Any]:
-        papers, chunks = self._collections(name)
-        meta = papers.metadata or {}
+        live = self._resolve(name, refresh=True)
         return {
             "collection": name,
-            "papers": papers.count(),
-            "chunks": chunks.count(),
-            "embedding_model": meta.get("embedding_model"),
-            "version": meta.get("version", 0),
+            "papers": live.n_papers,
+            "chunks": live.n_chunks,
+            "embedding_model": live.embedding_model,
+            "version": live.version,
         }
 
     def version(self, name: str) -> int:
-        papers, _ = self._collections(name)
-        version = int((papers.metadata or {}).get("version", 0))
-        self._notice_version(name, version)
-        return version
+        """The listing's version, read afresh (a reader's cue that another process ingested)."""
+        return self._resolve(name, refresh=True).version
 
     # --- reading -----------------------------------------------------------------------------------------------
     def iter_papers(self, name: str) -> Iterator[StoredPaper]:
-        papers, _ = self._collections(name)
-        for page in _paged_get(papers, include=["metadatas"]):
+        pages = self._read(name, lambda live: list(_paged_get(live.papers, include=["metadatas"])))
+        for page in pages:
             for meta in page["metadatas"]:
                 yield StoredPaper(paper_from_json(meta["paper"]), meta["hash"])
 
     def paper_hashes(self, name: str) -> dict[str, str]:
-        papers, _ = self._collections(name)
         hashes: dict[str, str] = {}
-        for page in _paged_get(papers, include=["metadatas"]):
+        for page in self._read(name, lambda live: list(_paged_get(live.papers, include=["metadatas"]))):
             hashes.update((i, m["hash"]) for i, m in zip(page["ids"], page["metadatas"], strict=True))
         return hashes
 
     def paper_vectors(self, name: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        got = self._vector_read(lambda: self._collections(name)[0].get(ids=list(ids), include=["embeddings"]))
+        got = self._read(name, lambda live: live.papers.get(ids=list(ids), include=["embeddings"]))
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     def query_chunks(
@@ -206,19 +273,14 @@ class PaperStore:
         where = {"paper_id": {"$in": list(paper_ids)}} if paper_ids is not None else None
         include = ["metadatas", "documents", "distances"] if with_text else ["distances"]
 
-        def query() -> dict[str, Any] | None:
-            _, chunks = self._collections(name)
-            total = chunks.count()
-            if total == 0 or paper_ids == []:
+        def query(live: _Live) -> dict[str, Any] | None:
+            if live.n_chunks == 0 or paper_ids == []:
                 return None
-            return dict(chunks.query(
-                query_embeddings=[vector.tolist()],
-                n_results=min(n, total),
-                where=where,
-                include=include,
+            return dict(live.chunks.query(
+                query_embeddings=[vector.tolist()], n_results=min(n, live.n_chunks), where=where, include=include,
             ))
 
-        res = self._vector_read(query)
+        res = self._read(name, query)
         if res is None:
             return []
         if not with_text:
@@ -237,103 +299,236 @@ class PaperStore:
         """The texts of the given chunks (those that exist)."""
         if not ids:
             return {}
-        got = self._collections(name)[1].get(ids=list(ids), include=["documents"])
+        got = self._read(name, lambda live: live.chunks.get(ids=list(ids), include=["documents"]))
         return dict(zip(got["ids"], got["documents"], strict=True))
 
     def query_papers(self, name: str, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        def query() -> dict[str, Any] | None:
-            papers, _ = self._collections(name)
-            total = papers.count()
-            if total == 0:
+        def query(live: _Live) -> dict[str, Any] | None:
+            if live.n_papers == 0:
                 return None
-            found = papers.query(query_embeddings=[vector.tolist()], n_results=min(n, total), include=["distances"])
+            found = live.papers.query(query_embeddings=[vector.tolist()], n_results=min(n, live.n_papers),
+                                      include=["distances"])
             return dict(found)
 
-        res = self._vector_read(query)
+        res = self._read(name, query)
         if res is None:
             return []
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
-    # --- writing (the two-step protocol in the module docstring) -------------------------------------------------
-    def write_chunks(self, name: str, items: Sequence[tuple[Paper, Sequence[Chunk], np.ndarray]], model: str) -> None:
-        """Step 1: write chunks under their paper's new hash. Invisible to readers until `commit_papers`."""
-        papers, chunks = self._collections(name, create=True)
-        self._check_model(papers, model)
-        ids, vecs, docs, metas = [], [], [], []
-        for paper, paper_chunks, vectors in items:
-            h = paper.content_hash
-            for chunk, vec in zip(paper_chunks, vectors, strict=True):
-                ids.append(chunk_id(paper, chunk.index))
-                vecs.append(np.asarray(vec, dtype=np.float32).tolist())
-                docs.append(chunk.text)
-                metas.append({"paper_id": paper.id, "hash": h, "chunk": chunk.index})
-        for start in range(0, len(ids), self._batch_size()):
-            stop = start + self._batch_size()
-            chunks.upsert(ids=ids[start:stop], embeddings=vecs[start:stop], documents=docs[start:stop],
-                          metadatas=metas[start:stop])
+    # --- writing: a new generation, made live in one step --------------------------------------------------------
+    def build(self, name: str, embedding_model: str) -> ListingBuild:
+        """Start the next generation of a listing (see the module docstring). Use it as a context manager: a build
+        that is not committed is dropped, and the listing stays as it was."""
+        validate_collection_name(name)
+        lock = IngestLock.take(self._folder, name) if self._folder is not None else None
+        try:
+            live = self._resolve(name, refresh=True) if self.has_listing(name) else None
+            if live is not None and live.embedding_model and live.embedding_model != embedding_model:
+                raise StoreError(
+                    f"collection {name} was embedded with {live.embedding_model}, but the embedder is now "
+                    f"{embedding_model}: ingest into a new --collection, or delete this one with `assistant delete`"
+                )
+            self._drop_generations(name, keep=live.generation if live else None)  # what killed ingests left
+            return ListingBuild(self, name, embedding_model, live, lock)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
 
-    def stored_chunk_vectors(self, name: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors of chunks already written (e.g. by an ingest that was killed): no need to embed them again."""
-        if not self.has_listing(name) or not ids:
-            return {}
-        got = self._vector_read(lambda: self._collections(name)[1].get(ids=list(ids), include=["embeddings"]))
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+    def tidy(self, name: str) -> None:
+        """Drop what killed ingests left of a listing (an ingest that had nothing to write still does this)."""
+        lock = IngestLock.take(self._folder, name) if self._folder is not None else None
+        try:
+            self._drop_generations(name, keep=self._resolve(name, refresh=True).generation)
+        finally:
+            if lock is not None:
+                lock.release()
 
-    def commit_papers(self, name: str, items: Sequence[tuple[Paper, np.ndarray]], model: str) -> None:
-        """Step 2: switch paper records to their new hash (with the paper's mean vector), tell readers, then drop old
-        chunks. (Bumping before the clean-up: a kill in between leaves orphans for the next ingest, never readers
-        whose snapshot names chunks that are gone.)"""
-        papers, _ = self._collections(name, create=True)
-        for start in range(0, len(items), self._batch_size()):
-            batch = items[start : start + self._batch_size()]
-            papers.upsert(
-                ids=[p.id for p, _ in batch],
-                embeddings=[np.asarray(v, dtype=np.float32).tolist() for _, v in batch],
-                documents=[_paper_document(p) for p, _ in batch],
-                metadatas=[_paper_metadata(p, p.content_hash) for p, _ in batch],
-            )
-        self.bump_version(name, model)
-        self.delete_stale_chunks(name)
+    def _new_generation(self, name: str, generation: str) -> tuple[Any, Any]:
+        kwargs: dict[str, Any] = {"embedding_function": None, "configuration": {"hnsw": {"space": "cosine"}}}
+        papers, chunks = (self._client.create_collection(_generation_name(name, generation, part), **kwargs)
+                          for part in _PARTS)
+        return papers, chunks
 
-    def delete_stale_chunks(self, name: str) -> int:
-        """Delete chunks whose hash is not their paper's current one (old versions, orphans of a killed ingest)."""
-        current = self.paper_hashes(name)
-        _, chunks = self._collections(name)
-        stale = [
-            cid
-            for page in _paged_get(chunks, include=["metadatas"])
-            for cid, meta in zip(page["ids"], page["metadatas"], strict=True)
-            if current.get(meta["paper_id"]) != meta["hash"]
-        ]
-        for start in range(0, len(stale), self._batch_size()):
-            chunks.delete(ids=stale[start : start + self._batch_size()])
-        return len(stale)
+    def _switch(self, name: str, generation: str, embedding_model: str) -> int:
+        """Make `generation` live: one metadata write. Returns the new version (one above the pointer's now, not
+        the build's start: readers must see a change even if another ingest went live meanwhile)."""
+        pointer = self._pointer(name)
+        version = int((pointer.metadata or {}).get("version", 0)) + 1 if pointer is not None else 1
+        meta = {_GENERATION: generation, "version": version, "embedding_model": embedding_model}
+        if pointer is None:
+            self._client.create_collection(name, metadata=meta, embedding_function=None)
+        else:
+            pointer.modify(metadata=meta)
+        self._live.pop(name, None)
+        return version
 
-    def _batch_size(self) -> int:
+    def batch_size(self) -> int:
         return int(min(self._client.get_max_batch_size(), _GET_PAGE))
 
-    def delete_papers(self, name: str, ids: Sequence[str]) -> None:
-        papers, chunks = self._collections(name)
-        if ids:
-            papers.delete(ids=list(ids))
-            chunks.delete(where={"paper_id": {"$in": list(ids)}})
 
-    def bump_version(self, name: str, embedding_model: str) -> None:
-        """Tell readers (in this or other processes) that the listing changed."""
-        papers, _ = self._collections(name, create=True)
-        meta = dict(papers.metadata or {})
-        meta["version"] = int(meta.get("version", 0)) + 1
-        meta["embedding_model"] = embedding_model
-        papers.modify(metadata=meta)
-        self._versions_seen[name] = meta["version"]  # our own write: no reason to reopen
+class ListingBuild:
+    """One ingest's new generation of a listing: filled with `copy` and `add`, made live by `commit`."""
 
-    def _check_model(self, papers: Any, embedding_model: str) -> None:
-        stored = (papers.metadata or {}).get("embedding_model")
-        if stored and stored != embedding_model:
+    def __init__(
+        self, store: PaperStore, name: str, embedding_model: str, live: _Live | None, lock: IngestLock | None
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.embedding_model = embedding_model
+        self.generation = "g" + secrets.token_hex(4)
+        self._live = live
+        self._lock = lock
+        self._papers, self._chunks = (None, None)
+        self._counts = [0, 0]  # papers, chunks written
+        self._done = False
+
+    def __enter__(self) -> ListingBuild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._done:
+            self.discard()
+
+    def _target(self) -> tuple[Any, Any]:
+        if self._papers is None:
+            self._papers, self._chunks = self.store._new_generation(self.name, self.generation)
+        return self._papers, self._chunks
+
+    def copy(self, keep: Collection[str]) -> None:
+        """Carry these papers over from the live generation unchanged: records, chunks and vectors."""
+        if self._live is None or not keep:
+            return
+        keep_hashes: dict[str, str] = {}
+        for page in _paged_get(self._live.papers, include=["embeddings", "documents", "metadatas"]):
+            rows = [i for i, pid in enumerate(page["ids"]) if pid in keep]
+            keep_hashes.update((page["ids"][i], page["metadatas"][i]["hash"]) for i in rows)
+            self._put(0, _rows(page, rows))
+        for page in _paged_get(self._live.chunks, include=["embeddings", "documents", "metadatas"]):
+            rows = [i for i, m in enumerate(page["metadatas"]) if keep_hashes.get(m["paper_id"]) == m["hash"]]
+            self._put(1, _rows(page, rows))
+
+    def add(self, items: Sequence[tuple[Paper, Sequence[Chunk], np.ndarray]]) -> None:
+        """Papers new or changed since the live generation, with their chunks and the chunks' vectors."""
+        chunk_rows: dict[str, list[Any]] = {"ids": [], "embeddings": [], "documents": [], "metadatas": []}
+        for paper, chunks, vectors in items:
+            for chunk, vector in zip(chunks, vectors, strict=True):
+                chunk_rows["ids"].append(chunk_id(paper, chunk.index))
+                chunk_rows["embeddings"].append(np.asarray(vector, dtype=np.float32).tolist())
+                chunk_rows["documents"].append(chunk.text)
+                chunk_rows["metadatas"].append({"paper_id": paper.id, "hash": paper.content_hash,
+                                                "chunk": chunk.index})
+        self._put(1, chunk_rows)
+        self._put(0, {
+            "ids": [p.id for p, _, _ in items],
+            "embeddings": [mean_vector(v).tolist() for _, _, v in items],
+            "documents": [_paper_document(p) for p, _, _ in items],
+            "metadatas": [_paper_metadata(p, p.content_hash) for p, _, _ in items],
+        })
+
+    def _put(self, part: int, rows: dict[str, list[Any]]) -> None:
+        target = self._target()[part]
+        step = self.store.batch_size()
+        for start in range(0, len(rows["ids"]), step):
+            target.add(**{key: values[start : start + step] for key, values in rows.items()})
+        self._counts[part] += len(rows["ids"])
+
+    def commit(self) -> int:
+        """Check the new generation is whole, make it live, drop the old one. Returns the listing's new version."""
+        papers, chunks = self._target()
+        if (papers.count(), chunks.count()) != tuple(self._counts):
             raise StoreError(
-                f"collection {papers.name} was embedded with {stored}, but the embedder is now {embedding_model}: "
-                "ingest into a new --collection, or delete this one with `assistant delete`"
+                f"the new version of listing {self.name!r} in {self.store.location} holds {papers.count()} papers "
+                f"and {chunks.count()} chunks, not the {self._counts[0]} and {self._counts[1]} written; the "
+                "listing was left as it was: ingest again"
             )
+        version = self.store._switch(self.name, self.generation, self.embedding_model)
+        self._done = True
+        try:
+            self.store._drop_generations(self.name, keep=self.generation)
+        finally:
+            self._release()
+        return version
+
+    def discard(self) -> None:
+        """Drop this build (only this one: another may have gone live meanwhile); the listing stays as it was."""
+        self._done = True
+        try:
+            if self._papers is not None:
+                self.store._drop_generations(self.name, only=self.generation)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+class IngestLock:
+    """One ingest per listing at a time in an embedded store: a second one would drop the first one's unfinished
+    generation as left over. An OS file lock, so a killed ingest never leaves it held."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+
+    @classmethod
+    def take(cls, folder: Path, name: str) -> IngestLock:
+        import fcntl
+
+        path = folder / f".ingest-{name}.lock"
+        handle = path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise StoreError(
+                f"another ingest into listing {name!r} is running on {folder}: wait for it to finish, then ingest "
+                "again"
+            ) from None
+        return cls(handle)
+
+    def release(self) -> None:
+        self._handle.close()  # closing the file releases the lock
+
+
+def remove_unused_index_folders(folder: Path) -> tuple[int, int]:
+    """Chroma 1.5 leaves a dropped collection's index folder on disk (chroma-core/chroma#1309): remove the folders
+    that no segment in Chroma's catalogue names. The folders are listed before the catalogue is read, so a folder
+    a concurrent writer has just created (its segment is catalogued first) is never taken for unused. Returns the
+    folders removed and their bytes."""
+    catalogue = folder / "chroma.sqlite3"
+    if not catalogue.is_file():
+        raise StoreError(f"{folder} is not a Chroma folder (it has no chroma.sqlite3)")
+    folders = [d for d in folder.iterdir() if d.is_dir() and _SEGMENT_DIR_RE.match(d.name)]
+    if not folders:
+        return 0, 0
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True, timeout=30)) as db:
+        used = {row[0] for row in db.execute("SELECT id FROM segments")}
+    unused = [d for d in folders if d.name not in used]
+    freed = sum(f.stat().st_size for d in unused for f in d.rglob("*") if f.is_file())
+    for d in unused:
+        shutil.rmtree(d, ignore_errors=True)
+    return len(unused), freed
+
+
+def _rows(page: dict[str, Any], rows: list[int]) -> dict[str, list[Any]]:
+    return {
+        "ids": [page["ids"][i] for i in rows],
+        "embeddings": [np.asarray(page["embeddings"][i], dtype=np.float32).tolist() for i in rows],
+        "documents": [page["documents"][i] for i in rows],
+        "metadatas": [page["metadatas"][i] for i in rows],
+    }
+
+
+def _is_pointer(name: str, metadata: dict[str, Any] | None) -> bool:
+    return "." not in name and bool(metadata) and _GENERATION in (metadata or {})
+
+
+def _generation_name(name: str, generation: str, part: str) -> str:
+    return f"{name}.{generation}.{part}"
 
 
 def chunk_id(paper: Paper, index: int) -> str:
@@ -366,29 +561,52 @@ def _paged_get(collection: Any, include: list[str], where: dict[str, Any] | None
         offset += len(page["ids"])
 
 
-class _RemoteGuard:
-    """A Chroma HttpClient, or one of its collections, whose network failures become a StoreError that says the
-    server cannot be reached and how to fix it (instead of a raw httpx exception, which the app could only call
-    "something went wrong"). httpx reconnects on the next call, so the store works again once the server is back."""
+class _ChromaGuard:
+    """A Chroma client, or one of its collections, whose failures the user can act on become a StoreError saying
+    what to do, instead of a raw exception the app could only call "something went wrong":
+    - a Chroma server that cannot be reached (httpx reconnects by itself once it is back);
+    - a vector index whose files Chroma cannot read back (see `damaged_index`): the listing has to be rebuilt."""
 
-    def __init__(self, target: Any, location: str) -> None:
+    def __init__(self, target: Any, location: str, remote: bool) -> None:
         self._target = target
         self._location = location
+        self._remote = remote
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
         return functools.partial(self._call, value) if callable(value) else value
 
     def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        import httpx
-
         try:
             result = method(*args, **kwargs)
-        except httpx.TransportError as exc:
-            raise StoreError(_unreachable(self._location, exc)) from None
-        if hasattr(result, "query") and hasattr(result, "upsert"):  # a collection: guard its calls too
-            return _RemoteGuard(result, self._location)
-        return result
+        except Exception as exc:
+            error = self._translate(exc)
+            if error is None:
+                raise
+        else:
+            if hasattr(result, "query") and hasattr(result, "upsert"):  # a collection: guard its calls too
+                return _ChromaGuard(result, self._location, self._remote)
+            return result
+        raise error  # outside the except block: the raw exception is not chained
+
+    def _translate(self, exc: Exception) -> StoreError | None:
+        import httpx
+
+        if self._remote and isinstance(exc, httpx.TransportError):
+            return StoreError(_unreachable(self._location, exc))
+        if any(sign in str(exc) for sign in _DAMAGED_INDEX):
+            return damaged_index(str(getattr(self._target, "name", "?")).split(".")[0], self._location)
+        return None
+
+
+def damaged_index(listing: str, location: str) -> StoreError:
+    """Ingests never write to a live index (module docstring), so this is damage from outside: a disk fault, a
+    store folder copied while written, files edited by hand."""
+    return StoreError(
+        f"the vector index of listing {listing!r} in {location} is damaged: Chroma cannot read its files back (a "
+        "disk fault, or a store folder copied or edited while in use, can cause this). Rebuild the listing: "
+        f"`assistant delete {listing}`, then `assistant ingest LISTING_FILE --collection {listing}`"
+    )
 
 
 def _unreachable(location: str, exc: BaseException) -> str:
@@ -399,8 +617,8 @@ def _unreachable(location: str, exc: BaseException) -> str:
 
 
 def _persistent_client(path: str, chroma_settings: Any, fresh: bool = False) -> Any:
-    """An embedded Chroma client. `fresh`: not the one Chroma caches per path in this process, whose in-memory
-    index may lag writes made by another process since it was opened."""
+    """An embedded Chroma client. `fresh`: not the one Chroma caches per path in this process, which still holds
+    generations that another process has dropped since."""
     import chromadb
     from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -429,11 +647,14 @@ def open_store(settings: Settings) -> PaperStore:
         except Exception as exc:  # noqa: BLE001 - any client failure means the same thing to the user
             raise StoreError(_unreachable(f"{url.scheme}://{url.hostname}:{port}", exc)) from None
         location = f"{url.scheme}://{url.hostname}:{port}"
-        return PaperStore(_RemoteGuard(client, location), location)
+        return PaperStore(_ChromaGuard(client, location, remote=True), location)
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     path = str(settings.store_dir)
     try:
         client = _persistent_client(path, chroma_settings)
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the store in {settings.store_dir}: {exc}") from exc
-    return PaperStore(client, path, reopen=lambda: _persistent_client(path, chroma_settings, fresh=True))
+    return PaperStore(
+        _ChromaGuard(client, path, remote=False), path, folder=settings.store_dir,
+        reopen=lambda: _ChromaGuard(_persistent_client(path, chroma_settings, fresh=True), path, False),
+    )

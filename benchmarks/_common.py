@@ -9,11 +9,7 @@ import json
 import os
 import platform
 import resource
-import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +23,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from assistant.evaluation import percentile  # noqa: E402  (after the sys.path line above)
 from assistant.settings import Settings  # noqa: E402
+from tests.servers import chroma_command, free_port, serving  # noqa: E402  (free_port: for the scripts too)
 
 SHARED = ROOT.parent / "shared" / "data"  # the team's data folder beside the repository (SciFact lives there)
 ICLR_LISTING = ROOT / "data" / "iclr2022" / "accepted.jsonl"
@@ -98,42 +95,12 @@ def bench_settings(store_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def chroma_server(path: Path) -> Iterator[str]:
     """`chroma run --path PATH` on 127.0.0.1 and a free port, stopped on exit; yields its URL."""
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
-    if chroma is None:
-        raise SystemExit("the `chroma` command is not installed (it comes with the chromadb package)")
     port = free_port()
-    log = (path.parent / f"chroma-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"chroma run exited with {proc.returncode}: see {log.name}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"chroma run did not listen on 127.0.0.1:{port} within 120 s")
-            time.sleep(0.2)
+    with serving(chroma_command(path, port), port, path.parent / f"chroma-{port}.log"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def write_json(path: Path | None, data: Any) -> None:

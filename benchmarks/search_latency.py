@@ -38,7 +38,7 @@ from assistant import service
 from assistant.keyword_index import split_sentences
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
-from assistant.store import PaperStore, mean_vector
+from assistant.store import PaperStore
 from assistant.types import Chunk, Paper, SearchMode
 
 MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
@@ -87,8 +87,8 @@ def _write_synthetic(store: PaperStore, papers: list[Paper], vectors: np.ndarray
     titles = [p.title for p in papers]
     # cos(v, v + e) = 1 / sqrt(1 + dim * sigma^2) for a unit v and e ~ N(0, sigma^2 I)
     sigma = float(np.sqrt((1 / NOISE_COSINE**2 - 1) / vectors.shape[1]))
-    committed: list[tuple[Paper, np.ndarray]] = []
     batch: list[tuple[Paper, list[Chunk], np.ndarray]] = []
+    build = store.build("synthetic", model)
     for i in range(n_papers):
         title = f"{rng.choice(titles)} ({i})"
         parts = [rng.sample(sentences, 3) for _ in range(SYN_CHUNKS_PER_PAPER)]
@@ -98,13 +98,12 @@ def _write_synthetic(store: PaperStore, papers: list[Paper], vectors: np.ndarray
         vecs = base + noise.normal(0, sigma, base.shape).astype(np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         batch.append((paper, chunks, vecs))
-        committed.append((paper, mean_vector(vecs)))
         if len(batch) == 2000 or i == n_papers - 1:
-            store.write_chunks("synthetic", batch, model)
+            build.add(batch)
             batch = []
             print(f"  {i + 1} papers written", end="\r", flush=True)
     print()
-    store.commit_papers("synthetic", committed, model)
+    build.commit()
 
 
 # --- timing ----------------------------------------------------------------------------------------------------------

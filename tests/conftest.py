@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .servers import chroma_command, free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 ICLR = ROOT / "data" / "iclr2022" / "accepted.jsonl"
@@ -67,25 +67,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
-
-
 def make_settings(store_dir: Path, **kw: object):  # type: ignore[no-untyped-def]
     from assistant.settings import Settings
 
@@ -111,27 +92,24 @@ def iclr_settings(iclr_store: Path):  # type: ignore[no-untyped-def]
     return make_settings(iclr_store, collection="iclr2022")
 
 
+class ChromaServerURL(str):
+    """A Chroma server's URL that also knows the server's data folder."""
+
+    data: Path
+
+    def __new__(cls, url: str, data: Path) -> ChromaServerURL:
+        self = super().__new__(cls, url)
+        self.data = data
+        return self
+
+
 @pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `chroma run` server on 127.0.0.1; yields its URL."""
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServerURL]:
+    """A real `chroma run` server on 127.0.0.1; yields its URL (with the server's data folder as `.data`)."""
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    log = open(path / "server.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        wait_for_port(port, 60, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with serving(chroma_command(path / "data", port), port, path / "server.log", timeout=60):
+        yield ChromaServerURL(f"http://127.0.0.1:{port}", path / "data")
 
 
 # --- answering layer: scripted OpenAI-compatible server, retrievers, a real llama.cpp server ------------------------
@@ -195,8 +173,6 @@ def smollm2_gguf() -> Path:
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama.cpp's OpenAI-compatible server (llama-cpp-python[server]) with SmolLM2-135M on 127.0.0.1; yields
     its base URL (…/v1). Fails, never skips, when it cannot start."""
-    import urllib.request
-
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     port = free_port()
     command = [
@@ -205,21 +181,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # One thread: on 2 busy cores OpenMP's spinning threads made decoding 3-4x slower than a single one.
         "--n_threads", "1", "--n_threads_batch", "1",
     ]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_for_port(port, 120, proc)
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=30).read()
-            yield f"http://127.0.0.1:{port}/v1"
-        except Exception as exc:  # noqa: BLE001 - turn any start failure into a failure that shows the server log
-            server_log = log_path.read_text(errors="replace")
-            raise RuntimeError(f"llama.cpp server did not start: {exc}\n{server_log}") from exc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serving(command, port, log_path, ready_url=f"http://127.0.0.1:{port}/v1/models"):
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 # --- the web app (app.py): a small listing with a hostile record, and a launcher -----------------------------------
@@ -302,18 +265,8 @@ def _run_app(
         environment["GRADIO_SERVER_PORT"] = str(port)
     command = [sys.executable, str(ROOT / "app.py"), "--store", str(store), "--listing", str(listing),
                "--collection", "iclr2022", *(() if port_from_env else ("--port", str(port))), *args]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, 120, proc)
+    with serving(command, port, log, env=environment, cwd=ROOT) as proc:
         yield AppServer(port, proc, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 @pytest.fixture(scope="session")

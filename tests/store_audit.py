@@ -6,7 +6,8 @@ fresh process, as a user would after a crash:
 
     python -m tests.store_audit --store DIR --collection NAME [--query TEXT]
 
-prints one JSON object: papers (id -> hash), stale, incomplete, chunks, and the ids a search returns.
+prints one JSON object: papers (id -> hash), stale, incomplete, chunks, generations, and the ids a search returns;
+or the error a user would see (`{"error": ...}`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.chunking import chunk_paper
+from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.store import PaperStore, _paged_get
 
@@ -91,19 +93,24 @@ def main(argv: list[str] | None = None) -> int:
     from assistant import service
 
     settings = Settings(store_dir=args.store, llm="offline", auto_ingest=False, collection=args.collection)
-    store = service.services(settings).store
-    if not store.has_listing(args.collection):
-        print(json.dumps({"listings": store.listings()}))
+    try:
+        store = service.services(settings).store
+        if not store.has_listing(args.collection):
+            print(json.dumps({"listings": store.listings()}))
+            return 0
+        found = audit(store, args.collection, settings)
+        hits = service.search(args.query, settings, k=5)
+        answer = service.ask(args.query, [], settings)
+    except AssistantError as exc:  # what the user would see, e.g. a damaged index and how to rebuild it
+        print(json.dumps({"error": str(exc)}))
         return 0
-    found = audit(store, args.collection, settings)
-    hits = service.search(args.query, settings, k=5)
-    answer = service.ask(args.query, [], settings)
     print(json.dumps({
         "listings": store.listings(),
         "papers": found.papers,
         "chunks": found.n_chunks,
         "stale": found.stale,
         "incomplete": found.incomplete,
+        "generations": store.generations(args.collection),
         "hits": [h.paper.id for h in hits],
         "cited": answer.cited_ids,
     }))

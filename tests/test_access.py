@@ -3,14 +3,11 @@ middleware runs in a real Starlette app served by uvicorn on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,6 +18,8 @@ from starlette.routing import Route
 from assistant.access import BodySizeLimit, RateLimiter, client_key, max_request_bytes, parse_accounts
 from assistant.errors import ConfigError
 from assistant.settings import Settings
+
+from .servers import serving_in_thread
 
 
 # --- login accounts ---------------------------------------------------------------------------------------------------
@@ -114,18 +113,8 @@ async def _echo(request: Request) -> JSONResponse:
 def limited_server() -> Iterator[str]:
     app = Starlette(routes=[Route("/echo", _echo, methods=["POST"])],
                     middleware=[Middleware(BodySizeLimit, max_bytes=1000)])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving_in_thread(app) as url:
+        yield url
 
 
 def test_body_under_the_limit_passes(limited_server: str) -> None:

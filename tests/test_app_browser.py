@@ -6,11 +6,8 @@ Every test fails if any dialog (alert/confirm/prompt) opens or if the page reque
 from __future__ import annotations
 
 import re
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,13 +15,14 @@ from urllib.parse import quote_plus, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, StreamingResponse
 from starlette.routing import Route
+
+from .servers import free_port, serving_in_thread
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=60_000)
@@ -43,28 +41,6 @@ OFFLINE_MARK = "Offline answer: sentences extracted from the abstracts"
 
 
 # --- servers --------------------------------------------------------------------------------------------------------
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _serve_uvicorn(app: Any) -> Iterator[str]:
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def reverse_proxy(upstream: str, prefix: str) -> Starlette:
     """A minimal reverse proxy like a lab's nginx: `prefix/...` -> upstream `/...`, responses streamed (SSE),
     Host and X-Forwarded-* set the way the README's nginx recipe sets them."""
@@ -110,7 +86,7 @@ class _WikiPages(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def wiki() -> Iterator[Callable[[str, str], str]]:
     """A stand-in for a lab wiki on its own origin: `publish(path, html)` returns the page's URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", _port()), _WikiPages)
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _WikiPages)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def publish(path: str, html: str) -> str:
@@ -133,7 +109,7 @@ def proxied_app(app_launcher: Any, small_store: Path, small_listing: Path,
     log_dir = tmp_path_factory.mktemp("proxied-log")
     with (
         app_launcher(small_store, small_listing, args=("--root-path", "/papers"), log_dir=log_dir) as server,
-        _serve_uvicorn(reverse_proxy(server.url.rstrip("/"), "/papers")) as url,
+        serving_in_thread(reverse_proxy(server.url.rstrip("/"), "/papers")) as url,
     ):
         yield url + "/papers/"
 

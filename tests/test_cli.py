@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -67,8 +69,33 @@ def test_the_same_search_against_a_chroma_server(chroma_server) -> None:
     assert "added 0" in again.stdout and "unchanged 1095" in again.stdout
 
 
+@pytest.mark.server
+def test_tidy_frees_what_chroma_leaves_of_a_dropped_generation_on_a_server(chroma_server, tmp_path) -> None:
+    """Chroma 1.5 keeps a dropped collection's index folder on the server's disk (chroma-core/chroma#1309); each
+    update drops a generation, so `assistant tidy` run on the server's folder frees that space, and the server
+    serves on."""
+    env = {"ASSISTANT_CHROMA_URL": chroma_server}
+    assert run_cli("ingest", str(ICLR), "--collection", "tidy", "-q", env=env).returncode == 0
+    fewer = tmp_path / "fewer.jsonl"
+    fewer.write_text("".join(ICLR.read_text(encoding="utf-8").splitlines(keepends=True)[1:]), encoding="utf-8")
+    shutil.copy(ICLR.with_suffix(".embeddings.npz"), fewer.with_suffix(".embeddings.npz"))
+    update = run_cli("ingest", str(fewer), "--collection", "tidy", "--replace", "-q", env=env)
+    assert update.returncode == 0 and "removed 1" in update.stdout, update.stderr
+    tidied = run_cli("tidy", str(chroma_server.data))
+    assert tidied.returncode == 0, tidied.stderr
+    assert re.search(r"removed [1-9]\d* unused index folder", tidied.stdout), tidied.stdout
+    assert "removed 0 unused" in run_cli("tidy", str(chroma_server.data)).stdout
+    out = run_cli("search", "--json", "which papers study over-squashing?", "--collection", "tidy", env=env)
+    assert out.returncode == 0 and OVERSQUASHING_ID in [r["id"] for r in json.loads(out.stdout)[:3]], out.stderr
+
+
+def test_tidy_says_when_a_folder_is_not_a_chroma_folder(tmp_path) -> None:
+    out = run_cli("tidy", str(tmp_path))
+    assert out.returncode == 2 and "is not a Chroma folder" in out.stderr
+
+
 def test_a_chroma_server_that_is_down_is_a_clear_error(tmp_path) -> None:
-    from .conftest import free_port
+    from .servers import free_port
 
     out = run_cli("stats", env={"ASSISTANT_CHROMA_URL": f"http://127.0.0.1:{free_port()}"})
     assert out.returncode == 2

@@ -3,13 +3,14 @@
 - `assistant ingest` is killed with SIGKILL at seeded random moments while it moves a collection between two
   versions of a listing (papers added, changed and removed). Each time a fresh process opens the store, searches
   and answers; every paper it holds is one whole version (old or new) with all of that version's chunks; and the
-  next ingest finishes with exact counts and no stale chunk left. The default run kills a few times; the soak is
-  the same test with more kills:
+  next ingest finishes with exact counts and leaves one generation, no stale chunk. The default run kills a few
+  times; the soak is the same test with more kills:
 
       ASSISTANT_CRASH_KILLS=20 python -m pytest tests/test_crash_safety.py -k killed -s
 
 - Queries running in a thread during an ingest never see a half-written paper.
 - A process that keeps the store open (the app) keeps working while another process (the CLI) ingests into it.
+- An index damaged from outside (a disk fault) is reported with how to rebuild, and the rebuild works.
 """
 
 from __future__ import annotations
@@ -65,12 +66,13 @@ def write_listing(folder: Path, name: str, records: list[dict[str, object]]) -> 
 
 @pytest.fixture(scope="module")
 def versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Listing, Listing]:
-    """Two versions of a 300-paper listing: the second drops 20 papers, adds 40 and changes the decision of two in
-    three (a new content hash; the chunk text and so its embedding stay the same)."""
+    """Two versions of a 640-paper listing: the second drops 40 papers, adds 40 and changes the decision of two in
+    three (a new content hash; the chunk text and so its embedding stay the same). Each version has over 1,000
+    chunks, so that Chroma writes its index files during the build (it keeps fewer in its write log only)."""
     folder = tmp_path_factory.mktemp("crash-listings")
-    rows = [json.loads(line) for line in ICLR.read_text(encoding="utf-8").splitlines()[:340]]
+    rows = [json.loads(line) for line in ICLR.read_text(encoding="utf-8").splitlines()[:680]]
     changed = [dict(r, decision=_DECISIONS[str(r["decision"])]) if i % 3 else r for i, r in enumerate(rows)]
-    return write_listing(folder, "v1", rows[:300]), write_listing(folder, "v2", changed[20:340])
+    return write_listing(folder, "v1", rows[:640]), write_listing(folder, "v2", changed[40:680])
 
 
 def ingest_command(store: Path, listing: Listing, quiet: bool = True) -> list[str]:
@@ -192,35 +194,51 @@ def test_an_ingest_killed_at_random_moments_never_breaks_the_store(
         killed = kill_ingest(store, target, delay)
 
         seen = audit_in_a_fresh_process(store)
+        assert "error" not in seen, seen  # a kill never damages the live index: it is never written to
         papers = dict(seen["papers"])  # type: ignore[call-overload]
-        assert seen["incomplete"] == [], seen["incomplete"]  # no half-written paper
+        assert seen["incomplete"] == [] and seen["stale"] == 0, seen  # no half-written paper
         assert len(seen["hits"]) == 5 and seen["cited"], seen  # type: ignore[arg-type]
         assert set(papers) <= set(before.papers) | set(target.papers)
         for pid, h in papers.items():  # each paper is one whole version: the old one or the new one
             assert h in {before.hashes.get(pid), target.hashes.get(pid)}, pid
         moved = sum(papers.get(pid) != h for pid, h in stored.items()) + len(set(papers) - set(stored))
-        stale_after_kill = seen["stale"]
+        left = len(seen["generations"]) - 1  # type: ignore[arg-type]
 
         out, _ = run_ingest(store, target)
         assert reported_counts(out) == expected_counts(papers, target), (out, kill, delay)
         stored, stale, incomplete = in_process_audit(store)
         assert stored == target.hashes and stale == 0 and incomplete == []
-        phase = kill_phase(killed, moved, int(stale_after_kill))  # type: ignore[call-overload]
+        assert len(audit_in_a_fresh_process(store)["generations"]) == 1  # type: ignore[arg-type]
+        phase = kill_phase(killed, moved, left)
         phases[phase] = phases.get(phase, 0) + 1
         when = f"{delay:.2f} s after its first written batch" if delay >= 0 else f"{-delay:.2f} s after its start"
-        log.append(f"kill {kill + 1}, {when}: {phase}: {moved} papers switched, {stale_after_kill} "
-                   f"orphan chunks; the next ingest reported {reported_counts(out)}")
+        log.append(f"kill {kill + 1}, {when}: {phase}: {moved} papers switched, {left} unfinished generation(s) "
+                   f"left; the next ingest reported {reported_counts(out)}")
     print("\n".join(["", f"seed {SEED}, {KILLS} kills within {window:.2f} s of an update's first written batch",
                       *log, f"where the kills landed: {phases}"]))
 
 
-def kill_phase(killed: bool, moved: int, orphans: int) -> str:
-    """Where in the two-step protocol the kill landed, as the store shows it."""
+def rebuild_listing(store: Path, target: Listing, error: str) -> None:
+    """The repair a damaged index's error message gives, done as a user would: delete the listing, ingest again."""
+    assert "is damaged" in error and f"assistant delete {COLLECTION}" in error, error
+    deleted = subprocess.run([sys.executable, "-m", "assistant", "delete", COLLECTION, "--store", str(store)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert deleted.returncode == 0, deleted.stderr
+    out, _ = run_ingest(store, target)
+    assert reported_counts(out) == expected_counts({}, target), out
+    stored, stale, incomplete = in_process_audit(store)
+    assert stored == target.hashes and stale == 0 and incomplete == []
+    again = audit_in_a_fresh_process(store)
+    assert len(again["hits"]) == 5 and again["cited"], again  # type: ignore[arg-type]
+
+
+def kill_phase(killed: bool, moved: int, unfinished: int) -> str:
+    """Where in the ingest the kill landed, as the store shows it."""
     if not killed:
         return "finished before the kill"
     if not moved:
-        return "chunks being written, no paper switched" if orphans else "before any write"
-    return "papers switched, old chunks not yet deleted" if orphans else "after the clean-up"
+        return "building the new generation (the listing untouched)" if unfinished else "before any write"
+    return "switched, the old generation not yet dropped" if unfinished else "after the clean-up"
 
 
 # --- readers during an ingest in the same process ------------------------------------------------------------------
@@ -314,9 +332,8 @@ def test_queries_during_an_ingest_never_see_a_half_written_paper(
 def test_a_process_keeping_the_store_open_sees_another_process_ingest(
     tmp_path: Path, versions: tuple[Listing, Listing]
 ) -> None:
-    """The app keeps the embedded store open while `assistant ingest` adds to it. Chroma's in-memory index in the
-    app then lags the files (its filtered queries fail with "Error finding id", and new vectors are missed); the
-    store notices the other process's version and reopens (assistant/store.py)."""
+    """The app keeps the embedded store open while `assistant ingest` builds a new generation and drops the one the
+    app had loaded: the app notices the new version, switches to the new generation, and finds the new papers."""
     v1, v2 = versions
     store = tmp_path / "store"
     settings = Settings(store_dir=store, auto_ingest=False, collection=COLLECTION)
@@ -337,3 +354,18 @@ def test_a_process_keeping_the_store_open_sees_another_process_ingest(
     assert service.search(QUERY, settings, k=5, filters=oral)
     assert service.services(settings).store.paper_hashes(COLLECTION) == v2.hashes
 
+
+def test_an_index_damaged_from_outside_is_reported_with_how_to_rebuild_and_the_rebuild_works(tmp_path: Path) -> None:
+    """Ingests never write to a live index, but a disk fault can still damage one. The user gets one line saying
+    what happened and how to rebuild, not a traceback; the rebuild restores everything."""
+    iclr = Listing(ICLR, {p.id: p for p in read_listing(ICLR).papers})  # 1,905 chunks: Chroma writes index files
+    store = tmp_path / "store"
+    run_ingest(store, iclr)
+    index = max(store.glob("*/data_level0.bin"), key=lambda f: f.stat().st_size)  # the chunks' vector index
+    index.unlink()  # lost to a disk fault (Chroma does not notice a truncated one: chroma-core/chroma#7678)
+    search = subprocess.run([sys.executable, "-m", "assistant", "search", QUERY, "--store", str(store),
+                             "--collection", COLLECTION], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert search.returncode == 2 and search.stderr.count("\n") == 1, search.stderr
+    assert "is damaged" in search.stderr and f"`assistant delete {COLLECTION}`" in search.stderr
+    seen = audit_in_a_fresh_process(store)
+    rebuild_listing(store, iclr, str(seen.get("error")))

@@ -11,10 +11,8 @@ the CLI's error for a server down at start in test_cli.py.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,8 +26,9 @@ from assistant import service
 from assistant.errors import StoreError
 from assistant.settings import Settings
 
-from .conftest import OVERSQUASHING_ID, PLANTED_KEY, free_port, wait_for_port
+from .conftest import OVERSQUASHING_ID, PLANTED_KEY
 from .openai_stub import OpenAIStub, Reply
+from .servers import chroma_command, free_port, wait_for_port
 
 QUESTION = "which papers study over-squashing?"
 UNREACHABLE = "cannot reach the Chroma server"
@@ -46,11 +45,10 @@ class ChromaServer:
         self.starts = 0
 
     def start(self) -> None:
-        chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
         with open(self.path / "server.log", "ab") as log:
             self.proc = subprocess.Popen(
-                [chroma, "run", "--path", str(self.path / "data"), "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+                chroma_command(self.path / "data", self.port), stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
             )
         wait_for_port(self.port, 60, self.proc)
         self.starts += 1

@@ -16,7 +16,7 @@ import pytest
 from assistant import service
 from assistant.embeddings import make_embedder
 from assistant.errors import ListingError
-from assistant.ingest import ingest_paths, plan_ingest
+from assistant.ingest import EmbeddingJournal, ingest_paths, plan_ingest
 from assistant.store import open_store
 from assistant.types import Paper
 
@@ -75,14 +75,16 @@ def test_strict_ingest_of_a_bad_listing_writes_nothing(tmp_path, records) -> Non
 
 
 class FailingEmbedder:
-    """The real embedder, made to fail on its n-th batch (fault injection, not a stand-in)."""
+    """The real embedder, made to fail on its n-th batch (fault injection, not a stand-in; 0: never), counting the
+    texts it embeds."""
 
     def __init__(self, real, fail_on: int) -> None:  # type: ignore[no-untyped-def]
-        self.real, self.fail_on, self.calls = real, fail_on, 0
+        self.real, self.fail_on, self.calls, self.texts = real, fail_on, 0, 0
         self.model_id, self.dim = real.model_id, real.dim
 
     def embed_documents(self, texts):  # type: ignore[no-untyped-def]
         self.calls += 1
+        self.texts += len(texts)
         if self.calls == self.fail_on:
             raise RuntimeError("injected failure")
         return self.real.embed_documents(texts)
@@ -116,20 +118,31 @@ def test_an_ingest_killed_midway_leaves_a_usable_store_and_the_next_one_finishes
         [sys.executable, "-m", "assistant", "ingest", str(more), "--collection", "small", "-q"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
-    time.sleep(12)  # model load and some batches written: 400 papers take far longer to embed
-    assert proc.poll() is None, proc.communicate()
+    journal_folder = settings.store_dir / ".ingest-resume" / "small"
+    deadline = time.monotonic() + 300
+    while not list(journal_folder.glob("*.npz")) and time.monotonic() < deadline:  # a first batch embedded
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.communicate()  # 400 papers take far longer than one batch
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
     fresh = make_settings(tmp_path / "store")
     service._open.clear()  # a new process's view of the store
     survivors = {p.id for p in service.services(fresh).retriever("small").papers()}
-    assert {str(r["id"]) for r in records[:10]} <= survivors
+    assert survivors == {str(r["id"]) for r in records[:10]}  # the listing as it was
     assert len(service.search("neural networks", fresh, k=5, collection="small")) == 5
-    done = service.ingest([more], fresh, "small")
-    assert done.read == 400 and done.added + done.unchanged == 400
+    journal = EmbeddingJournal(fresh.store_dir / ".ingest-resume" / "small", service.services(fresh).embedder.model_id)
+    embedded_before_the_kill = len(journal.load())
+    assert embedded_before_the_kill > 0  # the killed run's embedding work was kept
+
+    counting = FailingEmbedder(service.services(fresh).embedder, fail_on=0)
+    store = service.services(fresh).store
+    done = ingest_paths([more], store, counting, fresh, "small")
+    assert done.read == 400 and done.added == 400 and done.unchanged == 0
+    assert counting.texts == done.chunks - embedded_before_the_kill  # only the rest was embedded
     assert service.stats(fresh)["collections"][0]["papers"] == 410
-    assert service.services(fresh).store.delete_stale_chunks("small") == 0
+    assert store.generations("small") == [store._resolve("small").generation]  # the killed build was dropped
+    assert not journal.folder.exists()
 
 
 def _more_records(n: int) -> list[dict[str, object]]:

@@ -12,8 +12,9 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.errors import ConfigError, LLMError
 from assistant.llm import ChatLLM, OpenAIChatLLM, complete, endpoint_label, make_llm, redact
-from tests.conftest import PLANTED_KEY, free_port
+from tests.conftest import PLANTED_KEY
 from tests.openai_stub import Reply
+from tests.servers import free_port
 
 MESSAGES = [SystemMessage("You are terse."), HumanMessage("Say hello.")]
 

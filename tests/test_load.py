@@ -24,14 +24,16 @@ def load_test_module() -> Any:
 
 def test_four_clients_for_ten_seconds_without_a_failure_or_memory_growth(small_app: Any) -> None:
     load_test = load_test_module()
-    result = load_test.run_load(small_app.url, small_app.proc.pid, clients=4, seconds=10.0, seed=1, timeout=60.0)
+    result = load_test.run_load(small_app.url, small_app.proc.pid, clients=4, seconds=10.0, seed=1, timeout=60.0,
+                                warmup_seconds=5.0)
     load_test.print_result(result)
     assert result.failures == 0, result.errors
     assert result.requests >= 8 and set(result.by_endpoint) >= {"/ask", "/search"}
     assert 0 < result.p50_ms <= result.p95_ms <= result.max_ms
-    # Memory: no growth per request (allocator noise aside) and no step over the run.
-    assert result.rss_growth_kib_per_100_requests < 2048, result
-    assert result.rss_end_mib - result.rss_start_mib < 64, result
+    # Memory: a run this short only catches a gross leak (keeping each answer and its sources is some 50 KiB a
+    # request); the benchmark's longer run gives the figure (docs/reliability.md).
+    assert result.rss_growth_kib_per_100_requests < 4096, result
+    assert result.rss_end_mib - result.rss_start_mib < 16, result
     assert small_app.proc.poll() is None
 
 
@@ -45,19 +47,15 @@ def test_the_sessions_kept_in_memory_are_bounded(small_store: Path) -> None:
     from assistant import ui
     from assistant.settings import Settings
 
-    from .test_ui import _serve
+    from .servers import serving_in_thread
 
     settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
                         ui_rate_limit=0, ui_max_sessions=3)
     demo = ui.build_app(settings)
     site = gr.mount_gradio_app(FastAPI(), demo, path="/papers", **ui.serve_kwargs(settings))
-    server, thread, url = _serve(site)
-    try:
+    with serving_in_thread(site) as url:
         clients = [Client(f"{url}/papers/", verbose=False) for _ in range(6)]
         for client in clients:
             assert client.predict("graph neural networks", api_name="/search")["results"]
         kept = list(demo.state_holder.session_data)
         assert len(kept) == 3 and kept == [c.session_hash for c in clients[-3:]]  # the most recent ones
-    finally:
-        server.should_exit = True
-        thread.join(15)

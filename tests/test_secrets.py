@@ -28,8 +28,9 @@ from assistant import service
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 
-from .conftest import PLANTED_KEY, ROOT, free_port, make_settings
+from .conftest import PLANTED_KEY, ROOT, make_settings
 from .openai_stub import OpenAIStub, Reply
+from .servers import free_port
 
 PASSWORD = "hunter2-PLANTED-pw-77"
 ECHO = f"Incorrect API key provided: {PLANTED_KEY}. You can find your key at https://x/{PLANTED_KEY[3:]}"

@@ -4,8 +4,6 @@ the named endpoints called with gradio_client, login, rate limit, size limits, m
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from assistant.access import max_request_bytes
 from assistant.settings import Settings
+
+from .servers import serving_in_thread
 
 OVERSQUASHING_ID = "7UmjRGzp-A"
 OVERSQUASHING_URL = f"https://openreview.net/forum?id={OVERSQUASHING_ID}"
@@ -214,18 +213,6 @@ def test_passwords_never_reach_the_log(locked_app: Any) -> None:
 
 
 # --- mounting into an existing FastAPI app --------------------------------------------------------------------------
-def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
-
 
 def test_the_app_mounts_into_an_existing_fastapi_app(small_store: Path) -> None:
     from assistant import ui
@@ -239,16 +226,12 @@ def test_the_app_mounts_into_an_existing_fastapi_app(small_store: Path) -> None:
     settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
                         ui_rate_limit=0)
     ui.mount(site, settings, path="/papers")
-    server, thread, url = _serve(site)
-    try:
+    with serving_in_thread(site) as url:
         assert httpx.get(f"{url}/health", timeout=30).json() == {"status": "ok"}
         assert httpx.get(f"{url}/papers/gradio.js", timeout=30).headers["content-type"].startswith(
             "application/javascript")
         result = Client(f"{url}/papers/", verbose=False).predict(QUESTION, api_name="/ask")
         assert OVERSQUASHING_ID in {c["id"] for c in result["citations"]}
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 # --- launch ----------------------------------------------------------------------------------------------------------
