@@ -72,8 +72,9 @@ def ingest_paths(
     parsed = read_listings(list(paths), strict=strict)
     if not parsed.papers:
         raise _nothing_readable(parsed.skipped, paths)
-    existing = store.paper_hashes(collection) if store.has_listing(collection) else {}
-    stored = [s.paper for s in store.iter_papers(collection)] if existing else []
+    records = list(store.iter_papers(collection)) if store.has_listing(collection) else []
+    existing = {r.paper.id: r.content_hash for r in records}
+    stored = [r.paper for r in records]
     papers = unify_ids(parsed.papers, known_ids(stored))
     plan = plan_ingest(papers, existing, replace)
     plan.to_remove += _superseded_slug_ids(papers, stored)

@@ -27,26 +27,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _common, also when the tests load this file by path
+from _common import ICLR_LISTING, ROOT, percentile  # noqa: E402  (after the sys.path line above)
+from _common import QUESTIONS as BENCH_QUESTIONS  # noqa: E402
 
-from assistant.evaluation import percentile  # noqa: E402  (after the sys.path line above)
-
-ICLR_LISTING = ROOT / "data" / "iclr2022" / "accepted.jsonl"
-QUESTIONS = [
-    "which papers study over-squashing in graph neural networks?",
-    "contrastive learning for sentence embeddings",
-    "how do vision transformers compare with convolutional networks on small datasets?",
-    "offline reinforcement learning with conservative value estimates",
-    "diffusion models for image generation",
-    "privacy attacks on federated learning",
-    "why does sharpness-aware minimization improve generalization?",
-    "neural architecture search without training",
-    "equivariant networks for molecules",
-    "which of the oral papers are about robustness?",
-]
+QUESTIONS = [*BENCH_QUESTIONS[:9], "which of the oral papers are about robustness?"]  # one with an implied filter
 OPERATIONS = (("/ask", 45), ("/search", 35), ("/summarize", 10), ("/similar", 10))
 SAMPLE_SECONDS = 2.0
 VARIANTS = 20  # each question also comes with one of this many suffixes: 210 distinct questions in all
