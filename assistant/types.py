@@ -8,6 +8,8 @@ from typing import Literal
 
 Decision = Literal["Oral", "Spotlight", "Poster"]
 AnswerMode = Literal["llm", "offline"]
+Intent = Literal["list", "count", "explain", "summarize", "compare"]
+Verdict = Literal["relevant", "possible", "not_relevant"]
 SearchMode = Literal["hybrid", "dense", "bm25"]
 
 OPENREVIEW_FORUM = "https://openreview.net/forum?id="
@@ -115,6 +117,22 @@ class Citation:
     url: str | None
 
 
+@dataclass(frozen=True)
+class Screened:
+    """A candidate paper judged against the question's topic (issue 9: complete answers).
+
+    `quote` is a sentence copied verbatim from the paper's title or abstract that decides the verdict ("" when none
+    was found); `group` names the theme the paper was put in ("" when the answer is not grouped); `n` is the paper's
+    citation number in the answer (its 1-based position in `Answer.sources`)."""
+
+    hit: Hit
+    verdict: Verdict
+    quote: str = ""
+    group: str = ""
+    n: int = 0
+    judge: Literal["offline", "llm"] = "offline"
+
+
 @dataclass
 class Answer:
     """What both answerers (LLM and offline) return, so faces never branch on the mode."""
@@ -127,6 +145,20 @@ class Answer:
     model: str | None = None
     question: str = ""
     standalone_question: str = ""
+    # Set answers ("which papers...?", "how many..."): every screened paper, relevant ones first, then possible ones,
+    # in citation order; `sources` then holds the same papers in the same order (sources[n - 1] is [n]).
+    intent: Intent = "explain"
+    matches: list[Screened] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # theme names, in the order the answer shows them
+    topic: str = ""  # what the question asks about, framing words removed ("over-squashing")
+
+    @property
+    def relevant(self) -> list[Screened]:
+        return [m for m in self.matches if m.verdict == "relevant"]
+
+    @property
+    def possible(self) -> list[Screened]:
+        return [m for m in self.matches if m.verdict == "possible"]
 
     @property
     def cited_ids(self) -> list[str]:
