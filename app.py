@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.ui import Startup, build_app, serve_kwargs
 
     try:
-        settings = Settings().with_overrides(
+        settings = Settings.load(
             store_dir=args.store, chroma_url=args.chroma_url, collection=args.collection,
             default_listing=args.listing, ui_root_path=args.root_path, auto_ingest=False if args.no_ingest else None,
         )

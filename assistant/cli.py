@@ -45,7 +45,7 @@ def filters_from(args: argparse.Namespace) -> Filters:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from env/.env, with the flags given on the command line on top."""
-    return Settings().with_overrides(
+    return Settings.load(
         store_dir=args.store, chroma_url=args.chroma_url, collection=args.collection,
         search_mode=getattr(args, "mode", None),
     )
@@ -88,6 +88,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     print_summary(summary)
     return 0
+
+
+QUESTION_COMMANDS = frozenset({"ask", "chat", "search", "summarize"})
+
+
+def first_run(settings: Settings) -> None:
+    """A question on a store without the default listing indexes it first, as the app does: `assistant ask` works
+    on a fresh clone or a fresh install. Only for the default collection (another name must be ingested)."""
+    if settings.collection != Settings.model_fields["collection"].default:
+        return
+    if service.ensure_default_listing(settings, progress=_progress_bar("indexing the default listing")):
+        print(f"indexed the default listing {settings.default_listing.name} (first run)", file=sys.stderr)
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,6 +216,22 @@ def cmd_tidy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    checks = service.doctor(settings)
+    if args.json:
+        print(json.dumps([c.as_dict() for c in checks], indent=2))
+    else:
+        print(service.format_checks(checks))
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
+def _add_doctor_parser(sub: Any) -> None:
+    p = sub.add_parser("doctor", help="what is configured and whether it works: model files, store, listings, LLM")
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    _common(p)
+    p.set_defaults(handler=cmd_doctor)
+
+
 # --- eval (owned by the evaluation work, issue 5) ----------------------------------------------------------------
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from . import evaluation
@@ -293,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(handler=cmd_tidy)
 
+    _add_doctor_parser(sub)
     _add_eval_parser(sub)  # eval: see the block above
     return parser
 
@@ -302,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         settings = settings_from(args)
+        if args.command in QUESTION_COMMANDS:
+            first_run(settings)
         handler: Handler = args.handler
         return handler(args, settings)
     except AssistantError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from langchain_core.messages import BaseMessage
 from pydantic import SecretStr
 
-from .errors import ConfigError, LLMError
+from .errors import LLMError
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://api.openai.com/v1"
+DEFAULT_OPENAI_CHAT_MODEL = "gpt-4o-mini"  # used on api.openai.com when no model is named
 # Looks like a credential wherever it appears: OpenAI-style keys and bearer tokens.
 KEY_PATTERNS = (re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}"), re.compile(r"(?i)bearer\s+\S+"))
 SERVER_DETAIL_CHARS = 200
@@ -50,14 +52,33 @@ def complete(llm: ChatLLM, messages: Sequence[BaseMessage]) -> str:
 
 
 def make_llm(settings: Settings) -> ChatLLM | None:
-    """The configured chat model, or None when answers come from the offline answerer."""
+    """The configured chat model, or None when answers come from the offline answerer. With a key or a base URL
+    but no model name, the endpoint's own model is used (see `default_model`)."""
     if not settings.llm_enabled:
         return None
-    if not settings.llm_model:
-        raise ConfigError(
-            "ASSISTANT_LLM=openai needs a model name: set ASSISTANT_LLM_MODEL (e.g. gpt-4o-mini, llama3.1)."
-        )
     return OpenAIChatLLM(settings)
+
+
+def default_model(settings: Settings) -> str:
+    """The model to use when ASSISTANT_LLM_MODEL is unset: OpenAI's default chat model on api.openai.com, else the
+    first model the endpoint lists at /v1/models (Ollama, vLLM and llama.cpp's server list what they serve)."""
+    if endpoint_label(settings.openai_base_url) == endpoint_label(DEFAULT_ENDPOINT):
+        return DEFAULT_OPENAI_CHAT_MODEL
+    import openai
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "no-key-needed"
+    client = openai.OpenAI(base_url=settings.openai_base_url, api_key=key, timeout=min(10.0, settings.llm_timeout),
+                           max_retries=0)
+    where = endpoint_label(settings.openai_base_url)
+    try:
+        models = [m.id for m in client.models.list()]
+    except Exception as exc:  # noqa: BLE001 - any failure becomes one user-facing LLMError
+        what = describe_failure(exc, 0, settings.llm_first_token_timeout, 0)
+        raise LLMError(redact(f"The endpoint {where} {what} while listing its models; set ASSISTANT_LLM_MODEL "
+                              f"to skip this look-up.", key)) from None
+    if not models:
+        raise LLMError(f"The endpoint {where} lists no models at /v1/models: set ASSISTANT_LLM_MODEL.")
+    return models[0]
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -91,11 +112,24 @@ class OpenAIChatLLM:
     def __init__(self, settings: Settings) -> None:
         self.model_name = settings.llm_model or ""
         self.endpoint = endpoint_label(settings.openai_base_url)
+        self._settings = settings
         self._key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         self._timeout = settings.llm_timeout
         self._first_token_timeout = settings.llm_first_token_timeout
         self._retries = settings.llm_retries
-        self._chat = self._build(settings)
+        self._chat: ChatOpenAI | None = self._build(settings) if self.model_name else None
+        self._chat_lock = threading.Lock()
+
+    def _client(self) -> ChatOpenAI:
+        """The chat client; with no model named, the endpoint's default model is looked up on first use (not at
+        start-up, so a server that is down costs an offline answer with a notice, not a failed start)."""
+        with self._chat_lock:
+            if self._chat is None:
+                self.model_name = default_model(self._settings)
+                log.info("ASSISTANT_LLM_MODEL is unset: using %r, the default model of %s", self.model_name,
+                         self.endpoint)
+                self._chat = self._build(self._settings)
+            return self._chat
 
     def _build(self, settings: Settings) -> ChatOpenAI:
         import httpx2
@@ -122,7 +156,8 @@ class OpenAIChatLLM:
         finished = False
         failed: LLMError | None = None
         try:
-            for chunk in self._chat.stream(list(messages)):
+            chat = self._client()
+            for chunk in chat.stream(list(messages)):
                 if chunk.response_metadata.get("finish_reason"):
                     finished = True
                 text = chunk.content if isinstance(chunk.content, str) else chunk.text

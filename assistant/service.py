@@ -13,6 +13,7 @@ from typing import Any
 from . import answering
 from . import summarize as summaries
 from .answering import AnswerEvent, History
+from .doctor import Check, format_checks, run_checks
 from .embeddings import Embedder, EmbeddingCache, make_embedder
 from .ingest import Progress, ingest_paths
 from .retrieval import Retriever
@@ -21,6 +22,7 @@ from .store import PaperStore, open_store
 from .types import Answer, Filters, Hit, IngestSummary, Paper, SearchMode
 
 log = logging.getLogger(__name__)
+__all__ = ["format_checks"]  # re-exported for the faces, which call only this module
 
 
 @dataclass
@@ -159,6 +161,11 @@ def stats(settings: Settings) -> dict[str, Any]:
         "embedder": svc.embedder.model_id,
         "collections": [svc.store.listing_info(name) for name in svc.store.listings()],
     }
+
+
+def doctor(settings: Settings) -> list[Check]:
+    """What is configured and whether it works (`assistant doctor`); never raises: each failure is a check."""
+    return run_checks(settings)
 
 
 def hit_to_dict(hit: Hit) -> dict[str, Any]:

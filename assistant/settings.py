@@ -4,23 +4,36 @@ defaults, a `.env` file, environment variables (`ASSISTANT_<FIELD>`, plus the us
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LISTING = ROOT / "data" / "iclr2022" / "accepted.jsonl"
+from .errors import ConfigError
+from .shipped import CHECKOUT, default_listing, default_store_dir, prompts_dir
+
+ROOT = CHECKOUT  # the repo in a checkout (defaults under it are shown relative to it)
+log = logging.getLogger(__name__)
+DEFAULT_LISTING = default_listing()
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", validate_default=True
+        # Unknown fields are an error (a typo such as `top_kk=3` must not be dropped silently); by-name population
+        # lets `with_overrides` re-validate fields that also have env aliases (openai_api_key, openai_base_url).
+        env_prefix="ASSISTANT_", env_file=".env", dotenv_filtering="match_prefix", extra="forbid",
+        validate_default=True, populate_by_name=True,
     )
 
     # --- store -------------------------------------------------------------------------------------------
-    store_dir: Path = Field(ROOT / "vectorstore", description="Folder of the embedded (persistent) Chroma store.")
+    store_dir: Path = Field(
+        default_store_dir(), description="Folder of the embedded (persistent) Chroma store (in a checkout: "
+        "vectorstore/; an installed wheel: ~/.local/share/paper-assistant/vectorstore)."
+    )
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8000. Unset: embedded store."
     )
@@ -66,10 +79,14 @@ class Settings(BaseSettings):
 
     # --- LLM -------------------------------------------------------------------------------------------------
     llm: Literal["auto", "offline", "openai"] = Field(
-        "auto", description="`auto`: the OpenAI-compatible endpoint when llm_model is set, else offline. "
+        "auto", description="`auto`: the OpenAI-compatible endpoint when llm_model, an API key or a base URL is set, "
+        "else offline. "
         "`offline`: the extractive answerer. `openai`: always the endpoint."
     )
-    llm_model: str | None = Field(None, description="Chat model name at the endpoint (e.g. gpt-4o-mini, llama3.1).")
+    llm_model: str | None = Field(
+        None, description="Chat model name at the endpoint (e.g. gpt-4o-mini, llama3.1). Unset with a key or base URL: "
+        "gpt-4o-mini on api.openai.com, else the first model the endpoint lists at /v1/models."
+    )
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
         description="API key of the OpenAI-compatible endpoint. Never logged or shown.",
@@ -84,7 +101,7 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     llm_max_tokens: int = Field(800, ge=16, description="Upper bound on answer tokens.")
     context_tokens: int = Field(6000, ge=500, description="Token budget for numbered abstracts in one prompt.")
-    prompts_dir: Path = Field(ROOT / "prompts", description="Folder of prompt templates.")
+    prompts_dir: Path = Field(prompts_dir(), description="Folder of prompt templates.")
 
     # --- limits and UI -------------------------------------------------------------------------------------
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
@@ -102,15 +119,50 @@ class Settings(BaseSettings):
     )
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with CLI flags applied (None means the flag was not given)."""
+        """A copy with CLI flags applied (None means the flag was not given), validated like any other source: an
+        unknown name or a value out of range raises pydantic's ValidationError naming the field."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        return self.model_copy(update=given) if given else self
+        if not given:
+            return self
+        return type(self).model_validate({**dict(self), **given})
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Settings from the defaults, `.env` and the environment, with CLI flags on top; every invalid value (an
+        unknown `.env` name, a number out of range, a flag of the wrong type) becomes one ConfigError naming the
+        setting and its env var, so faces can show it as a one-line error."""
+        for name in unknown_env_vars(os.environ):
+            log.warning("%s names no setting and is ignored (see the README's settings table)", name)
+        try:
+            return cls().with_overrides(**overrides)
+        except ValidationError as exc:
+            raise ConfigError(describe_validation_error(exc)) from None
 
     @property
     def llm_enabled(self) -> bool:
+        """`auto` uses the endpoint as soon as anything names one: a model, an API key or a base URL."""
         if self.llm == "offline":
             return False
-        return self.llm == "openai" or bool(self.llm_model)
+        return self.llm == "openai" or bool(self.llm_model or self.openai_api_key or self.openai_base_url)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """pydantic's report as one line a user can act on (values are not echoed: they may be secrets)."""
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "settings"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{name!r} is not a setting (check the spelling in .env or the flag)")
+        else:
+            problems.append(f"{name} (ASSISTANT_{name.upper()}): {error['msg']}")
+    return "Invalid settings: " + "; ".join(problems) + ". The README's settings table lists every setting."
+
+
+def unknown_env_vars(environ: Mapping[str, str]) -> list[str]:
+    """ASSISTANT_* variables of the environment that name no setting (pydantic-settings ignores them silently, so
+    the faces warn: a typo such as ASSISTANT_TOP_KK would otherwise change nothing without a word)."""
+    known = {f"ASSISTANT_{name.upper()}" for name in Settings.model_fields}
+    return sorted(k for k in environ if k.upper().startswith("ASSISTANT_") and k.upper() not in known)
 
 
 def describe_settings() -> list[tuple[str, str, str, str]]:

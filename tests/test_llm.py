@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.errors import ConfigError, LLMError
+from assistant.errors import LLMError
 from assistant.llm import ChatLLM, OpenAIChatLLM, complete, endpoint_label, make_llm, redact
 from tests.conftest import PLANTED_KEY
 from tests.openai_stub import Reply
@@ -46,10 +46,34 @@ def test_streams_text_deltas_in_order(openai_stub: Any, stub_settings: Any) -> N
 
 def test_factory_picks_the_backend_from_settings(stub_settings: Any) -> None:
     assert make_llm(stub_settings(llm="offline")) is None
-    assert make_llm(stub_settings(llm="auto", llm_model=None)) is None
+    assert make_llm(stub_settings(llm="auto", llm_model=None, openai_base_url=None, openai_api_key=None)) is None
     assert isinstance(make_llm(stub_settings(llm="auto")), OpenAIChatLLM)
-    with pytest.raises(ConfigError, match="ASSISTANT_LLM_MODEL"):
-        make_llm(stub_settings(llm="openai", llm_model=None))
+    # A key or a base URL alone means the user wants the model to answer (issue 11): the endpoint's model is used.
+    assert isinstance(make_llm(stub_settings(llm="auto", llm_model=None)), OpenAIChatLLM)
+    assert isinstance(make_llm(stub_settings(llm="auto", llm_model=None, openai_api_key=None)), OpenAIChatLLM)
+
+
+def test_no_model_name_uses_the_first_model_the_endpoint_lists(openai_stub: Any, stub_settings: Any) -> None:
+    openai_stub.script(Reply(text="answered"))
+    llm = endpoint(stub_settings(llm="auto", llm_model=None))
+    assert complete(llm, MESSAGES) == "answered"
+    assert llm.model_name == openai_stub.model  # what /v1/models lists, and what answers show as the model
+    assert openai_stub.chat_requests[0].body["model"] == openai_stub.model
+    assert [r.path for r in openai_stub.requests][0].rstrip("/").endswith("/models")
+
+
+def test_no_model_name_on_api_openai_com_uses_openais_default_chat_model(stub_settings: Any) -> None:
+    from assistant.llm import DEFAULT_OPENAI_CHAT_MODEL, default_model
+
+    assert default_model(stub_settings(llm_model=None, openai_base_url=None)) == DEFAULT_OPENAI_CHAT_MODEL
+
+
+def test_a_failed_model_look_up_is_one_llm_error_naming_the_fix(stub_settings: Any) -> None:
+    port = free_port()  # nothing listens there
+    llm = endpoint(stub_settings(llm_model=None, openai_base_url=f"http://127.0.0.1:{port}/v1"))
+    error = failure(llm)
+    assert "ASSISTANT_LLM_MODEL" in str(error) and "listing its models" in str(error)
+    assert PLANTED_KEY not in str(error)
 
 
 def test_server_error_is_retried_then_reported(openai_stub: Any, stub_settings: Any) -> None:
