@@ -66,6 +66,20 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+# --- the fast loop: `pytest -m "not slow"` ----------------------------------------------------------------------
+# A test is slow when it starts a server, a browser or the app (the fixtures below), or is marked so by hand (it
+# runs subprocesses or builds the wheel). Marking by fixture keeps new tests honest without a decorator each.
+SLOW_FIXTURES = frozenset({"chroma_server", "llama_server", "small_app", "app_launcher", "browser"})
+SLOW_MARKERS = ("server", "browser", "llm_server")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & SLOW_FIXTURES or any(item.get_closest_marker(m) for m in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
+
+
 # --- helpers ------------------------------------------------------------------------------------------------------
 def make_settings(store_dir: Path, **kw: object):  # type: ignore[no-untyped-def]
     from assistant.settings import Settings

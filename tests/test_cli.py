@@ -70,6 +70,7 @@ def test_a_missing_collection_is_a_one_line_error(tmp_path, cli_main) -> None:
     assert out.stderr.startswith("error: collection 'nope' does not exist") and "assistant ingest" in out.stderr
 
 
+@pytest.mark.slow
 def test_the_real_process_exits_with_one_line_and_status_2(tmp_path) -> None:
     out = run_cli("search", "anything", "--store", str(tmp_path / "empty"), "--collection", "nope")
     assert out.returncode == 2

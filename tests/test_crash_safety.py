@@ -39,6 +39,8 @@ from assistant.types import Filters, Paper
 from .conftest import ICLR, ROOT
 from .store_audit import audit
 
+pytestmark = pytest.mark.slow  # subprocesses (ingests killed or run as real processes)
+
 COLLECTION = "crash"
 KILLS = int(os.environ.get("ASSISTANT_CRASH_KILLS", "2"))
 SEED = int(os.environ.get("ASSISTANT_CRASH_SEED", "20221"))

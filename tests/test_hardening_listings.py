@@ -25,6 +25,8 @@ from assistant.store import PaperStore
 from .conftest import ICLR, ROOT
 from .store_audit import audit, fingerprint
 
+pytestmark = pytest.mark.slow  # subprocesses (ingests killed or run as real processes)
+
 FIXTURES = ROOT / "tests" / "fixtures" / "listings"
 BASE = "base"
 
