@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .citations import defuse_citations
 from .keyword_index import split_sentences
 from .questions import QuestionInfo, is_content_word, words
 from .types import Hit, Paper
@@ -179,7 +180,9 @@ def coverage(paper: Paper, query: Sequence[str], stats: CorpusStats) -> float:
 
 
 def quote(sentence: str) -> str:
-    text = " ".join(sentence.split())
+    """A sentence of an abstract as quoted in an answer: its own reference markers ("[2]") made inert, so they
+    never become citations of the papers numbered so in the answer."""
+    text = defuse_citations(" ".join(sentence.split()))
     if len(text) > MAX_QUOTE_CHARS:
         text = text[: MAX_QUOTE_CHARS - 1].rsplit(" ", 1)[0] + " \u2026"
     return f"\u201c{text}\u201d"
@@ -225,7 +228,8 @@ def list_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, ctx
     if not matches:
         # Nothing clearly matches: the closest papers are the answer. Otherwise the weaker ones stay uncited and
         # the faces list them as "also retrieved".
-        lines.append("The closest retrieved papers: " + "; ".join(f"{h.paper.title} [{n}]" for n, h in numbered) + ".")
+        closest = "; ".join(f"{defuse_citations(h.paper.title)} [{n}]" for n, h in numbered)
+        lines.append(f"The closest retrieved papers: {closest}.")
     return "\n".join(lines)
 
 
@@ -261,7 +265,7 @@ def paper_line(n: int, hit: Hit, query: Sequence[str], stats: CorpusStats) -> st
     decision = f" ({paper.decision})" if paper.decision else ""
     best = best_sentence(paper, query, stats, hit.passage)
     support = f": {quote(best.sentence)}" if best else " (no abstract in the listing)"
-    return f"- {paper.title} [{n}]{decision}{support}"
+    return f"- {defuse_citations(paper.title)} [{n}]{defuse_citations(decision)}{support}"
 
 
 def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, limit: int = 5) -> str:
@@ -271,7 +275,7 @@ def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, 
         ranked = sorted(sentence_scores(hit.paper, info.terms, stats, hit.passage), key=lambda s: -s.score)
         candidates += [(s.score, n, s.sentence) for s in ranked[:2] if s.matched]
     if not candidates:
-        closest = "; ".join(f"{h.paper.title} [{n}]" for n, h in enumerate(hits[:5], start=1))
+        closest = "; ".join(f"{defuse_citations(h.paper.title)} [{n}]" for n, h in enumerate(hits[:5], start=1))
         return f"None of the retrieved abstracts mentions the question's terms. The closest papers: {closest}."
     chosen = sorted(candidates, key=lambda c: -c[0])[:limit]
     lines = ["The most relevant sentences in the retrieved abstracts:"]

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import ListingError
+from .text import drop_invisible
 from .types import OPENREVIEW_FORUM, OPENREVIEW_PDF, Paper, ParseResult, SkippedRecord
 
 FORMATS = ("papers.cool", "json", "jsonl", "beir", "csv")
@@ -44,24 +45,10 @@ Item = Paper | SkippedRecord
 # ----------------------------------------------------------------------------------------------------------------
 # Text cleaning
 # ----------------------------------------------------------------------------------------------------------------
-# C0/C1 control characters (tab and newline are turned into spaces later), bidi overrides/isolates and stray BOMs:
-# invisible, and the bidi ones can make displayed text differ from what is stored ("Trojan source"). Terminal
-# escape sequences (ESC [ ... m) go whole, so no '[31m' is left behind.
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_ANSI_ESCAPE = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]")
-
-
-def _drop_controls(text: str) -> str:
-    if text.isprintable():  # fast path: no Cc/Cf/separator character at all
-        return text
-    if "\x1b" in text:
-        text = _ANSI_ESCAPE.sub("", text)
-    return _CONTROL_CHARS.sub("", text)
-
-
 def strip_controls(text: str) -> str:
-    """`text` with control characters removed (CR/LF become LF first, so line structure survives)."""
-    return _drop_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
+    """`text` with control and format characters removed (text.py says which; CR/LF become LF first, so line
+    structure survives)."""
+    return drop_invisible(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def clean_line(text: str) -> str:
@@ -350,7 +337,7 @@ def parse_jsonl(lines: Iterable[str], path: str, defaults: ListingDefaults = Lis
         tuple[int, Item]]:
     """One JSON record per line (also BEIR corpus.jsonl). A bad line is skipped with its reason."""
     for number, raw in enumerate(lines, 1):
-        line = _drop_controls(_strip_eol(raw)).strip()
+        line = drop_invisible(_strip_eol(raw)).strip()
         if not line:
             continue
         try:
@@ -394,7 +381,7 @@ class _JsonValueReader:
         if line is None:
             self.eof = True
             return False
-        text = _drop_controls(_strip_eol(line).replace("\t", " ")) + "\n"
+        text = drop_invisible(_strip_eol(line).replace("\t", " ")) + "\n"
         self.pending.append(text)
         self.pending_chars += len(text)
         return True
@@ -735,7 +722,7 @@ def parse_papers_cool(lines: Iterable[str], path: str, defaults: ListingDefaults
     """The text copied from a papers.cool page; every '#N Title' line starts a paper."""
     rec: _CoolRecord | None = None
     for number, raw in enumerate(lines, 1):
-        line = _drop_controls(_strip_eol(raw))
+        line = drop_invisible(_strip_eol(raw))
         title_line = _TITLE_LINE.fullmatch(line)
         if title_line:
             if rec is not None:
@@ -856,7 +843,7 @@ def detect_format(lines: Iterable[str], path: str = "<text>", hint: str | None =
     fmt = _format_of_first_line(seen[-1])
     if fmt is None:
         seen += itertools.islice(it, _DETECT_LINES)
-        if any(_TITLE_LINE.fullmatch(_drop_controls(_strip_eol(line))) for line in seen):
+        if any(_TITLE_LINE.fullmatch(drop_invisible(_strip_eol(line))) for line in seen):
             fmt = "papers.cool"
     fmt = fmt or (_format_of_name(hint) if hint else None)
     if fmt is None:

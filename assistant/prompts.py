@@ -5,8 +5,8 @@ A template file has comment lines, then a `[system]` section and a `[user]` sect
 unknown variable, a missing section or a malformed brace is a PromptError naming the file (and line where known).
 
 Untrusted text (abstracts, titles, questions, earlier answers) goes into prompts only through `fence()`, which
-strips control characters and neutralises anything that looks like one of our own tags, so text cannot close
-its `<paper>` fence and pose as instructions.
+folds compatibility forms (NFKC), strips control and format characters and neutralises anything that looks like
+one of our own tags, so text cannot close its `<paper>` fence and pose as instructions.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from pathlib import Path
 from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 
+from .citations import defuse_citations
 from .errors import PromptError
+from .text import prompt_text
 from .types import Paper
 
 # name -> the variables the code fills in. A template must use every one of them and no other.
@@ -36,12 +38,15 @@ _SECTION_LINE = re.compile(r"^\[(\w+)\]\s*$")
 # Our own tags (and role words) with an opening "<": any look-alike inside data loses its "<". So do chat-template
 # control tokens (`<|im_start|>`, `<|eot_id|>`, `</s>`, `<start_of_turn>`): local servers such as llama.cpp may read
 # them in user text as real turn boundaries, which would let a question or an abstract open a forged system turn.
+# Fenced text is NFKC-folded first (fullwidth and small forms become "<" and "/"); the angle and slash look-alikes
+# NFKC keeps (single guillemet, mathematical and CJK angle brackets, fraction and division slashes) count too.
+_ANGLE = "<\u02c2\u2039\u276e\u27e8\u3008"
+_SLASH = "/\u2044\u2215\u29f8"
 _TAG_LOOKALIKE = re.compile(
-    r"<(?=\|)|<(?=\s*/?\s*(?:papers?|question|conversation|follow_up|gists?|system|user|assistant|instructions?|s"
-    r"|start_of_turn|end_of_turn)\b)",
+    rf"[{_ANGLE}](?=\|)|[{_ANGLE}](?=\s*[{_SLASH}]?\s*(?:papers?|question|conversation|follow_up|gists?|system|user"
+    r"|assistant|instructions?|s|start_of_turn|end_of_turn)\b)",
     re.IGNORECASE,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,10 @@ def check_variables(name: str, path: Path, found: set[str]) -> None:
 
 
 def fence(text: str) -> str:
-    """Untrusted text made safe to place inside our tags: no control characters, no tag look-alikes."""
-    return _TAG_LOOKALIKE.sub("&lt;", _CONTROL.sub(" ", text))
+    """Untrusted text made safe to place inside our tags: NFKC-folded and without control or format characters
+    (text.prompt_text), so no look-alike hides from the tag rule (a word joiner inside "</paper>", its fullwidth
+    form), then no tag look-alikes."""
+    return _TAG_LOOKALIKE.sub("&lt;", prompt_text(text))
 
 
 def fence_attribute(text: str) -> str:
@@ -166,17 +173,23 @@ def paper_block(n: int, paper: Paper, abstract: str | None = None) -> str:
     body = paper.abstract if abstract is None else abstract
     lines = [
         f'<paper n="{n}" id="{fence_attribute(paper.id)}">',
-        f"Title: {fence(paper.title)}",
+        f"Title: {fence_listing(paper.title)}",
     ]
     if paper.authors:
-        lines.append(f"Authors: {fence(', '.join(paper.authors))}")
+        lines.append(f"Authors: {fence_listing(', '.join(paper.authors))}")
     if paper.decision:
-        lines.append(f"Decision: {fence(paper.decision)}")
+        lines.append(f"Decision: {fence_listing(paper.decision)}")
     if paper.keywords:
-        lines.append(f"Keywords: {fence(', '.join(paper.keywords))}")
-    lines.append(f"Abstract: {fence(body) if body else '(no abstract in the listing)'}")
+        lines.append(f"Keywords: {fence_listing(', '.join(paper.keywords))}")
+    lines.append(f"Abstract: {fence_listing(body) if body else '(no abstract in the listing)'}")
     lines.append("</paper>")
     return "\n".join(lines)
+
+
+def fence_listing(text: str) -> str:
+    """A listing field fenced, its own reference markers made inert ("[2]" -> "(2)"): a model that copies them
+    from paper 3's abstract must not cite paper 2."""
+    return fence(defuse_citations(text))
 
 
 def join_blocks(blocks: Sequence[str]) -> str:

@@ -18,11 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from .citations import CITATION, citation_items
+from .text import drop_invisible
 from .types import OPENREVIEW_FORUM, OPENREVIEW_PDF, Answer, Citation, Hit, Paper
 
-# [3], [1, 2], [1,2,5]: the markers the answerers put in the text.
-CITATION_RE = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+# The character each GFM autolink needs: the ':' of '://' (any scheme), the '.' of 'www.', every '@' (e-mail,
+# mailto:). Applied to escaped text: a '.' escaped already ("www\.") is left alone.
+_AUTOLINK_ANCHOR = re.compile(r":(?=//)|(?<=www)\.|@", re.IGNORECASE)
 _BADGE_CLASSES = {"oral": "oral", "spotlight": "spotlight", "poster": "poster"}
 
 
@@ -41,18 +44,27 @@ def escape_html(text: str | None) -> str:
 
 
 def escape_markdown_text(text: str | None) -> str:
-    """Untrusted prose for a Markdown renderer: HTML escaped, brackets escaped (no links, no images).
+    """Untrusted prose for a Markdown renderer: HTML escaped, brackets escaped (no links, no images), bare URLs
+    and e-mail addresses defused (no autolinks).
 
     Other Markdown (emphasis, lists) is left alone so a model's formatting still renders."""
     escaped = html.escape(text or "", quote=False).replace("\\", "\\\\")
-    return escaped.replace("[", "\\[").replace("]", "\\]")
+    return defuse_autolinks(escaped.replace("[", "\\[").replace("]", "\\]"))
 
 
 def escape_markdown_literal(text: str | None) -> str:
     """Untrusted text shown exactly as written inside Markdown (titles, author names): every Markdown character
-    escaped, HTML escaped, newlines folded."""
+    escaped, HTML escaped, newlines folded, no autolinks."""
     flat = " ".join((text or "").split())
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+    return defuse_autolinks(_MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False)))
+
+
+def defuse_autolinks(markdown: str) -> str:
+    """Escaped Markdown in which no bare URL or address becomes a link. The chatbot's renderer (marked, GFM)
+    autolinks `scheme://...`, `www....` and `name@host` by matching the raw source, so a backslash escape at the
+    one character each pattern needs (the ':' of '://', the '.' of 'www.', the '@') stops it; the text looks the
+    same. (The only links in a message are the citation links made here.)"""
+    return _AUTOLINK_ANCHOR.sub(r"\\\g<0>", markdown)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -110,20 +122,21 @@ def link_citations(text: str, citations: Sequence[Citation], sources: Sequence[H
     by_n = {c.n: c for c in citations}
     out: list[str] = []
     pos = 0
-    for match in CITATION_RE.finditer(text):
-        out.append(escape_markdown_text(text[pos : match.start()]))
-        numbers = [int(n) for n in re.split(r"\s*,\s*", match.group(1))]
-        out.append("".join(_citation_link(n, by_n.get(n), sources) for n in numbers))
+    for match in CITATION.finditer(text):
+        out.append(escape_markdown_text(text[pos : match.start()] + match.group("space")))
+        items = citation_items(match.group("body"))
+        out.append("".join(_citation_link(item, by_n, sources) for item in items))
         pos = match.end()
     out.append(escape_markdown_text(text[pos:]))
     return "".join(out)
 
 
-def _citation_link(n: int, citation: Citation | None, sources: Sequence[Hit]) -> str:
+def _citation_link(item: int | str, by_n: dict[int, Citation], sources: Sequence[Hit]) -> str:
+    citation = by_n.get(item) if isinstance(item, int) else None
     url = citation_url(citation, sources) if citation else None
     if url is None:
-        return f"\\[{n}\\]"
-    return f"[\\[{n}\\]]({url})"
+        return f"\\[{escape_markdown_literal(str(item))}\\]"
+    return f"[\\[{item}\\]]({url})"
 
 
 def streaming_markdown(text: str) -> str:
@@ -308,8 +321,9 @@ _BIB_SPECIAL = re.compile("|".join(re.escape(k) for k in _BIB_ESCAPES))
 
 
 def bibtex_escape(text: str) -> str:
-    """A field value that cannot unbalance braces or break out of its field."""
-    flat = " ".join(text.split())
+    """A field value that cannot unbalance braces or break out of its field, without invisible characters (the
+    listing cleaning drops them at ingest; a store built before that may still hold some)."""
+    flat = " ".join(drop_invisible(text).split())
     return _BIB_SPECIAL.sub(lambda m: _BIB_ESCAPES[m.group(0)], flat)
 
 

@@ -33,6 +33,7 @@ from .citations import (
     CitationFilter,
     check_citations,
     check_stream,
+    defuse_citations,
     format_numbers,
     make_citations,
     removed_notice,
@@ -107,7 +108,7 @@ def offline_summary(topic: str, hits: Sequence[Hit], stats: CorpusStats, query_t
         best = key_sentence(paper)
         decision = f" ({paper.decision})" if paper.decision else ""
         support = f": {quote(best.sentence)}" if best else " (no abstract in the listing)"
-        lines.append(f"- {paper.title} [{n}]{decision}{support}")
+        lines.append(f"- {defuse_citations(paper.title)} [{n}]{defuse_citations(decision)}{support}")
     return "\n".join(lines)
 
 
@@ -143,7 +144,8 @@ def keyword_themes(papers: Sequence[Paper]) -> list[tuple[str, list[int]]]:
             if n not in by_keyword[key]:
                 by_keyword[key].append(n)
     ranked = sorted(by_keyword.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return [(f"\u2018{shown[k]}\u2019 (keyword)", ns) for k, ns in ranked if len(ns) >= 2][: MAX_THEMES // 2]
+    labels = {k: f"\u2018{defuse_citations(shown[k])}\u2019 (keyword)" for k in shown}
+    return [(labels[k], ns) for k, ns in ranked if len(ns) >= 2][: MAX_THEMES // 2]
 
 
 def term_themes(papers: Sequence[Paper], stats: CorpusStats) -> list[tuple[str, list[int]]]:
@@ -266,7 +268,8 @@ def parse_gists(reply: str) -> dict[int, str]:
 
 def fallback_gist(paper: Paper) -> str:
     best = key_sentence(paper)
-    return f"{paper.title}: {quote(best.sentence)}" if best else paper.title
+    title = defuse_citations(paper.title)
+    return f"{title}: {quote(best.sentence)}" if best else title
 
 
 def split_to_budget(lines: list[str], budget: int) -> list[list[str]]:
@@ -286,7 +289,7 @@ def split_to_budget(lines: list[str], budget: int) -> list[list[str]]:
     return parts
 
 
-def join_notices(unknown: str | None, removed: list[int]) -> str | None:
+def join_notices(unknown: str | None, removed: Sequence[int | str]) -> str | None:
     return " ".join(filter(None, [unknown, removed_notice(removed)])) or None
 
 

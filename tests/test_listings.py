@@ -36,6 +36,7 @@ from assistant.listings import (
     title_slug_id,
     unify_ids,
 )
+from assistant.render import bibtex
 from assistant.types import Paper, SkippedRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,6 +268,34 @@ def test_control_characters_are_stripped() -> None:
     raw = "#1 Bell\x07 and\x1b[1m Bold \u202eTitle\n\nAuthors: A\x00B\n\nText\x0b with\x0c breaks\x7f.\n"
     (cool,) = parse_listing(raw, "c.txt").papers
     assert (cool.title, cool.authors, cool.abstract) == ("Bell and Bold Title", ("AB",), "Text with breaks.")
+
+
+# Invisible characters that split words for search and hide in names and BibTeX (issue 10, item 8).
+INVISIBLE = {"zero-width space": "\u200b", "soft hyphen": "\u00ad", "word joiner": "\u2060", "BOM": "\ufeff",
+             "zero-width joiner": "\u200d", "invisible times": "\u2062", "tag character": "\U000e0041"}
+
+
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_format_characters_are_stripped_from_every_field_at_ingest(char: str) -> None:
+    record = {"id": "Invisible01", "title": f"Dif{char}fusion Mo{char}dels", "authors": [f"Ada{char} Love{char}lace"],
+              "keywords": [f"gen{char}erative"], "abstract": f"We{char} study dif{char}fusion.", "venue": "ICLR 2022"}
+    csv_text = f"title,authors,abstract\nDif{char}fusion Mo{char}dels,Ada{char} Love{char}lace,We{char} study.\n"
+    cool_text = f"#1 Dif{char}fusion Mo{char}dels\n\nAuthors: Ada{char} Love{char}lace\n\nWe{char} study.\n"
+    escaped, raw = json.dumps(record) + "\n", json.dumps(record, ensure_ascii=False) + "\n"
+    for text, name in ((escaped, "i.jsonl"), (raw, "u.jsonl"), (csv_text, "i.csv"), (cool_text, "i.txt")):
+        (paper,) = parse_listing(text, name).papers
+        assert (paper.title, paper.authors) == ("Diffusion Models", ("Ada Lovelace",)), name
+        assert paper.abstract is not None and paper.abstract.startswith("We study"), name
+        assert char not in "".join([paper.title, *paper.authors, *paper.keywords, paper.abstract or ""])
+        assert char not in bibtex([paper])
+
+
+def test_joiners_inside_non_latin_words_and_emoji_are_kept() -> None:
+    persian = "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627"  # the ZWNJ is part of the spelling
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    record = {"id": "Joiners001", "title": f"{family} families", "authors": [persian]}
+    (paper,) = parse_listing(json.dumps(record) + "\n", "j.jsonl").papers
+    assert paper.title == f"{family} families" and paper.authors == (persian,)
 
 
 def test_huge_abstract_is_accepted() -> None:

@@ -1,0 +1,56 @@
+"""Character rules for untrusted text, in one place: listing ingest (listings.py), prompts (prompts.py) and BibTeX
+(render.py) call these, so a character is treated the same wherever it arrives.
+
+- Control characters: C0/C1 controls (tab and newline are kept: the callers fold them), terminal escape sequences
+  (ESC [ ... m goes whole, so no '[31m' is left behind), bidi overrides and isolates, byte-order marks. Invisible,
+  and the bidi ones make displayed text differ from what is stored ("Trojan source").
+- Format characters (Unicode category Cf): zero-width space, word joiner, soft hyphen, invisible operators, tag
+  characters (U+E0020..E007F can spell a whole hidden instruction). Invisible too: inside a word they split it for
+  search ("dif\u200bfusion"), inside a tag they hide it from the prompt fence ("<\u2060/paper>"). The zero-width
+  (non-)joiner is kept between two non-ASCII letters, marks or symbols, where scripts (Persian, Indic) and emoji
+  sequences need it; anywhere else it goes.
+- For prompts, NFKC first: compatibility forms (fullwidth `\uff1c\uff0fpaper\uff1e`, small `\ufe64`) fold to the
+  ASCII they look like, so the fence sees every look-alike of its own tags.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Every Cf character of Unicode 15 (Python 3.11 knows 14.0; 13439-1343F came in 15.0). tests/test_text.py checks
+# that nothing the running Python calls Cf is missing.
+FORMAT_CHARS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_INVISIBLE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{FORMAT_CHARS}]")
+_ANSI_ESCAPE = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]")
+_JOINERS = "\u200c\u200d"
+
+
+def drop_invisible(text: str) -> str:
+    """`text` without control and format characters (joiners kept inside non-ASCII words, see above)."""
+    if text.isprintable():  # fast path: no Cc/Cf/separator character at all
+        return text
+    if "\x1b" in text:
+        text = _ANSI_ESCAPE.sub("", text)
+    return _INVISIBLE.sub(lambda m: _kept_joiner(text, m.start()), text)
+
+
+def _kept_joiner(text: str, at: int) -> str:
+    char = text[at]
+    if char in _JOINERS and 0 < at < len(text) - 1 and _joinable(text[at - 1]) and _joinable(text[at + 1]):
+        return char
+    return ""
+
+
+def _joinable(char: str) -> bool:
+    return not char.isascii() and unicodedata.category(char)[0] in "LMS"
+
+
+def prompt_text(text: str) -> str:
+    """Untrusted text as it may enter a prompt: NFKC-folded, without control and format characters. Dropped again
+    after folding: a joiner kept between two fullwidth signs is next to ASCII once they are folded."""
+    return drop_invisible(unicodedata.normalize("NFKC", drop_invisible(text)))
