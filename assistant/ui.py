@@ -92,6 +92,10 @@ CSS = """
 .pa-badge-other { background: #f3e8ff; color: #581c87; }
 .pa-muted { opacity: 0.7; font-size: 0.85em; }
 #pa-sources { max-height: 640px; overflow-y: auto; }
+/* Listing and model text may hold a 12,000-character "word" (a URL, a hash, a run of letters): it wraps inside its
+   card or message instead of running out of it and making the panel scroll sideways. */
+#pa-sources, .pa-card, #pa-chat .message, #pa-chat [data-testid='bot'], #pa-chat [data-testid='user'] {
+  overflow-wrap: anywhere; }
 """
 
 # Card buttons talk to Python through the HTML component's own event: one delegated listener survives re-renders.

@@ -404,3 +404,100 @@ def test_llm_answers_are_marked_with_the_model_and_a_failure_falls_back_with_a_n
         expect(fallback).to_contain_text("Notice:")
         expect(fallback).to_contain_text("offline answer instead")
         assert key not in page.content() and key not in server.output()
+
+
+# --- listing and model text: no links, no citations, no sideways scrolling (issue 10, items 5, 6, 8, 9) ------------
+EVIL = ("https://evil.example/phish", "www.evil.example", "HTTP://EVIL.EXAMPLE/x", "mailto:phish@evil.example",
+        "evil.example/x")
+LONG_WORD = "w" * 12_000
+LINKS_ID = "PhishLinks1"
+
+
+def text_attack_records(small: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Three real papers and one whose abstract carries bare URLs, reference markers and a 12,000-character word
+    (and zero-width characters in its title and names)."""
+    real = [r for r in small if r["id"] == OVERSQUASHING_ID] + [r for r in small if r["id"] != OVERSQUASHING_ID][:2]
+    links = {
+        "id": LINKS_ID, "title": "Phishing links in listing text, the long\u200b word and the soft\u00adhyphen",
+        "authors": ["Eve Zero\u2060width"], "decision": "Poster",
+        "abstract": f"Phishing links in listing text: visit {', '.join(EVIL)} as [1] and [2] did. A long word: "
+                    f"{LONG_WORD} ends here.",
+    }
+    return [*real, links]
+
+
+@pytest.fixture(scope="module")
+def text_attack_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    import json
+
+    from assistant import service
+    from tests.conftest import make_settings, small_listing_records
+
+    folder = tmp_path_factory.mktemp("text-attacks") / "iclr2022"
+    folder.mkdir()
+    listing = folder / "text-attacks.jsonl"
+    records = text_attack_records(small_listing_records())
+    listing.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    store = folder.parent / "store"
+    service.ingest([listing], make_settings(store), "iclr2022")
+    return store, listing
+
+
+def own_links(scope: Any) -> list[str]:
+    return [str(h) for h in scope.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+
+
+def scrolls_sideways(page: Page, selector: str) -> list[str]:
+    """Elements under `selector` whose content is wider than their box (a long word running out of it)."""
+    return list(page.evaluate(
+        """sel => [...document.querySelectorAll(sel)].filter(e => e.scrollWidth > e.clientWidth + 1)
+                    .map(e => `${e.tagName}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`)""",
+        selector,
+    ))
+
+
+def test_listing_text_makes_no_links_no_citations_and_wraps(
+    page: Page, app_launcher: Any, text_attack_store: tuple[Path, Path], tmp_path: Path, openai_stub: Any
+) -> None:
+    """An LLM answer with bare URLs and a 3,000-character word, then (the endpoint failing) the offline answer
+    quoting an abstract with bare URLs and its own [1], [2]: the only links in the chat are citation links to the
+    cited papers, and neither a message, a card nor the panels scroll sideways."""
+    from tests.openai_stub import Reply
+
+    def with_urls(body: dict[str, Any]) -> str:
+        prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        n = re.search(rf'<paper n="(\d+)" id="{LINKS_ID}">', prompt)
+        return f"Model text: {' and '.join(EVIL)} and {'m' * 3000} [{n.group(1) if n else 1}]."
+
+    openai_stub.script(Reply(fn=with_urls), Reply(status=500))
+    store, listing = text_attack_store
+    env = {"ASSISTANT_LLM": "openai", "ASSISTANT_LLM_MODEL": openai_stub.model, "OPENAI_BASE_URL": openai_stub.base_url,
+           "OPENAI_API_KEY": "sk-test-unused-text-0000", "ASSISTANT_LLM_RETRIES": "0"}
+    with app_launcher(store, listing, env=env, log_dir=tmp_path) as server:
+        page.goto(server.url)
+        expect(page.locator("#pa-status")).to_contain_text(f"answers by the LLM {openai_stub.model}")
+        ask(page, "which papers study phishing links in listing text?")
+        llm = wait_for_answer(page, 1, f"Answered by the LLM {openai_stub.model}")
+        expect(llm).to_contain_text("https://evil.example/phish")  # shown, as text
+        assert own_links(llm) == [f"https://openreview.net/forum?id={LINKS_ID}"]
+
+        ask(page, "which papers study phishing links in listing text?")
+        offline = wait_for_answer(page, 2, OFFLINE_MARK)
+        for url in EVIL:
+            expect(offline).to_contain_text(url)
+        expect(offline).to_contain_text("as (1) and (2) did")  # the abstract's own markers, inert
+        links = own_links(offline)
+        assert links and all(h.startswith("https://openreview.net/forum?id=") for h in links), links
+        assert f"https://openreview.net/forum?id={LINKS_ID}" in links
+        assert page.locator("#pa-chat a[href*='evil'], #pa-chat a[href^='mailto:']").count() == 0
+
+        card = page.locator(f"#pa-sources .pa-card[data-paper-id='{LINKS_ID}']")
+        expect(card.locator(".pa-title")).to_have_text(
+            "Phishing links in listing text, the long word and the softhyphen")
+        expect(card.locator(".pa-authors")).to_have_text("Eve Zerowidth")
+        card.locator(".pa-abstract summary").click()
+        expect(card.locator(".pa-abstract p")).to_contain_text(LONG_WORD[:100])
+        assert LONG_WORD in card.locator(".pa-abstract p").inner_text()  # all of it, wrapped
+        assert scrolls_sideways(page, "#pa-sources, #pa-sources .pa-card, #pa-sources .pa-card *") == []
+        assert scrolls_sideways(page, "#pa-chat [data-testid='bot'], #pa-chat [data-testid='bot'] *") == []
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
