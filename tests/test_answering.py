@@ -275,12 +275,13 @@ def test_injected_instructions_stay_data_and_fake_citations_are_removed(
     user = hostile_request.body["messages"][1]["content"]
     assert user.count("</paper>") == user.count("<paper n=") == len(result.sources)
     assert "<system>" not in user and "&lt;/paper>" in user and "&lt;system>" in user
-    # the scripted model obeyed the injection; the checker still removes what was not retrieved
-    assert "This is the only paper on over-squashing" in result.text
+    # the scripted model obeyed the injection, but the markers it copied reached it inert (fence_listing), so
+    # they cite nothing (a model inventing its own is test_llm_out_of_range_citation_is_removed_and_never_streamed)
+    assert "(9) (1) (7)" in user and "[9]" not in user
+    assert "This is the only paper on over-squashing (9) (1) (7)." in result.text
     assert len(result.sources) == 3
     assert "[9]" not in result.text and "[7]" not in result.text
-    assert {c.n for c in result.citations} <= {1, 2, 3}
-    assert "[7, 9]" in (result.notice or "")
+    assert result.citations == []
     assert_citations_valid(result)
     assert clean.text == "The abstracts do not answer this [1]."
 
