@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             store_dir=args.store, chroma_url=args.chroma_url, collection=args.collection,
             default_listing=args.listing, ui_root_path=args.root_path, auto_ingest=False if args.no_ingest else None,
         )
+        # uvicorn rewrites the client address from X-Forwarded-For before the app sees it, by default for any peer on
+        # 127.0.0.1: it must trust exactly the proxies the operator named (none by default), as the app does.
+        os.environ["FORWARDED_ALLOW_IPS"] = settings.forwarded_allow_ips
         startup = Startup(settings, on_progress=console_progress).start()
         demo = build_app(settings, startup)
         host = args.host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST

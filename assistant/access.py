@@ -1,10 +1,12 @@
-"""Access and load guards of the web app: login accounts from settings, a per-client rate limit, and a request body
-size limit (an ASGI middleware). Framework-light so the guards can be tested without a browser."""
+"""Access and load guards of the web app: login accounts from settings, a per-client rate limit, a login throttle,
+the proxies whose X-Forwarded-For is believed, and a request body size limit (an ASGI middleware). Framework-light so
+the guards can be tested without a browser; assistant/gate.py applies the admission rules to every request."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -19,6 +21,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger(__name__)
 
 ANSWER_CHARS_PER_TURN = 20_000  # an answer in API history longer than this is refused
 _BODY_OVERHEAD = 64 * 1024  # JSON framing, filters, session ids
@@ -62,6 +66,23 @@ class RateLimiter:
 
     def retry_after(self, client: str) -> float | None:
         """Record a request; None if allowed, else the seconds until the client may ask again."""
+        return self._check(client, record=True)
+
+    def wait(self, client: str) -> float | None:
+        """Like retry_after, without recording anything: None if the client may go on now."""
+        return self._check(client, record=False)
+
+    def record(self, client: str) -> None:
+        """Count one event for the client, allowed or not (a failed login)."""
+        if self.per_minute > 0:
+            with self._lock:
+                self._calls.setdefault(client, deque()).append(self.clock())
+
+    def forget(self, client: str) -> None:
+        with self._lock:
+            self._calls.pop(client, None)
+
+    def _check(self, client: str, record: bool) -> float | None:
         if self.per_minute <= 0:
             return None
         now = self.clock()
@@ -71,8 +92,9 @@ class RateLimiter:
             while calls and calls[0] <= now - self.window:
                 calls.popleft()
             if len(calls) >= self.per_minute:
-                return max(0.1, calls[0] + self.window - now)
-            calls.append(now)
+                return max(0.1, calls[-self.per_minute] + self.window - now)
+            if record:
+                calls.append(now)
             return None
 
     def _sweep(self, now: float) -> None:
@@ -87,27 +109,85 @@ class RateLimiter:
             return len(self._calls)
 
 
-def _is_private(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback
+# --- login throttle -----------------------------------------------------------------------------------------------
+LOGIN_FAILURES = 5  # wrong passwords allowed per user, and per client, in any LOGIN_WINDOW
+LOGIN_WINDOW = 300.0  # seconds
 
 
-def client_key(host: str | None, forwarded_for: str | None, username: str | None) -> str:
-    """Who a request counts against: the logged-in user, else the client address.
+class LoginThrottle:
+    """Failed logins counted per user name and per client: after LOGIN_FAILURES within LOGIN_WINDOW seconds either
+    one is refused (HTTP 429) until its oldest failure ages out, so guessing costs minutes, not milliseconds. A
+    successful login clears the client's count (not the user's: an attacker on another address keeps their own)."""
 
-    Behind a reverse proxy on a private or loopback address, the address the proxy saw (the last entry of
-    X-Forwarded-For, which a client cannot forge) stands for the client; a direct client's header is ignored."""
+    def __init__(self, failures: int = LOGIN_FAILURES, window: float = LOGIN_WINDOW,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._failures = RateLimiter(failures, window=window, clock=clock)
+
+    def retry_after(self, user: str, client: str) -> float | None:
+        """None if this user may try to log in from this client now, else the seconds to wait."""
+        waits = [w for w in (self._failures.wait(f"user:{user}"), self._failures.wait(client)) if w is not None]
+        return max(waits) if waits else None
+
+    def failed(self, user: str, client: str) -> None:
+        self._failures.record(f"user:{user}")
+        self._failures.record(client)
+
+    def succeeded(self, client: str) -> None:
+        self._failures.forget(client)
+
+
+# --- who is asking: trusted proxies ------------------------------------------------------------------------------
+class TrustedProxies:
+    """The reverse proxies whose X-Forwarded-For header is believed (the `forwarded_allow_ips` setting, as uvicorn's
+    --forwarded-allow-ips): comma-separated addresses or networks (`127.0.0.1,10.0.0.0/8`), `*` for any peer, empty
+    for none (the default: a client that sends the header itself cannot pass for someone else)."""
+
+    def __init__(self, spec: str | None = None) -> None:
+        items = [item.strip() for item in (spec or "").split(",") if item.strip()]
+        self.any = "*" in items
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ConfigError(
+                    f"forwarded_allow_ips: {item[:60]!r} is not an IP address or network; set "
+                    "ASSISTANT_FORWARDED_ALLOW_IPS to the proxies' addresses, e.g. 127.0.0.1,10.0.0.0/8 (or leave it "
+                    "empty when no proxy is in front of the app)."
+                ) from None
+
+    def __contains__(self, host: object) -> bool:
+        if self.any:
+            return True
+        try:
+            address = ipaddress.ip_address(str(host))
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def client(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The client's address: the peer's, or, when the peer is a trusted proxy, the nearest X-Forwarded-For entry
+        that is not a trusted proxy itself (the entries to its left were written by the client: forgeable)."""
+        address = peer or "unknown"
+        if not forwarded_for or address not in self:
+            return address
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            address = hop[:64]
+            if address not in self:
+                break
+        return address
+
+
+def client_key(
+    host: str | None, forwarded_for: str | None, username: str | None, trusted: TrustedProxies | None = None
+) -> str:
+    """Who a request counts against: the logged-in user, else the client address (see TrustedProxies)."""
     if username:
         return f"user:{username}"
-    address = host or "unknown"
-    if forwarded_for and _is_private(address):
-        last = forwarded_for.split(",")[-1].strip()
-        if last:
-            address = last
-    return f"ip:{address}"
+    return f"ip:{(trusted or TrustedProxies()).client(host, forwarded_for)}"
 
 
 # --- request size -------------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import io
 import json
 import logging
 import os
-import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -34,6 +33,7 @@ import numpy as np
 
 from .errors import ConfigError, EmbeddingError, ModelFileError
 from .hashing import sha256_file
+from .redaction import redact
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -250,7 +250,6 @@ def _check_model_io(session: Any, path: Path, dim: int) -> str:
 # --- OpenAI-compatible endpoint -----------------------------------------------------------------------------------
 
 _KNOWN_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
-_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}")  # OpenAI-style keys, in case a server echoes one
 
 
 class OpenAIEmbedder:
@@ -270,7 +269,7 @@ class OpenAIEmbedder:
         self.model = model
         self.model_id = f"openai:{model}"
         self.batch_size = max(1, batch_size)
-        self.endpoint = _display_url(base_url or "https://api.openai.com/v1")
+        self.endpoint = redact(_display_url(base_url or "https://api.openai.com/v1"), api_key)  # a path may hold it
         self._secret = api_key or ""
         self._dim: int | None = _KNOWN_DIMS.get(model)
         self._client = _openai_client(base_url, api_key or "unused", timeout, retries)
@@ -334,9 +333,7 @@ class OpenAIEmbedder:
         return l2_normalise(vectors)
 
     def _redact(self, message: str) -> str:
-        if self._secret:
-            message = message.replace(self._secret, "***")
-        return _KEY_LIKE.sub("***", message)[:300]
+        return redact(message, self._secret)[:300]
 
 
 def _display_url(url: str) -> str:

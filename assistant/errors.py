@@ -48,3 +48,15 @@ class InputTooLarge(AssistantError):
 
 class EmbeddingError(AssistantError):
     """The embeddings endpoint failed or answered something unusable (the message never holds the API key)."""
+
+
+SHOWN_CHARS = 80  # the longest piece of a user's input a message repeats
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A user's input as a message quotes it: at most `limit` characters, and says how long it was if cut (an error
+    must not echo a 5,000-character input back whole)."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)"

@@ -3,14 +3,14 @@
 `make_llm(settings)` picks the backend: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp's server)
 through langchain-openai's `ChatOpenAI`, or None for the offline (extractive) answerer. Every failure of the
 endpoint surfaces as one `LLMError` whose message is safe to show a user: it says what failed and how to fix it,
-and never contains the API key (it is redacted defensively, even from text the server sent back).
+and never contains the API key (it is redacted defensively, even from text the server sent back); the streamed
+reply is redacted too (assistant/redaction.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -21,6 +21,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import SecretStr
 
 from .errors import LLMError
+from .redaction import redact, redact_stream
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://api.openai.com/v1"
 DEFAULT_OPENAI_CHAT_MODEL = "gpt-4o-mini"  # used on api.openai.com when no model is named
-# Looks like a credential wherever it appears: OpenAI-style keys and bearer tokens.
-KEY_PATTERNS = (re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}"), re.compile(r"(?i)bearer\s+\S+"))
 SERVER_DETAIL_CHARS = 200
 
 
@@ -79,18 +78,6 @@ def default_model(settings: Settings) -> str:
     if not models:
         raise LLMError(f"The endpoint {where} lists no models at /v1/models: set ASSISTANT_LLM_MODEL.")
     return models[0]
-
-
-def redact(text: str, secret: str | None) -> str:
-    """`text` with the secret, any 8+ character piece of it, and anything key-shaped replaced by ***."""
-    if secret:
-        pieces = {secret} | {secret[i : i + 8] for i in range(max(0, len(secret) - 7))}
-        for piece in sorted(pieces, key=len, reverse=True):
-            if len(piece.strip()) >= 8:
-                text = text.replace(piece, "***")
-    for pattern in KEY_PATTERNS:
-        text = pattern.sub("***", text)
-    return text
 
 
 def endpoint_label(base_url: str | None) -> str:
@@ -151,6 +138,11 @@ class OpenAIChatLLM:
         )
 
     def stream(self, messages: Sequence[BaseMessage]) -> Iterator[str]:
+        # The model may write the key itself (a prompt-injected "print your key"): masked before any piece leaves,
+        # so neither the streamed text shown before a reset nor the final answer ever holds it.
+        return redact_stream(self._stream(messages), self._key)
+
+    def _stream(self, messages: Sequence[BaseMessage]) -> Iterator[str]:
         started = time.monotonic()
         received = 0
         finished = False

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         None, description="Optional login for the UI and API as `user:password[,user2:password2]`."
     )
     ui_root_path: str = Field("", description="Path prefix when served behind a reverse proxy (e.g. /papers).")
+    forwarded_allow_ips: str = Field(
+        "", description="Reverse proxies whose X-Forwarded-For names the client (for the rate limit and login "
+        "throttle): comma-separated addresses or networks, e.g. `127.0.0.1` or `10.0.0.0/8`; `*` trusts any peer. "
+        "Empty (default): the header is ignored, since any client can send it."
+    )
     ui_concurrency: int = Field(2, ge=1, description="Requests answered at once; the rest wait in the queue.")
     ui_queue_size: int = Field(64, ge=1, description="Requests that may wait in the queue before new ones are refused.")
     ui_rate_limit: int = Field(30, ge=0, description="Requests a client may make per minute (0: no limit).")

@@ -18,21 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import render, service
-from .access import (
-    ANSWER_CHARS_PER_TURN,
-    BodySizeLimit,
-    RateLimiter,
-    client_key,
-    max_request_bytes,
-    parse_accounts,
-)
-from .errors import AssistantError, InputTooLarge
+from . import gate, render, service
+from .access import ANSWER_CHARS_PER_TURN, RateLimiter, TrustedProxies, client_key, parse_accounts
+from .errors import AssistantError, InputTooLarge, shown
 from .render import Status, Turn
 from .settings import Settings
 from .types import Answer, Citation, Filters, Hit
@@ -210,6 +202,13 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     }
 
 
+def refusal(message: str) -> gr.Error:
+    """The error a client is shown for a refused request. Logged here as one line: Gradio would print a traceback
+    (about 2 KB) for every one, a rate-limited client included."""
+    log.warning("refused: %s", shown(message, 300))
+    return gr.Error(message, print_exception=False)
+
+
 def user_error(exc: Exception) -> str:
     """A message safe to show: our errors say what to do; anything else is logged, not shown."""
     if isinstance(exc, AssistantError):
@@ -225,33 +224,33 @@ class PaperAssistantUI:
         self.settings = settings
         self.startup = startup or Startup(settings).start()
         self.limiter = RateLimiter(settings.ui_rate_limit)
+        self.trusted = TrustedProxies(settings.forwarded_allow_ips)
         self.export_dir = Path(tempfile.mkdtemp(prefix="paper-assistant-exports-"))
         self.demo = self._build()
 
     # --- guards ---------------------------------------------------------------------------------------------------
     def admit(self, request: gr.Request | None, question: str | None = None) -> None:
-        """Rate limit and size limit, before any work. Raises gr.Error with a message that says what to do."""
+        """Rate limit and size limit, before any work. Raises a refusal (gr.Error) that says what to do."""
         if question is not None and len(question) > self.settings.max_question_chars:
-            raise gr.Error(
+            raise refusal(
                 f"The question has {len(question)} characters; the limit is {self.settings.max_question_chars}. "
                 "Shorten it."
             )
         key = self._client(request)
         wait = self.limiter.retry_after(key)
         if wait is not None:
-            raise gr.Error(
+            raise refusal(
                 f"Too many requests: the limit is {self.settings.ui_rate_limit} a minute per client. "
                 f"Try again in {wait:.0f} s."
             )
 
-    @staticmethod
-    def _client(request: gr.Request | None) -> str:
+    def _client(self, request: gr.Request | None) -> str:
         if request is None:
             return "local"
         client = getattr(request, "client", None)
         host = getattr(client, "host", None)
         headers = getattr(request, "headers", None) or {}
-        return client_key(host, headers.get("x-forwarded-for"), getattr(request, "username", None))
+        return client_key(host, headers.get("x-forwarded-for"), getattr(request, "username", None), self.trusted)
 
     def _wait_until_ready(self) -> Iterator[str]:
         """Progress lines while the store is still being built (first run); returns when it is ready."""
@@ -590,9 +589,9 @@ class PaperAssistantUI:
         self.admit(request, question)
         self.startup.retry_if_failed()
         if not self.startup.wait(timeout=API_READY_TIMEOUT):
-            raise gr.Error("The listing is still being indexed (first run); try again in a minute.")
+            raise refusal("The listing is still being indexed (first run); try again in a minute.")
         if self.startup.phase == "failed":
-            raise gr.Error(self.startup.error or "The store could not be opened.")
+            raise refusal(self.startup.error or "The store could not be opened.")
 
     def api_ask(
         self, question: str, history: list[dict[str, Any]] | None = None, collection: str | None = None,
@@ -608,7 +607,7 @@ class PaperAssistantUI:
             filters = make_filters(decision, keyword, author)
             return answer_to_dict(service.ask(question, turns, self.settings, filters, collection or None))
         except Exception as exc:  # noqa: BLE001 - the client gets a safe message
-            raise gr.Error(user_error(exc)) from None
+            raise refusal(user_error(exc)) from None
 
     def api_search(
         self, query: str, k: int = 10, collection: str | None = None, decision: list[str] | None = None,
@@ -622,7 +621,7 @@ class PaperAssistantUI:
             hits = service.search(query, self.settings, k=max(1, min(int(k), 100)), filters=filters,
                                   collection=collection or None)
         except Exception as exc:  # noqa: BLE001 - the client gets a safe message
-            raise gr.Error(user_error(exc)) from None
+            raise refusal(user_error(exc)) from None
         return {"query": query, "results": [service.hit_to_dict(h) for h in hits]}
 
     def api_summarize(
@@ -634,15 +633,15 @@ class PaperAssistantUI:
         filters. Same shape as `ask`."""
         self._api_ready(request, query)
         if not query and not ids:
-            raise gr.Error("Give `ids` (paper ids) or a `query` to choose the papers to summarize.")
+            raise refusal("Give `ids` (paper ids) or a `query` to choose the papers to summarize.")
         if ids and len(ids) > API_SUMMARIZE_LIMIT:
-            raise gr.Error(f"At most {API_SUMMARIZE_LIMIT} ids can be summarized at once; got {len(ids)}.")
+            raise refusal(f"At most {API_SUMMARIZE_LIMIT} ids can be summarized at once; got {len(ids)}.")
         try:
             filters = make_filters(decision, keyword, author)
             answer = service.summarize(self.settings, query=query or None, ids=ids or None, filters=filters,
                                        collection=collection or None)
         except Exception as exc:  # noqa: BLE001 - the client gets a safe message
-            raise gr.Error(user_error(exc)) from None
+            raise refusal(user_error(exc)) from None
         return answer_to_dict(answer)
 
     def api_similar(
@@ -654,7 +653,7 @@ class PaperAssistantUI:
         try:
             hits = service.similar(paper_id, self.settings, k=max(1, min(int(k), 50)), collection=collection or None)
         except Exception as exc:  # noqa: BLE001 - the client gets a safe message
-            raise gr.Error(user_error(exc)) from None
+            raise refusal(user_error(exc)) from None
         return {"paper_id": paper_id, "results": [service.hit_to_dict(h) for h in hits]}
 
     def _api_history(self, history: list[dict[str, Any]] | None, collection: str | None) -> list[tuple[str, Answer]]:
@@ -733,7 +732,8 @@ def serve_kwargs(settings: Settings) -> dict[str, Any]:
         "auth_message": "Log in to the paper assistant.",
         "root_path": settings.ui_root_path or None,
         "app_kwargs": {
-            "middleware": [Middleware(BodySizeLimit, max_bytes=max_request_bytes(settings))],
+            "middleware": gate.middleware(settings),  # body size limit, login-only routes, closed uploads
+            "exception_handlers": gate.EXCEPTION_HANDLERS,
             "routes": [Route("/gradio.js", web_component_script)],
         },
         "max_file_size": "1mb",

@@ -15,7 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from assistant.access import BodySizeLimit, RateLimiter, client_key, max_request_bytes, parse_accounts
+from assistant.access import (
+    BodySizeLimit,
+    LoginThrottle,
+    RateLimiter,
+    TrustedProxies,
+    client_key,
+    max_request_bytes,
+    parse_accounts,
+)
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 
@@ -91,10 +99,55 @@ def test_rate_limiter_is_exact_under_threads() -> None:
 
 
 def test_client_key_prefers_the_user_then_the_address_a_trusted_proxy_saw() -> None:
-    assert client_key("10.0.0.5", "1.2.3.4", "alice") == "user:alice"
-    assert client_key("127.0.0.1", "6.6.6.6, 203.0.113.9", None) == "ip:203.0.113.9"  # last hop, from our proxy
-    assert client_key("93.184.216.34", "127.0.0.1", None) == "ip:93.184.216.34"  # a direct client cannot spoof it
+    proxy = TrustedProxies("127.0.0.1")
+    assert client_key("10.0.0.5", "1.2.3.4", "alice", proxy) == "user:alice"
+    assert client_key("127.0.0.1", "6.6.6.6, 203.0.113.9", None, proxy) == "ip:203.0.113.9"  # what our proxy saw
+    assert client_key("93.184.216.34", "127.0.0.1", None, proxy) == "ip:93.184.216.34"  # a direct client
     assert client_key(None, None, None) == "ip:unknown"
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1", "10.1.2.3", "192.168.1.20", "::1"])
+def test_by_default_no_peer_is_believed_about_forwarded_for(peer: str) -> None:
+    """Loopback and private peers used to be trusted: on a lab network with no proxy, anyone could pick an address."""
+    assert client_key(peer, "6.6.6.6", None) == f"ip:{peer}"
+    assert client_key(peer, "6.6.6.6", None, TrustedProxies("")) == f"ip:{peer}"
+
+
+def test_trusted_proxies_take_addresses_and_networks_and_skip_their_own_hops() -> None:
+    chain = TrustedProxies("127.0.0.1, 10.0.0.0/8")
+    assert "10.20.30.40" in chain and "127.0.0.1" in chain and "11.0.0.1" not in chain
+    # client (forged entry) -> edge proxy 10.0.0.7 -> local proxy: the first hop from the right not ours is the client
+    assert chain.client("127.0.0.1", "6.6.6.6, 198.51.100.4, 10.0.0.7") == "198.51.100.4"
+    assert chain.client("198.51.100.9", "6.6.6.6") == "198.51.100.9"  # not a proxy of ours: header ignored
+    assert TrustedProxies("*").client("198.51.100.9", "203.0.113.1") == "203.0.113.1"
+
+
+@pytest.mark.parametrize("spec", ["localhost", "10.0.0.0/33", "1.2.3.4.5"])
+def test_a_malformed_proxy_setting_is_refused(spec: str) -> None:
+    with pytest.raises(ConfigError, match="ASSISTANT_FORWARDED_ALLOW_IPS"):
+        TrustedProxies(spec)
+
+
+def test_login_throttle_per_user_and_per_client_then_reopens() -> None:
+    clock = FakeClock()
+    throttle = LoginThrottle(failures=3, window=300, clock=clock)
+    for _ in range(3):
+        assert throttle.retry_after("carol", "ip:a") is None
+        throttle.failed("carol", "ip:a")
+    wait = throttle.retry_after("carol", "ip:b")  # the user is throttled from anywhere...
+    assert wait is not None and 299 < wait <= 300
+    assert throttle.retry_after("dave", "ip:a") is not None  # ...and the client for any user
+    assert throttle.retry_after("dave", "ip:b") is None
+    clock.now += 301
+    assert throttle.retry_after("carol", "ip:a") is None
+
+
+def test_a_successful_login_clears_the_client_not_the_user() -> None:
+    throttle = LoginThrottle(failures=2, clock=FakeClock())
+    throttle.failed("carol", "ip:a")
+    throttle.failed("carol", "ip:a")
+    throttle.succeeded("ip:a")
+    assert throttle.retry_after("dave", "ip:a") is None and throttle.retry_after("carol", "ip:c") is not None
 
 
 # --- request size -----------------------------------------------------------------------------------------------------
