@@ -258,7 +258,9 @@ def call_problem(app: Any, api_name: str | None, body: bytes) -> tuple[int, str]
     else:
         return None
     data = payload.get("data")
-    if isinstance(data, list) and len(data) < len(fn.inputs):
+    # By fn_index (the page, queue/join) every input must be given; a call by name is Gradio's to check (it may
+    # be closed, or fill in defaults).
+    if fn_index is not None and isinstance(data, list) and len(data) < len(fn.inputs):
         return 422, f"This function takes {len(fn.inputs)} inputs; the request gave {len(data)}."
     return None
 

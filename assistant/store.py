@@ -40,7 +40,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import CollectionNotFound, ConfigError, StoreError
+from .errors import CollectionNotFound, ConfigError, StoreError, shown
 from .settings import Settings
 from .types import Chunk, Paper
 
@@ -90,7 +90,7 @@ def paper_from_json(text: str) -> Paper:
 def validate_collection_name(name: str) -> str:
     if not _NAME_RE.match(name):
         raise ConfigError(
-            f"collection name {name!r} is not valid: use 3-62 letters, digits, '-' or '_', "
+            f"collection name {shown(name)!r} is not valid: use 3-62 letters, digits, '-' or '_', "
             "starting and ending with a letter or digit (e.g. iclr2022)"
         )
     return name

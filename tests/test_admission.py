@@ -207,6 +207,14 @@ def test_malformed_calls_get_a_4xx_with_a_short_message(open_app: Any) -> None:
     assert len(log.splitlines()) <= len(MALFORMED)
 
 
+def test_an_api_error_does_not_echo_a_long_input_back(guarded_app: Any) -> None:
+    client = Client(guarded_app.url, auth=("alice", ACCOUNTS["alice"]), verbose=False)  # bob is throttled
+    with pytest.raises(AppError) as refused:
+        client.predict(QUESTION, collection=LONG, api_name="/ask")
+    message = str(refused.value)
+    assert "collection name" in message and "5,000 characters" in message and LONG[:200] not in message
+
+
 def test_a_refused_request_logs_one_line_not_a_traceback(open_app: Any) -> None:
     """A rate-limited (refused) call: Gradio used to print a 2 KB traceback for every gr.Error."""
     client = Client(open_app.url, verbose=False)
@@ -221,3 +229,51 @@ def test_a_refused_request_logs_one_line_not_a_traceback(open_app: Any) -> None:
     time.sleep(1)
     added = open_app.output()[len(before):]
     assert "Traceback" not in added and len(added.splitlines()) <= 1 and len(added) < 400, added
+
+
+# --- the real page still logs in and answers; a mounted app is gated the same way -------------------------------------
+@pytest.mark.browser
+def test_the_browser_logs_in_through_the_gate_and_gets_answers(guarded_app: Any) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from .test_app_browser import CHROMIUM, CHROMIUM_ARGS, OFFLINE_MARK, TIMEOUT, ask, wait_for_answer
+
+    refused: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(extra_http_headers={"X-Forwarded-For": "192.0.2.44"}).new_page()
+            page.on("response", lambda r: refused.append(r.url) if r.status >= 400 else None)
+            page.goto(guarded_app.url)
+            inputs = page.locator("input")
+            expect(inputs).to_have_count(2, timeout=TIMEOUT)  # the login form: user name and password
+            inputs.nth(0).fill("alice")
+            inputs.nth(1).fill(ACCOUNTS["alice"])
+            page.get_by_role("button", name="Login").click()
+            ask(page, QUESTION)
+            expect(wait_for_answer(page, 1)).to_contain_text(OFFLINE_MARK)
+        finally:
+            browser.close()
+    # before login the page asks for the API description (refused: it is for members), nothing else is refused
+    assert all(url.rstrip("/").endswith("info") for url in refused), refused
+
+
+def test_a_mounted_app_is_gated_under_its_path(small_store: Path) -> None:
+    from fastapi import FastAPI
+
+    from assistant import ui
+    from assistant.settings import Settings
+
+    from .servers import serving_in_thread
+
+    site = FastAPI()
+    settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
+                        ui_rate_limit=0, ui_auth=f"alice:{ACCOUNTS['alice']}")
+    ui.mount(site, settings, path="/papers")
+    with serving_in_thread(site) as url, httpx.Client(base_url=f"{url}/papers/", timeout=60) as http:
+        assert http.get("gradio_api/app_id").status_code == 401 and http.get("config").status_code == 401
+        assert http.post("gradio_api/upload", files={"files": ("a", b"x")}).status_code == 404
+        page = http.get("")
+        assert page.status_code == 200 and '"/ask"' not in page.text
+        assert http.post("login", data={"username": "alice", "password": ACCOUNTS["alice"]}).status_code == 200
+        assert http.get("config").status_code == 200 and '"/ask"' in http.get("").text
