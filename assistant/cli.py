@@ -263,6 +263,50 @@ def _add_eval_parser(sub: Any) -> None:
 # --- end eval -------------------------------------------------------------------------------------------------
 
 
+# --- topic map and comparison tables (issue 12) -------------------------------------------------------------------
+def cmd_map(args: argparse.Namespace, settings: Settings) -> int:
+    topic_map = service.topic_map(settings)
+    if args.json:
+        print(json.dumps(topic_map.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{len(topic_map.points)} papers in {len(topic_map.clusters)} topics ({topic_map.method}):")
+    for cluster in topic_map.clusters:
+        print(f"  {cluster.id:2}. {cluster.label}: {', '.join(cluster.terms)}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from .tables import comparison_csv, comparison_markdown
+
+    table = service.compare(args.ids, settings, columns=args.columns)
+    if args.json:
+        print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(comparison_csv(table) if args.csv else comparison_markdown(table), end="")
+    if table.notice:
+        print(f"notice: {table.notice}", file=sys.stderr)
+    if table.missing:
+        print(f"not in the listing, left out: {', '.join(table.missing)}", file=sys.stderr)
+    return 0
+
+
+def _add_map_parsers(sub: Any) -> None:
+    p = sub.add_parser("map", help="the topic map of a listing: every paper in 2D, clusters with their terms")
+    p.add_argument("--json", action="store_true", help='print {"points": [...], "clusters": [...]}')
+    _common(p)
+    p.set_defaults(handler=cmd_map)
+
+    p = sub.add_parser("compare", help="a comparison table of papers, every cell quoted from its abstract")
+    p.add_argument("--ids", nargs="+", required=True, help="the papers (OpenReview ids), one row each")
+    p.add_argument("--columns", nargs="+", help="columns (default: task, method, data, result, limitation); "
+                   "any other, e.g. 'code available?'")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.add_argument("--csv", action="store_true", help="print CSV instead of Markdown")
+    _common(p)
+    p.set_defaults(handler=cmd_compare)
+# --- end topic map and comparison tables ----------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Chat assistant over research-paper listings.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -323,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_doctor_parser(sub)
     _add_eval_parser(sub)  # eval: see the block above
+    _add_map_parsers(sub)  # map, compare: see the block above
     return parser
 
 

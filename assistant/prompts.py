@@ -31,6 +31,7 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
     "summarize_map": frozenset({"papers", "topic"}),
     "summarize_reduce": frozenset({"gists", "topic"}),
+    "compare": frozenset({"columns", "papers"}),
 }
 SECTIONS = ("system", "user")
 SUFFIXES = (".md", ".txt")
@@ -43,8 +44,8 @@ _SECTION_LINE = re.compile(r"^\[(\w+)\]\s*$")
 _ANGLE = "<\u02c2\u2039\u276e\u27e8\u3008"
 _SLASH = "/\u2044\u2215\u29f8"
 _TAG_LOOKALIKE = re.compile(
-    rf"[{_ANGLE}](?=\|)|[{_ANGLE}](?=\s*[{_SLASH}]?\s*(?:papers?|question|conversation|follow_up|gists?|system|user"
-    r"|assistant|instructions?|s|start_of_turn|end_of_turn)\b)",
+    rf"[{_ANGLE}](?=\|)|[{_ANGLE}](?=\s*[{_SLASH}]?\s*(?:papers?|question|conversation|follow_up|gists?|columns|system"
+    r"|user|assistant|instructions?|s|start_of_turn|end_of_turn)\b)",
     re.IGNORECASE,
 )
 
@@ -73,6 +74,7 @@ class Prompts:
     condense: Prompt
     summarize_map: Prompt
     summarize_reduce: Prompt
+    compare: Prompt
 
 
 _cache: dict[tuple[str, tuple[float, ...]], Prompts] = {}

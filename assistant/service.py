@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import answering
+from . import answering, topicmap
+from . import compare as comparisons
 from . import summarize as summaries
-from .answering import AnswerEvent, History
+from .answering import AnswerEvent, History, collection_info
 from .doctor import Check, format_checks, run_checks
 from .embeddings import Embedder, EmbeddingCache, make_embedder
+from .errors import AssistantError, InputTooLarge
 from .ingest import Progress, ingest_paths
+from .llm import make_llm
+from .prompts import load_prompts
 from .retrieval import Retriever
 from .settings import Settings
 from .store import PaperStore, open_store
@@ -195,3 +199,47 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "sources": [hit_to_dict(h) for h in sorted(answer.sources, key=lambda h: h.paper.id not in cited)],
         "uncited_sources": [hit_to_dict(h) for h in answer.uncited_sources()],
     }
+
+
+# --- the topic map and comparison tables (issue 12) -----------------------------------------------------------------
+_maps = topicmap.MapCache()
+
+
+def topic_map(settings: Settings, collection: str | None = None) -> topicmap.TopicMap:
+    """The listing's topic map: computed once per listing generation, then served from memory (and, for an
+    embedded store, from the store folder after a restart)."""
+    svc = services(settings)
+    name = collection or settings.collection
+    svc.retriever(name)  # raises CollectionNotFound with a fix hint
+    folder = None if settings.chroma_url else settings.store_dir
+    return _maps.get(svc.store, name, folder)
+
+
+def computed_topic_map(settings: Settings, collection: str | None = None) -> topicmap.TopicMap | None:
+    """The listing's topic map if it is computed already (in this process), else None."""
+    svc = services(settings)
+    return _maps.peek(svc.store, collection or settings.collection)
+
+
+def compare(
+    ids: Sequence[str], settings: Settings, columns: Sequence[str] | None = None, collection: str | None = None,
+) -> comparisons.Comparison:
+    """A comparison table of these papers (in the order given): LLM cells with checked quotes when an LLM is
+    configured, else offline cells quoted from the abstracts. Unknown ids are reported in `missing`."""
+    wanted = list(dict.fromkeys(str(i).strip() for i in ids if str(i).strip()))
+    if len(wanted) > comparisons.MAX_PAPERS:
+        raise InputTooLarge(f"at most {comparisons.MAX_PAPERS} papers can be compared at once; got {len(wanted)}.")
+    retriever = services(settings).retriever(collection)
+    found = {p.id: p for p in retriever.get(wanted)}
+    if wanted and not found:
+        shown = ", ".join(wanted[:5]) + (" ..." if len(wanted) > 5 else "")
+        raise AssistantError(f"none of these paper ids is in the listing ({shown}): take ids from "
+                             "`assistant search --json QUERY` or an answer's sources.")
+    llm = make_llm(settings)
+    prompts = load_prompts(settings.prompts_dir) if llm is not None else None
+    table = comparisons.compare_papers(
+        [found[i] for i in wanted if i in found], columns, llm, prompts, settings.context_tokens,
+        collection_info(retriever).stats,
+    )
+    table.missing = [i for i in wanted if i not in found]
+    return table

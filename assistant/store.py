@@ -247,6 +247,11 @@ class PaperStore:
         """The listing's version, read afresh (a reader's cue that another process ingested)."""
         return self._resolve(name, refresh=True).version
 
+    def generation(self, name: str) -> str:
+        """The listing's live generation, read afresh: what its derived data (the topic map) is keyed by, since a
+        generation is never rewritten once live."""
+        return self._resolve(name, refresh=True).generation
+
     # --- reading -----------------------------------------------------------------------------------------------
     def iter_papers(self, name: str) -> Iterator[StoredPaper]:
         pages = self._read(name, lambda live: list(_paged_get(live.papers, include=["metadatas"])))

@@ -28,6 +28,8 @@ from .errors import AssistantError, InputTooLarge, shown
 from .render import Status, Turn
 from .settings import Settings
 from .types import Answer, Citation, Filters, Hit
+from .ui_map import CSS as MAP_CSS
+from .ui_map import MapAndCompare
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +178,9 @@ class Conversation:
     selected: list[str] = field(default_factory=list)
     collection: str | None = None  # where the papers in the panel came from (for "more like this", "summarize")
     export_folder: Path | None = None  # this session's export files
+    scope: list[str] = field(default_factory=list)  # a topic picked on the map: the next question's papers
+    scope_label: str = ""
+    scope_cluster: int = -1
 
 
 def user_message(text: str) -> dict[str, str]:
@@ -312,7 +317,9 @@ class PaperAssistantUI:
                 with gr.Column(scale=2, min_width=320):
                     gr.Markdown("### Sources")
                     self.sources = gr.HTML(render.sources_html([]), elem_id="pa-sources", js_on_load=SOURCES_JS)
+            self.extras = MapAndCompare(self)  # topic map and comparison table (assistant/ui_map.py)
             self._wire(demo)
+            self.extras.wire(demo)
             self._api()
         return demo
 
@@ -388,6 +395,7 @@ class PaperAssistantUI:
         gr.api(self.api_search, api_name="search", **common)
         gr.api(self.api_summarize, api_name="summarize", **common)
         gr.api(self.api_similar, api_name="similar", **common)
+        self.extras.api(common)  # /map, /compare
 
     # --- what the page shows -----------------------------------------------------------------------------------------
     def _view(self, conv: Conversation, request: gr.Request | None) -> dict[Any, Any]:
@@ -464,7 +472,7 @@ class PaperAssistantUI:
         try:
             for line in self._wait_until_ready():
                 yield {self.chatbot: pending + [bot_message(line)]}
-            filters = make_filters(decision, keyword, author)
+            filters = self.extras.scoped(conv, make_filters(decision, keyword, author))  # a topic from the map
             events = service.ask_stream(question, self._history(conv), self.settings, filters, collection or None)
             answer = None
             for text, answer in stream_text(events):
@@ -489,7 +497,7 @@ class PaperAssistantUI:
     def summarize_sources(self, conv: Conversation | None, request: gr.Request) -> Iterator[dict[Any, Any]]:
         """Summarize the papers in the panel (the selected ones, if any are ticked)."""
         conv = conv or Conversation()
-        ids = (conv.selected or [h.paper.id for h in conv.hits])[:SUMMARIZE_LIMIT]
+        ids = self.extras.summary_ids(conv) or (conv.selected or [h.paper.id for h in conv.hits])[:SUMMARIZE_LIMIT]
         if not ids:
             gr.Warning("Ask a question first: “Summarize” works on the papers in the sources panel.")
             yield self._unchanged()
@@ -740,7 +748,7 @@ def serve_kwargs(settings: Settings) -> dict[str, Any]:
         "show_error": False,
         "footer_links": ["api"],
         "theme": THEME,
-        "css": CSS,
+        "css": CSS + MAP_CSS,
     }
 
 
