@@ -208,7 +208,8 @@ def distinctive_terms(groups: Sequence[Sequence[Paper]]) -> list[list[str]]:
     for group, used in zip(groups, users, strict=True):
         length = sum(used.values()) or 1
         least = max(2, math.ceil(MIN_TERM_SHARE * len(group))) if len(group) > 1 else 1
-        common = MAX_LISTING_SHARE * n_papers if len(groups) > 1 else n_papers
+        # with few clusters, one cluster's own words are used by a large share of the listing
+        common = max(MAX_LISTING_SHARE, 1.5 / len(groups)) * n_papers
         weights = {key: tf / length * math.log(1 + mean_length / overall[key])
                    for key, tf in used.items() if tf >= least and overall[key] <= common and len(key) > 2}
         ranked = sorted(weights, key=lambda key: (-weights[key], key))
@@ -226,17 +227,16 @@ def label_terms(text: str) -> list[tuple[str, str]]:
 
 
 def _without_repeats(ranked: Sequence[str], surfaces: dict[str, Counter[str]]) -> list[str]:
-    """The first CLUSTER_TERMS terms, a word pair taking the place of a single word it contains ("reinforcement
-    learning" replaces "reinforcement"), and a term whose words are all shown already skipped."""
+    """The first CLUSTER_TERMS terms; a word pair takes the place of the single words it contains ("reinforcement
+    learning" replaces "reinforcement"), and a single word a chosen pair contains is skipped."""
     chosen: list[str] = []
-    covered: set[str] = set()
     for key in ranked:
-        stems = set(key.split())
-        if stems <= covered:
+        if " " in key:
+            stems = set(key.split())
+            chosen = [k for k in chosen if " " in k or k not in stems]
+        elif any(key in k.split() for k in chosen):
             continue
-        chosen = [k for k in chosen if not (" " not in k and k in stems)]
         chosen.append(key)
-        covered |= stems
         if len(chosen) == CLUSTER_TERMS:
             break
     return [surfaces[key].most_common(1)[0][0] for key in chosen]
