@@ -160,7 +160,7 @@ class MapAndCompare:
             self.map_action, [ui.conv], [ui.conv, ui.sources, ui.summarize_btn, *map_out], show_progress="hidden",
             **costly,
         )
-        self.compare_btn.click(self.compare, [ui.conv, self.columns],
+        self.compare_btn.click(self.compare_table, [ui.conv, self.columns],
                                [self.table, self.download_csv, self.download_table_md], **costly)
         demo.load(self.on_load, None, [self.map_panel, *map_out], js=SCROLL_TO_MAP_JS, **quick)
 
@@ -296,7 +296,7 @@ class MapAndCompare:
         rest = [h.paper.id for h in conv.hits if h.paper.id not in cited]
         return (cited + rest)[:MAX_PAPERS]
 
-    def compare(self, conv: Any, columns: str | None, request: gr.Request) -> dict[Any, Any]:
+    def compare_table(self, conv: Any, columns: str | None, request: gr.Request) -> dict[Any, Any]:
         from .ui import Conversation, user_error
 
         conv = conv or Conversation()

@@ -43,7 +43,7 @@ def hit_keys_ok(hit: dict[str, Any]) -> bool:
 # --- named endpoints -----------------------------------------------------------------------------------------------
 def test_the_api_is_exactly_the_named_endpoints(client: Client) -> None:
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/ask", "/search", "/summarize", "/similar"}
+    assert set(endpoints) == {"/ask", "/search", "/summarize", "/similar", "/map", "/compare"}
     ask_params = [p["parameter_name"] for p in endpoints["/ask"]["parameters"]]
     assert ask_params[:2] == ["question", "history"]
 
