@@ -45,7 +45,13 @@ REUSE_PENALTY = 1.0  # a sentence already used in the row counts less for the ne
 
 _PRIOR_WORK = re.compile(
     r"\b(?:existing|previous|prior|current|conventional|traditional|standard|most|many|these)\s+"
-    r"(?:\w+\s+)?(?:methods?|approaches|works?|models?|techniques|algorithms?|systems?)\b",
+    r"(?:\w+\s+)?(?:methods?|approaches|works?|models?|techniques|algorithms?|systems?|attacks|defenses|"
+    r"baselines)\b",
+    re.IGNORECASE,
+)
+_STRONG_RESULT = re.compile(
+    r"\b(?:outperform\w*|state[- ]of[- ]the[- ]art|surpass\w*|(?:results|experiments) (?:show|demonstrate)|"
+    r"improves?|improvements?|speed-?ups?)\b|\d+(?:\.\d+)?\s?(?:%|x\b|\u00d7)",
     re.IGNORECASE,
 )
 _OWN = re.compile(r"\b(?:we|our|this (?:paper|work)|the proposed)\b", re.IGNORECASE)
@@ -100,7 +106,7 @@ KINDS: tuple[ColumnKind, ...] = (
         "result", "Main result",
         frozenset({"result", "results", "main result", "main results", "finding", "findings", "main finding",
                    "performance", "outcome"}),
-        _cue(r"(?:\b(?:outperform\w*|state[- ]of[- ]the[- ]art|SOTA|surpass\w*|improv(?:es|ed|ement|ements|ing)|"
+        _cue(r"(?:\b(?:outperform\w*|state[- ]of[- ]the[- ]art|SOTA|surpass\w*|improv(?:es|ed|ements?)|"
              r"achiev\w*|competitive|better than|gains?|speed-?ups?|faster|reduc(?:es|ed|ing|tion)|"
              r"(?:results|experiments) (?:show|demonstrate|indicate|suggest)|we (?:show|demonstrate|find|prove) "
              r"that|significantly|empirically|theoretically)\b|\d+(?:\.\d+)?\s?(?:%|x\b|\u00d7))"),
@@ -109,13 +115,20 @@ KINDS: tuple[ColumnKind, ...] = (
     ColumnKind(
         "limitation", "Limitation",
         frozenset({"limitation", "limitations", "weakness", "weaknesses", "drawback", "drawbacks", "caveat"}),
-        _cue(r"\b(?:limitations?|limited to|drawbacks?|fails? to|cannot|can not|does not|do not|at the cost of|"
-             r"trade-?offs?|future work|remains? (?:open|challenging)|only (?:applies|works|holds)|"
-             r"restricted to|requires? (?:access|knowledge)|expensive|costly)\b"),
+        # Own limitations only: abstracts name the limits of earlier work far more often than their own, and
+        # "our method does not require ..." states an advantage.
+        _cue(r"\b(?:(?:a|one|the|main|key) (?:main |key )?limitations? of (?:our|this|the proposed)|"
+             r"(?:our|the proposed|this) (?:method|approach|model|framework|analysis|work|algorithm|bound)s? "
+             r"(?:(?:is|are) (?:limited|restricted)|(?:cannot|can not|fails? to|does not|do not) (?:yet )?"
+             r"(?:scale|generali[sz]e|handle|apply|capture|guarantee|outperform|result in|achieve|converge|recover)|"
+             r"(?:requires?|relies on|depends on) (?:a |an |the )?(?:large|strong|restrictive|costly|expensive|"
+             r"additional|careful|access|knowledge|prior knowledge)|only (?:applies|works|holds))|"
+             r"we (?:leave|defer)\b[^.;]{0,60}\b(?:to|for) future work|at the (?:cost|expense) of)"),
         "limitation drawback cost",
     ),
 )
 DEFAULT_COLUMNS = tuple(k.title for k in KINDS)
+KIND = {k.key: k for k in KINDS}
 # Short words whose meaning abstracts usually spell out: a custom column naming one also accepts a sentence with
 # any of these phrases.
 EXPANSIONS: dict[str, tuple[str, ...]] = {
@@ -240,7 +253,11 @@ def sentence_score(
     if kind.key in ("method", "limitation") and _PRIOR_WORK.search(sentence) and not _OWN.search(sentence):
         score -= CUE_WEIGHT  # describes earlier work, not this paper
     if kind.key == "limitation" and (_PRIOR_WORK.search(sentence) or not _OWN.search(sentence)):
-        score -= CUE_WEIGHT  # abstracts name the limits of earlier work far more often than their own
+        score -= CUE_WEIGHT
+    if kind.key == "task" and (KIND["method"].cue.search(sentence) or KIND["result"].cue.search(sentence)):
+        score -= 1.5  # a sentence stating what the paper does or found is not its problem statement
+    if kind.key == "result" and KIND["method"].cue.search(sentence) and not _STRONG_RESULT.search(sentence):
+        score -= 1.0  # "we propose X that achieves ..." states the method; the result is elsewhere
     return score
 
 
