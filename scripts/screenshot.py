@@ -1,6 +1,7 @@
 """Take docs/screenshot.png: the running app answering a question, in Debian's chromium.
 
-Usage: python app.py &   then   python scripts/screenshot.py [URL] [--question Q] [--out docs/screenshot.png]"""
+Usage: python app.py &   then   python scripts/screenshot.py [URL] [--question Q] [--out docs/screenshot.png]
+       python scripts/screenshot.py --map --out docs/map.png   (the topic map, with the answer's papers lit)"""
 
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "screenshot.png")
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--map", action="store_true", help="open ?view=map and take the topic map panel only")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": args.width, "height": args.height}, device_scale_factor=1)
-        page.goto(args.url)
+        page.goto(args.url + ("?view=map" if args.map else ""))
         expect(page.locator("#pa-status")).to_contain_text("papers ·", timeout=600_000)
         page.locator("#pa-question textarea").fill(args.question)
         page.locator("#pa-question textarea").press("Enter")
@@ -35,7 +37,11 @@ def main() -> None:
         first_card.locator(".pa-abstract summary").click()
         page.mouse.move(0, 0)
         page.wait_for_timeout(800)
-        page.screenshot(path=str(args.out))
+        if args.map:
+            expect(page.locator("#pa-map .pa-lit").first).to_be_attached(timeout=120_000)
+            page.locator("#pa-map-panel").screenshot(path=str(args.out))
+        else:
+            page.screenshot(path=str(args.out))
         browser.close()
     print(f"wrote {args.out}")
 
