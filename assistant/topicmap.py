@@ -39,7 +39,7 @@ from .types import Paper
 
 log = logging.getLogger(__name__)
 
-ALGORITHM = 2  # bump when the computation changes: cached maps of older versions are recomputed
+ALGORITHM = 3  # bump when the computation changes: cached maps of older versions are recomputed
 SEED = 0
 PCA_DIMS = 50
 TSNE_MAX_POINTS = 5000

@@ -14,10 +14,11 @@ from gradio_client.exceptions import AppError
 
 from assistant.compare import DEFAULT_COLUMNS, NOT_STATED
 
+from . import test_cli
 from .conftest import OVERSQUASHING_ID
-from .test_cli import run_cli
 
 IQL = "68n2s9ZJWF8"
+cli_main = test_cli.cli_main  # the same fixture: `assistant ARGS` run in this process
 
 
 @pytest.fixture(scope="module")
@@ -60,23 +61,23 @@ def test_compare_endpoint_errors_say_how_to_fix(client: Client) -> None:
         client.predict(ids=[f"id-{i}" for i in range(31)], api_name="/compare")
 
 
-def test_cli_map_json(iclr_store: Path) -> None:
-    out = run_cli("map", "--json", "--store", str(iclr_store))
+def test_cli_map_json(iclr_store: Path, cli_main: Any) -> None:
+    out = cli_main("map", "--json", "--store", str(iclr_store))
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert len(data["points"]) == 1095 and len(data["clusters"]) >= 2
-    text = run_cli("map", "--store", str(iclr_store))
+    text = cli_main("map", "--store", str(iclr_store))
     assert text.returncode == 0 and "1095 papers in" in text.stdout
 
 
-def test_cli_compare_json_markdown_and_errors(iclr_store: Path) -> None:
-    out = run_cli("compare", "--ids", IQL, OVERSQUASHING_ID, "--json", "--store", str(iclr_store),
+def test_cli_compare_json_markdown_and_errors(iclr_store: Path, cli_main: Any) -> None:
+    out = cli_main("compare", "--ids", IQL, OVERSQUASHING_ID, "--json", "--store", str(iclr_store),
                   "--columns", "method", "code available?")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["columns"] == ["Method", "code available?"]
     assert "we propose" in data["rows"][0]["cells"]["Method"]["quote"].lower()
-    md = run_cli("compare", "--ids", IQL, "nope", "--store", str(iclr_store))
+    md = cli_main("compare", "--ids", IQL, "nope", "--store", str(iclr_store))
     assert md.returncode == 0 and "**References**" in md.stdout and "nope" in md.stderr
-    bad = run_cli("compare", "--ids", "nope", "--store", str(iclr_store))
+    bad = cli_main("compare", "--ids", "nope", "--store", str(iclr_store))
     assert bad.returncode == 2 and "none of these paper ids" in bad.stderr
