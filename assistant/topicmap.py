@@ -39,7 +39,7 @@ from .types import Paper
 
 log = logging.getLogger(__name__)
 
-ALGORITHM = 3  # bump when the computation changes: cached maps of older versions are recomputed
+ALGORITHM = 4  # bump when the computation changes: cached maps of older versions are recomputed
 SEED = 0
 PCA_DIMS = 50
 TSNE_MAX_POINTS = 5000
@@ -50,6 +50,7 @@ LABEL_TERMS = 3
 CLUSTER_TERMS = 8
 MIN_TERM_SHARE = 0.1  # a label term must be used by this share of the cluster's papers (and by two of them)
 MAX_LISTING_SHARE = 0.2  # ... and by at most this share of the whole listing ("learning", "model" label nothing)
+LABEL_SAMPLE = 400  # papers per cluster read for its label terms (all of them below this)
 VECTOR_PAGE = 2000  # paper vectors read per store call
 CACHE_DIR = ".topicmaps"
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|org|io)\S*")
@@ -120,9 +121,11 @@ def compute_map(collection: str, generation: str, papers: Sequence[Paper], vecto
     for paper, c in zip(papers, labels, strict=True):
         members[int(c)].append(paper)
     groups = [members[c] for c in range(len(members))]
+    # Labels from an even sample of each cluster: the same terms, and bounded time on a 50k listing.
+    samples = [group[:: max(1, math.ceil(len(group) / LABEL_SAMPLE))] for group in groups]
     clusters = tuple(
         MapCluster(c, label_of(picked, len(group)), len(group), tuple(picked))
-        for c, (group, picked) in enumerate(zip(groups, distinctive_terms(groups), strict=True))
+        for c, (group, picked) in enumerate(zip(groups, distinctive_terms(samples), strict=True))
     )
     return TopicMap(collection, generation, points, clusters, method, time.perf_counter() - started)
 
@@ -231,12 +234,15 @@ def _without_repeats(ranked: Sequence[str], surfaces: dict[str, Counter[str]]) -
     learning" replaces "reinforcement"), and a single word a chosen pair contains is skipped."""
     chosen: list[str] = []
     for key in ranked:
-        if " " in key:
+        if " " in key:  # in the place of the first single word it replaces (it ranked that high)
             stems = set(key.split())
+            replaced = [i for i, k in enumerate(chosen) if " " not in k and k in stems]
             chosen = [k for k in chosen if " " in k or k not in stems]
+            chosen.insert(replaced[0] if replaced else len(chosen), key)
         elif any(key in k.split() for k in chosen):
             continue
-        chosen.append(key)
+        else:
+            chosen.append(key)
         if len(chosen) == CLUSTER_TERMS:
             break
     return [surfaces[key].most_common(1)[0][0] for key in chosen]

@@ -87,12 +87,14 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/assistant-bench-map"))
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--skip-50k", action="store_true")
+    parser.add_argument("--only-50k", action="store_true", help="reuse the workdir's store (from an earlier run)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    shutil.rmtree(args.workdir, ignore_errors=True)
     report: dict[str, Any] = {"machine": print_machine(), "command": " ".join(sys.argv)}
-    report["1k"] = one_k(args.workdir, args.repeats)
-    print("1k:", report["1k"])
+    if not args.only_50k:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        report["1k"] = one_k(args.workdir, args.repeats)
+        print("1k:", report["1k"])
     if not args.skip_50k:
         report["50k"] = fifty_k(args.workdir)
         print("50k:", report["50k"])
