@@ -93,7 +93,11 @@ def test_the_comparison_table_renders_cited_cells_and_exports(page: Page, app: A
     shown = card_ids(page)
     page.locator("#pa-compare-panel").get_by_text("Compare these papers").first.click()
     columns = page.locator("#pa-compare-columns textarea, #pa-compare-columns input").first
+    expect(columns).to_be_visible()
+    page.wait_for_timeout(500)  # the panel has just opened: let its components settle before typing
     columns.fill("method, main result, uses graphs?")
+    columns.press("Tab")
+    expect(columns).to_have_value("method, main result, uses graphs?")
     page.locator("#pa-compare-btn").click()
     table = page.locator("#pa-compare table")
     expect(table).to_be_visible(timeout=TIMEOUT)
