@@ -25,7 +25,7 @@ from .errors import AssistantError, InputTooLarge, LLMError
 from .extractive import CorpusStats, terms
 from .keyword_index import split_sentences
 from .llm import ChatLLM, complete
-from .prompts import NumberedPapers, Prompts, batch_papers, fence
+from .prompts import NumberedPapers, Prompts, batch_papers, fence, fence_listing
 from .render import paper_url
 from .types import Paper
 
@@ -313,10 +313,13 @@ def normalise(text: str) -> str:
 
 
 def quote_in(quote: str, paper: Paper) -> bool:
+    """Whether the quote is in the paper's title or abstract, as stored or as the model saw it (fenced: folded
+    compatibility forms, reference markers made inert)."""
     wanted = normalise(quote)
     if len(wanted) < MIN_QUOTE_CHARS:
         return False
-    return wanted in normalise(f"{paper.title} {paper.abstract or ''}")
+    source = f"{paper.title} {paper.abstract or ''}"
+    return wanted in normalise(source) or wanted in normalise(fence_listing(source))
 
 
 def parse_reply(reply: str) -> dict[int, dict[str, Any]]:

@@ -166,6 +166,13 @@ def test_an_invented_quote_empties_its_cell_and_says_so(
     assert "99%" not in comparison_html(table) and "99%" not in comparison_markdown(table)
 
 
+def test_a_quote_as_the_model_saw_it_counts_as_in_the_abstract() -> None:
+    paper = Paper("r1", "T", abstract="Prior work [2] fails on ＣＩＦＡＲ-10. We fix it.")
+    assert quote_in("Prior work (2) fails on CIFAR-10.", paper)  # fenced form: markers inert, NFKC-folded
+    assert quote_in("prior work [2] fails on ＣＩＦＡＲ-10", paper)
+    assert not quote_in("Prior work fails on ImageNet.", paper)
+
+
 def test_a_reply_that_is_not_json_makes_its_rows_offline(
     openai_stub: Any, stub_settings: Callable[..., Any], iclr: dict[str, Paper]
 ) -> None:
