@@ -121,6 +121,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"store: {info['store']}\nembedder: {info['embedder']}")
     for c in info["collections"]:
+        if "error" in c:
+            print(f"  {c['collection']}: unreadable: {c['error']}")
+            continue
         print(f"  {c['collection']}: {c['papers']} papers, {c['chunks']} chunks, model {c['embedding_model']}")
     if not info["collections"]:
         print("  no collections yet: `assistant ingest PATH`")
@@ -202,8 +205,8 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
-    service.services(settings).store.delete_listing(args.name)
-    print(f"deleted collection {args.name}")
+    freed = service.services(settings).store.delete_listing(args.name)
+    print(f"deleted collection {args.name}" + (f", {freed / 2**20:.1f} MiB freed" if freed else ""))
     return 0
 
 
@@ -211,6 +214,10 @@ def cmd_tidy(args: argparse.Namespace, settings: Settings) -> int:
     from .store import remove_unused_index_folders
 
     folder = args.folder or settings.store_dir
+    if args.folder is None and not settings.chroma_url:  # the embedded store: also what failed ingests left
+        freed = service.services(settings).store.tidy_all()
+        print(f"tidied {folder}: {freed / 2**20:.1f} MiB freed")
+        return 0
     removed, freed = remove_unused_index_folders(folder)
     print(f"removed {removed} unused index folder(s) from {folder}, {freed / 2**20:.1f} MiB freed")
     return 0

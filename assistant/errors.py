@@ -30,6 +30,11 @@ class StoreError(AssistantError):
     """The vector store cannot be opened or reached."""
 
 
+class DiskFull(StoreError):
+    """The disk holding the store is too full for a write; says how much is needed and free, and that nothing was
+    lost."""
+
+
 class CollectionNotFound(StoreError):
     """The collection asked for does not exist in the store."""
 

@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import chunk_paper
+from .disk_space import estimate_bytes, estimate_chunks
 from .embeddings import Embedder, EmbeddingCache
 from .errors import ListingError
+from .keyword_index import has_indexable_words, paper_text
 from .listing_files import read_listings
 from .listings import known_ids, title_key, title_slug_id, unify_ids
 from .settings import Settings
-from .store import PaperStore
+from .store import PaperStore, paper_to_json
 from .types import Chunk, IngestSummary, Paper, SkippedRecord
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ def ingest_paths(
     parsed = read_listings(list(paths), strict=strict)
     if not parsed.papers:
         raise _nothing_readable(parsed.skipped, paths)
+    _require_indexable_text(parsed.papers, paths)
     records = list(store.iter_papers(collection)) if store.has_listing(collection) else []
     existing = {r.paper.id: r.content_hash for r in records}
     stored = [r.paper for r in records]
@@ -85,7 +88,7 @@ def ingest_paths(
     )
     if plan.to_write or plan.to_remove or not existing:
         keep = set(existing) - {p.id for p in plan.to_write} - set(plan.to_remove)
-        summary.chunks = _write(plan, keep, store, embedder, settings, collection, cache, progress)
+        summary.chunks = _write(plan, keep, stored, store, embedder, settings, collection, cache, progress)
     else:
         store.tidy(collection)  # nothing to write: still drop what a killed ingest left
     summary.seconds = time.perf_counter() - started
@@ -116,6 +119,7 @@ def _superseded_slug_ids(papers: Sequence[Paper], stored: Sequence[Paper]) -> li
 def _write(
     plan: _Plan,
     keep: set[str],
+    stored: Sequence[Paper],
     store: PaperStore,
     embedder: Embedder,
     settings: Settings,
@@ -129,7 +133,8 @@ def _write(
     journal = EmbeddingJournal(settings.store_dir / ".ingest-resume" / collection, embedder.model_id)
     cache = cache if cache is not None else EmbeddingCache()
     cache.merge(journal.load())
-    with store.build(collection, embedder.model_id) as build:
+    needed = _estimated_bytes(plan.to_write, [p for p in stored if p.id in keep], embedder, settings)
+    with store.build(collection, embedder.model_id, needed_bytes=needed) as build:
         build.copy(keep)
         for start in range(0, total, _PAPERS_PER_BATCH):
             items = _embed_batch(plan.to_write[start : start + _PAPERS_PER_BATCH], embedder, settings, cache, journal)
@@ -140,6 +145,28 @@ def _write(
         build.commit()
     journal.clear()
     return n_chunks
+
+
+def _estimated_bytes(new: Sequence[Paper], kept: Sequence[Paper], embedder: Embedder, settings: Settings) -> int:
+    """The disk the listing's next generation takes (disk_space.py): every paper is written anew, kept ones too."""
+    vectors = text = 0
+    for paper in [*new, *kept]:
+        body = len(paper.title) + len(paper.abstract or "")
+        vectors += 1 + estimate_chunks(body, settings.chunk_tokens, settings.chunk_overlap)
+        text += 2 * body + len(paper_to_json(paper))  # the paper's record and document, its chunks' documents
+    return estimate_bytes(vectors, embedder.dim, text)
+
+
+def _require_indexable_text(papers: Sequence[Paper], paths: Sequence[Path]) -> None:
+    """A listing in which no title, abstract or keyword holds a word of two or more letters or digits could be
+    found by nothing but its vectors, and is most likely not the file meant (or read with the wrong columns)."""
+    if not any(has_indexable_words(paper_text(p)) for p in papers):
+        raise ListingError(
+            ", ".join(map(str, paths)), f"none of its {len(papers)} records has a word of two or more letters or "
+            "digits in its title, abstract or keywords, so there is nothing to search; nothing was ingested. Check "
+            "that this is the listing you meant (and, for a CSV, that its header names the title and abstract "
+            "columns)",
+        )
 
 
 class EmbeddingJournal:

@@ -53,9 +53,13 @@ class _Field:
     def build(
         cls, texts: list[str], stemmer: Callable[[list[str]], list[str]] | None, stopwords: str | None,
         k1: float, b: float,
-    ) -> _Field:
+    ) -> _Field | None:
+        """None when the texts hold no indexable word at all (every word a single character, or a stopword):
+        bm25s cannot index an empty vocabulary (`max() arg is an empty sequence`), and there is nothing to find."""
         bm25s = _bm25s()
         tokens = bm25s.tokenize(texts, stopwords=stopwords, stemmer=stemmer, show_progress=False)
+        if not any(tokens.ids):
+            return None
         model = bm25s.BM25(k1=k1, b=b)
         model.index(tokens, show_progress=False)
         return cls(model, dict(tokens.vocab), stemmer, stopwords)
@@ -137,6 +141,11 @@ class KeywordIndex:
     def _terms(self, text: str) -> list[str]:
         words = [w.lower() for w in _WORD.findall(text)]
         return self._stemmer(words) if self._stemmer else words
+
+
+def has_indexable_words(text: str) -> bool:
+    """Whether the text holds a word BM25 can index (two or more letters or digits; bm25s's own rule)."""
+    return _WORD.search(text) is not None
 
 
 def paper_text(paper: Paper, title_weight: int = 1) -> str:

@@ -16,7 +16,7 @@ from . import summarize as summaries
 from .answering import AnswerEvent, History, collection_info
 from .doctor import Check, format_checks, run_checks
 from .embeddings import Embedder, EmbeddingCache, make_embedder
-from .errors import AssistantError, InputTooLarge
+from .errors import AssistantError, InputTooLarge, StoreError
 from .ingest import Progress, ingest_paths
 from .llm import make_llm
 from .prompts import load_prompts
@@ -163,13 +163,22 @@ def stats(settings: Settings) -> dict[str, Any]:
     return {
         "store": svc.store.location,
         "embedder": svc.embedder.model_id,
-        "collections": [svc.store.listing_info(name) for name in svc.store.listings()],
+        "collections": [_listing_info(svc.store, name) for name in svc.store.listings()],
     }
 
 
 def doctor(settings: Settings) -> list[Check]:
     """What is configured and whether it works (`assistant doctor`); never raises: each failure is a check."""
     return run_checks(settings)
+
+
+def _listing_info(store: PaperStore, name: str) -> dict[str, Any]:
+    """One listing's counts; a listing that cannot be read (say its index is damaged) is named with the reason,
+    and the others are still listed."""
+    try:
+        return store.listing_info(name)
+    except StoreError as exc:
+        return {"collection": name, "error": str(exc)}
 
 
 def hit_to_dict(hit: Hit) -> dict[str, Any]:

@@ -40,7 +40,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import CollectionNotFound, ConfigError, StoreError, shown
+from . import disk_space, index_integrity
+from .errors import CollectionNotFound, ConfigError, DiskFull, StoreError, shown
 from .settings import Settings
 from .types import Chunk, Paper
 
@@ -177,11 +178,46 @@ class PaperStore:
         else:
             if live is not None:  # another generation went live: let go of the old one's memory
                 self.reopen()
+            self._check_index_files(name, meta)
             papers, chunks = (self._client.get_collection(_generation_name(name, generation, part),
                                                           embedding_function=None) for part in _PARTS)
             live = _Live(generation, version, model, papers, chunks, papers.count(), chunks.count())
         self._live[name] = live
         return live
+
+    def _check_index_files(self, name: str, meta: dict[str, Any]) -> None:
+        """Before this process lets Chroma load a generation's vector indexes: are they as committed (see
+        index_integrity.py)? Damaged files would crash the process inside Chroma's native loader."""
+        if self._folder is None:
+            return  # a server's files are the server's: a crash there is an error here
+        names = [_generation_name(name, str(meta[_GENERATION]), part) for part in _PARTS]
+        description = meta.get(index_integrity.KEY)
+        if description is None:  # committed before descriptions existed
+            problem = index_integrity.loads_in_a_child(self._folder, names)
+            if problem is not None:
+                raise damaged_index(name, self.location, problem)
+            self._describe_checked(name, str(meta[_GENERATION]), names)
+            return
+        try:
+            index_integrity.verify(self._folder, str(description))
+        except index_integrity.IndexMismatch as exc:
+            raise damaged_index(name, self.location, str(exc)) from None
+
+    def _describe_checked(self, name: str, generation: str, names: list[str]) -> None:
+        """Store the description of a generation that loaded in a child process, so that later processes verify
+        it instead; only under the ingest lock (no ingest is switching the listing meanwhile), else next time."""
+        assert self._folder is not None
+        try:
+            lock = IngestLock.take(self._folder, name)
+        except StoreError:
+            return
+        try:
+            pointer = self._pointer(name)
+            if pointer is not None and str(pointer.metadata.get(_GENERATION)) == generation:
+                description = index_integrity.describe(self._folder, names)
+                pointer.modify(metadata={**dict(pointer.metadata), index_integrity.KEY: description})
+        finally:
+            lock.release()
 
     def _read(self, name: str, read: Callable[[_Live], T]) -> T:
         """A read of the live generation; if it fails because an ingest switched generations and dropped the one
@@ -210,15 +246,24 @@ class PaperStore:
         parts = (c.name.split(".") for c in self._client.list_collections())
         return sorted({p[1] for p in parts if len(p) == 3 and p[0] == name and p[2] in _PARTS})
 
-    def delete_listing(self, name: str) -> None:
-        """The pointer goes first: from then on the listing is gone for every reader; its generations follow."""
+    def delete_listing(self, name: str) -> int:
+        """The pointer goes first: from then on the listing is gone for every reader; its generations follow.
+        Returns the bytes given back to the disk (0 for a server)."""
         validate_collection_name(name)
+        before = disk_space.folder_bytes(self._folder) if self._folder is not None else 0
         if self._pointer(name) is not None:
             self._client.delete_collection(name)
         self._live.pop(name, None)
-        self._drop_generations(name)
+        try:
+            self._drop_generations(name, merge_text_index=True)
+        except DiskFull:
+            assert self._folder is not None
+            raise DiskFull(disk_space.deleted_but_not_freed(name, self._folder)) from None
+        return max(0, before - disk_space.folder_bytes(self._folder)) if self._folder is not None else 0
 
-    def _drop_generations(self, name: str, keep: str | None = None, only: str | None = None) -> None:
+    def _drop_generations(
+        self, name: str, keep: str | None = None, only: str | None = None, merge_text_index: bool = False
+    ) -> None:
         """Drop every generation of a listing but `keep` (or only the generation `only`), and free their disk."""
         for generation in self.generations(name):
             if generation == keep or (only is not None and generation != only):
@@ -232,6 +277,7 @@ class PaperStore:
                     log.debug("collection %s.%s.%s was not there", name, generation, part)
         if self._folder is not None:
             remove_unused_index_folders(self._folder)
+            disk_space.give_back_free_pages(self._folder, merge_text_index)
 
     def listing_info(self, name: str) -> dict[str, Any]:
         live = self._resolve(name, refresh=True)
@@ -321,9 +367,10 @@ class PaperStore:
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     # --- writing: a new generation, made live in one step --------------------------------------------------------
-    def build(self, name: str, embedding_model: str) -> ListingBuild:
+    def build(self, name: str, embedding_model: str, needed_bytes: int = 0) -> ListingBuild:
         """Start the next generation of a listing (see the module docstring). Use it as a context manager: a build
-        that is not committed is dropped, and the listing stays as it was."""
+        that is not committed is dropped, and the listing stays as it was. `needed_bytes`: the disk the generation
+        is estimated to take, refused (embedded store) when the disk lacks it (disk_space.py)."""
         validate_collection_name(name)
         lock = IngestLock.take(self._folder, name) if self._folder is not None else None
         try:
@@ -334,7 +381,10 @@ class PaperStore:
                     f"{embedding_model}: ingest into a new --collection, or delete this one with `assistant delete`"
                 )
             self._drop_generations(name, keep=live.generation if live else None)  # what killed ingests left
-            return ListingBuild(self, name, embedding_model, live, lock)
+            guard = disk_space.SpaceGuard(self._folder, name) if self._folder is not None else None
+            if guard is not None and needed_bytes:
+                guard.check_before_build(needed_bytes)
+            return ListingBuild(self, name, embedding_model, live, lock, guard)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -349,18 +399,39 @@ class PaperStore:
             if lock is not None:
                 lock.release()
 
+    def tidy_all(self) -> int:
+        """Drop every generation that no listing has live (left by killed or failed ingests, or by a delete the
+        disk was too full to finish), skipping listings an ingest is writing; then give the space back. Returns
+        the bytes given back to the disk (embedded store)."""
+        assert self._folder is not None, "tidy_all is for the embedded store"
+        before = disk_space.folder_bytes(self._folder)
+        for name in sorted({c.name.split(".")[0] for c in self._client.list_collections() if "." in c.name}):
+            try:
+                lock = IngestLock.take(self._folder, name)
+            except StoreError:
+                log.info("an ingest into %s is running: left as it is", name)
+                continue
+            try:
+                live = self._pointer(name)
+                self._drop_generations(name, keep=str(live.metadata[_GENERATION]) if live is not None else None)
+            finally:
+                lock.release()
+        remove_unused_index_folders(self._folder)
+        disk_space.give_back_free_pages(self._folder, merge_text_index=True)
+        return max(0, before - disk_space.folder_bytes(self._folder))
+
     def _new_generation(self, name: str, generation: str) -> tuple[Any, Any]:
         kwargs: dict[str, Any] = {"embedding_function": None, "configuration": {"hnsw": {"space": "cosine"}}}
         papers, chunks = (self._client.create_collection(_generation_name(name, generation, part), **kwargs)
                           for part in _PARTS)
         return papers, chunks
 
-    def _switch(self, name: str, generation: str, embedding_model: str) -> int:
+    def _switch(self, name: str, generation: str, embedding_model: str, extra: dict[str, str]) -> int:
         """Make `generation` live: one metadata write. Returns the new version (one above the pointer's now, not
         the build's start: readers must see a change even if another ingest went live meanwhile)."""
         pointer = self._pointer(name)
         version = int((pointer.metadata or {}).get("version", 0)) + 1 if pointer is not None else 1
-        meta = {_GENERATION: generation, "version": version, "embedding_model": embedding_model}
+        meta = {_GENERATION: generation, "version": version, "embedding_model": embedding_model, **extra}
         if pointer is None:
             self._client.create_collection(name, metadata=meta, embedding_function=None)
         else:
@@ -376,7 +447,8 @@ class ListingBuild:
     """One ingest's new generation of a listing: filled with `copy` and `add`, made live by `commit`."""
 
     def __init__(
-        self, store: PaperStore, name: str, embedding_model: str, live: _Live | None, lock: IngestLock | None
+        self, store: PaperStore, name: str, embedding_model: str, live: _Live | None, lock: IngestLock | None,
+        guard: disk_space.SpaceGuard | None = None,
     ) -> None:
         self.store = store
         self.name = name
@@ -384,6 +456,7 @@ class ListingBuild:
         self.generation = "g" + secrets.token_hex(4)
         self._live = live
         self._lock = lock
+        self._guard = guard
         self._papers, self._chunks = (None, None)
         self._counts = [0, 0]  # papers, chunks written
         self._done = False
@@ -435,7 +508,10 @@ class ListingBuild:
         target = self._target()[part]
         step = self.store.batch_size()
         for start in range(0, len(rows["ids"]), step):
-            target.add(**{key: values[start : start + step] for key, values in rows.items()})
+            batch = {key: values[start : start + step] for key, values in rows.items()}
+            if self._guard is not None:
+                self._guard.check_before_write(_rows_bytes(batch))
+            target.add(**batch)
         self._counts[part] += len(rows["ids"])
 
     def commit(self) -> int:
@@ -447,7 +523,10 @@ class ListingBuild:
                 f"and {chunks.count()} chunks, not the {self._counts[0]} and {self._counts[1]} written; the "
                 "listing was left as it was: ingest again"
             )
-        version = self.store._switch(self.name, self.generation, self.embedding_model)
+        folder = self.store._folder
+        names = [_generation_name(self.name, self.generation, part) for part in _PARTS]
+        extra = {index_integrity.KEY: index_integrity.describe(folder, names)} if folder is not None else {}
+        version = self.store._switch(self.name, self.generation, self.embedding_model, extra)
         self._done = True
         try:
             self.store._drop_generations(self.name, keep=self.generation)
@@ -460,7 +539,13 @@ class ListingBuild:
         self._done = True
         try:
             if self._papers is not None:
-                self.store._drop_generations(self.name, only=self.generation)
+                self.store._drop_generations(self.name, only=self.generation, merge_text_index=True)
+        except DiskFull:  # filled by someone else: at least its index files go; the next ingest or tidy drops it
+            log.warning("the disk is full: the unfinished version of %s stays until the next ingest", self.name)
+            if self.store._folder is not None:
+                names = [_generation_name(self.name, self.generation, part) for part in _PARTS]
+                segments = index_integrity.vector_segments(self.store._folder, names).values()
+                disk_space.remove_files(self.store._folder / s for s in segments)
         finally:
             self._release()
 
@@ -517,6 +602,13 @@ def remove_unused_index_folders(folder: Path) -> tuple[int, int]:
     for d in unused:
         shutil.rmtree(d, ignore_errors=True)
     return len(unused), freed
+
+
+def _rows_bytes(rows: dict[str, list[Any]]) -> int:
+    """The disk a batch of records is estimated to take (disk_space.estimate_bytes)."""
+    dim = len(rows["embeddings"][0]) if rows["embeddings"] else 0
+    text = sum(len(d.encode()) for d in rows["documents"]) + sum(len(json.dumps(m)) for m in rows["metadatas"])
+    return disk_space.estimate_bytes(len(rows["ids"]), dim, text)
 
 
 def _rows(page: dict[str, Any], rows: list[int]) -> dict[str, list[Any]]:
@@ -599,16 +691,21 @@ class _ChromaGuard:
 
         if self._remote and isinstance(exc, httpx.TransportError):
             return StoreError(_unreachable(self._location, exc))
-        if any(sign in str(exc) for sign in _DAMAGED_INDEX):
+        damaged = any(sign in str(exc) for sign in _DAMAGED_INDEX)
+        # A full disk often reads like damage ("Failed to apply logs"): the disk says which it is
+        if disk_space.says_disk_full(str(exc)) or (damaged and not self._remote
+                                                    and disk_space.looks_full(Path(self._location))):
+            return DiskFull(disk_space.full_disk_message(self._location, remote=self._remote))
+        if damaged:
             return damaged_index(str(getattr(self._target, "name", "?")).split(".")[0], self._location)
         return None
 
 
-def damaged_index(listing: str, location: str) -> StoreError:
+def damaged_index(listing: str, location: str, detail: str = "Chroma cannot read its files back") -> StoreError:
     """Ingests never write to a live index (module docstring), so this is damage from outside: a disk fault, a
     store folder copied while written, files edited by hand."""
     return StoreError(
-        f"the vector index of listing {listing!r} in {location} is damaged: Chroma cannot read its files back (a "
+        f"the vector index of listing {listing!r} in {location} is damaged: {detail} (a "
         "disk fault, or a store folder copied or edited while in use, can cause this). Rebuild the listing: "
         f"`assistant delete {listing}`, then `assistant ingest LISTING_FILE --collection {listing}`"
     )
@@ -656,6 +753,7 @@ def open_store(settings: Settings) -> PaperStore:
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     path = str(settings.store_dir)
     try:
+        disk_space.create_catalogue(settings.store_dir)
         client = _persistent_client(path, chroma_settings)
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the store in {settings.store_dir}: {exc}") from exc
