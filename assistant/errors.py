@@ -35,6 +35,10 @@ class DiskFull(StoreError):
     lost."""
 
 
+class DamagedListing(StoreError):
+    """A listing's files on disk are not as they were written: that listing must be rebuilt, the others work."""
+
+
 class CollectionNotFound(StoreError):
     """The collection asked for does not exist in the store."""
 

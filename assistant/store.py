@@ -41,7 +41,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from . import disk_space, index_integrity
-from .errors import CollectionNotFound, ConfigError, DiskFull, StoreError, shown
+from .errors import CollectionNotFound, ConfigError, DamagedListing, DiskFull, StoreError, shown
 from .settings import Settings
 from .types import Chunk, Paper
 
@@ -701,10 +701,10 @@ class _ChromaGuard:
         return None
 
 
-def damaged_index(listing: str, location: str, detail: str = "Chroma cannot read its files back") -> StoreError:
+def damaged_index(listing: str, location: str, detail: str = "Chroma cannot read its files back") -> DamagedListing:
     """Ingests never write to a live index (module docstring), so this is damage from outside: a disk fault, a
     store folder copied while written, files edited by hand."""
-    return StoreError(
+    return DamagedListing(
         f"the vector index of listing {listing!r} in {location} is damaged: {detail} (a "
         "disk fault, or a store folder copied or edited while in use, can cause this). Rebuild the listing: "
         f"`assistant delete {listing}`, then `assistant ingest LISTING_FILE --collection {listing}`"

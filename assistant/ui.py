@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from . import gate, render, service
 from .access import ANSWER_CHARS_PER_TURN, RateLimiter, TrustedProxies, client_key, parse_accounts
-from .errors import AssistantError, InputTooLarge, shown
+from .errors import AssistantError, DamagedListing, InputTooLarge, shown
 from .render import Status, Turn
 from .settings import Settings
 from .types import Answer, Citation, Filters, Hit
@@ -134,6 +134,8 @@ class Startup:
                 log.info("first run: indexed %d papers in %.0f s", summary.read, summary.seconds)
             service.search("warm up", self.settings, k=1)
             self.phase = "ready"
+        except DamagedListing as exc:  # that listing must be rebuilt; the others work: the app is ready for them
+            self.phase, self.error = "ready", str(exc)
         except AssistantError as exc:
             self.phase, self.error = "failed", str(exc)
         except Exception:  # noqa: BLE001 - the UI must stay up and say what happened
