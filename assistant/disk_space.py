@@ -182,7 +182,7 @@ def give_back_free_pages(folder: Path, merge_text_index: bool = False) -> int:
         return 0
     before = path.stat().st_size
     try:
-        with contextlib.closing(sqlite3.connect(path, timeout=10, isolation_level=None)) as db:
+        with contextlib.closing(sqlite3.connect(path, timeout=2, isolation_level=None)) as db:
             if merge_text_index:
                 _merge_text_index(db)
             mode = db.execute("PRAGMA auto_vacuum").fetchone()[0]
