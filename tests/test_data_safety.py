@@ -34,6 +34,7 @@ from .conftest import ICLR, ROOT, SEED, make_settings
 from .store_audit import fingerprint
 
 MIB = 2**20
+SLOW = pytest.mark.slow  # the full ICLR listing, a tmpfs, subprocesses (the fast loop skips these)
 QUERY = "graph neural networks over-squashing"
 
 
@@ -92,6 +93,7 @@ def assert_one_line_damage_message(done: subprocess.CompletedProcess[str], listi
     assert f"`assistant delete {listing}`" in done.stderr and "assistant ingest" in done.stderr
 
 
+@SLOW
 @pytest.mark.parametrize("damage", [random_bytes, truncated_header], ids=["random-data", "truncated-header"])
 def test_damaged_index_files_never_crash_and_other_listings_keep_working(
     store_copy: Path, damage: Callable[[Path], None]
@@ -108,6 +110,7 @@ def test_damaged_index_files_never_crash_and_other_listings_keep_working(
     assert len(json.loads(other.stdout)) == 10
 
 
+@SLOW
 def test_a_missing_index_folder_is_reported_not_answered_from_an_empty_index(store_copy: Path) -> None:
     """Chroma replaces a missing index folder by an empty index and answers from it: unrelated papers, no error."""
     shutil.rmtree(index_folder(store_copy, "iclr2022", "chunks"))
@@ -116,6 +119,7 @@ def test_a_missing_index_folder_is_reported_not_answered_from_an_empty_index(sto
     assert "index folder" in done.stderr and "is missing" in done.stderr
 
 
+@SLOW
 def test_the_app_survives_a_damaged_default_listing_and_serves_the_others(store_copy: Path, app_launcher) -> None:  # type: ignore[no-untyped-def]
     random_bytes(index_folder(store_copy, "iclr2022", "chunks"))
     with app_launcher(store_copy, ICLR, args=("--no-ingest",)) as app:  # iclr2022 is its default listing
@@ -127,6 +131,7 @@ def test_the_app_survives_a_damaged_default_listing_and_serves_the_others(store_
         assert app.proc.poll() is None, app.output()[-3000:]
 
 
+@SLOW
 def test_a_generation_committed_without_a_description_is_loaded_in_a_child_first(store_copy: Path) -> None:
     """Stores made before descriptions existed: the index is probe-loaded in a child process (a crash there is a
     message here), and described once it loaded."""
@@ -183,6 +188,7 @@ def updated_seed(folder: Path) -> Path:
     return path
 
 
+@SLOW
 def test_a_build_the_disk_cannot_hold_is_refused_before_writing_and_the_listing_stays(
     small_disk: Callable[[int], Path], tmp_path: Path
 ) -> None:
@@ -199,6 +205,7 @@ def test_a_build_the_disk_cannot_hold_is_refused_before_writing_and_the_listing_
     assert update.returncode == 0 and "updated 1" in update.stdout, update.stderr
 
 
+@SLOW
 def test_a_disk_filled_during_a_build_stops_it_and_its_space_comes_back(
     small_disk: Callable[[int], Path]
 ) -> None:
@@ -234,6 +241,7 @@ def test_a_disk_filled_during_a_build_stops_it_and_its_space_comes_back(
     assert abs(free(store) - room) < 2 * MIB  # the disk is back where it was before the listing
 
 
+@SLOW
 def test_a_write_that_hits_a_full_disk_is_named_a_full_disk_not_damage(small_disk: Callable[[int], Path]) -> None:
     """Without the space checks (as for a store Chroma serves): SQLite's SQLITE_FULL, which Chroma often reports as
     "Failed to apply logs", is a full disk in the message, and the listing is untouched."""
