@@ -19,7 +19,11 @@ again when a read fails because its generation was dropped under them.
 Two more failure modes of Chroma are handled here. A Chroma server that is down surfaces as a StoreError saying so
 (not a raw network exception), and the next call after the server is back simply works: the HTTP client reconnects
 by itself. An index damaged by something else (a disk fault, a hand-edited folder) surfaces as a StoreError saying
-how to rebuild the listing.
+how to rebuild the listing: the embedded store describes each generation's index files at commit and checks them
+before Chroma loads them, since damaged ones crash Chroma's native loader (index_integrity.py). (Chroma rewrites
+the files of an index too small to have been persisted, about 1,000 records, at every load; it rebuilds those from
+its write log, never from the files.) A full disk is named as such, checked before and during a build so that a
+failed build can still be removed (disk_space.py).
 """
 
 from __future__ import annotations

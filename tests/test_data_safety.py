@@ -294,3 +294,26 @@ def test_a_keyword_index_with_an_empty_vocabulary_finds_nothing_instead_of_faili
     papers = [Paper(id="a", title="A", abstract="x y", authors=("N", "A")), Paper(id="b", title="the of", authors=())]
     index = KeywordIndex.build(papers)
     assert index.search("x", 5) == {} and index.search("anything at all", 5) == {}
+
+
+@SLOW
+def test_tidy_finishes_a_delete_the_disk_was_too_full_to_finish(tmp_path: Path) -> None:
+    """A delete removes the listing's pointer first; if the disk is then too full to drop its generations, the
+    message sends the user to `assistant tidy`, which drops them and says what it freed."""
+    from .test_store import build_listing, embedded, paper
+
+    folder = tmp_path / "store"
+    store = embedded(folder)
+    build_listing(store, "demo", [paper(i) for i in range(1200)])  # enough records for Chroma to write index files
+    build_listing(store, "kept", [paper(i) for i in range(3)])
+    store._client.delete_collection("demo")  # the pointer went; the disk stopped the rest
+    taken = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    done = cli(folder, "tidy")
+    assert done.returncode == 0, done.stderr
+    said = float(done.stdout.split(": ")[-1].split(" MiB freed")[0]) * MIB
+    left = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    assert said > MIB and abs((taken - left) - said) < 0.1 * MIB, (done.stdout, (taken - left) / MIB)
+    fresh = embedded(folder)
+    fresh.reopen()
+    assert fresh.generations("demo") == [] and fresh.listings() == ["kept"]
+    assert len(fresh.paper_hashes("kept")) == 3
