@@ -13,9 +13,9 @@ and the space stays taken. Hence three rules, all measured on the disk itself:
 - after a drop, the freed pages go back to the filesystem (SQLite keeps them inside its file otherwise): stores
   made here are created with SQLite's incremental auto-vacuum; older ones are vacuumed when there is room.
 
-Figures behind the constants (ICLR 2022, 1,095 papers, 1,905 chunks, 384 dimensions, Chroma 1.5): a fresh build
-takes 43.7 MB on disk (SQLite 41 MB: paper records, documents, their full-text index, the write log; vector index
-folders 3.7 MB); the estimate below gives 43.5 MB before the safety factor.
+Figures behind the constants (ICLR 2022, 1,095 papers, 1,905 chunks, 384 dimensions, Chroma 1.5): a fresh build's
+files take 40.7 MiB (SQLite's file most of it: paper records, documents, their full-text index, the write log; the
+vector-index folders 3.6 MiB); the estimate below gives 40.0 MiB, and the safety factor covers the difference.
 """
 
 from __future__ import annotations
