@@ -176,7 +176,9 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
     """The JSON shape of an answer (CLI --json and the app's API): `sources` holds every retrieved paper, cited
-    ones first; `uncited_sources` repeats those the answer did not cite."""
+    ones first; `uncited_sources` repeats those the answer did not cite. A set answer also carries its whole set:
+    `count` (relevant papers; null for other answers), `possible_count`, `groups` (theme names, in order) and
+    `papers`, every screened paper in citation order with its n, verdict, group and deciding quote."""
     cited = set(answer.cited_ids)
     return {
         "question": answer.question,
@@ -187,4 +189,19 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "citations": [{"n": c.n, "id": c.id, "title": c.title, "url": c.url} for c in answer.citations],
         "sources": [hit_to_dict(h) for h in sorted(answer.sources, key=lambda h: h.paper.id not in cited)],
         "uncited_sources": [hit_to_dict(h) for h in answer.uncited_sources()],
+    } | set_to_dict(answer)
+
+
+def set_to_dict(answer: Answer) -> dict[str, Any]:
+    """The set part of an answer's JSON (empty `papers` for an explain answer)."""
+    return {
+        "intent": answer.intent,
+        "topic": answer.topic,
+        "count": len(answer.relevant) if answer.is_set else None,
+        "possible_count": len(answer.possible),
+        "groups": list(answer.groups),
+        "papers": [
+            hit_to_dict(m.hit) | {"n": n, "verdict": m.verdict, "group": m.group, "quote": m.quote, "judge": m.judge}
+            for n, m in answer.numbered()
+        ],
     }

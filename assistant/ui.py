@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import render, service
+from . import render, render_sets, service
 from .access import (
     ANSWER_CHARS_PER_TURN,
     BodySizeLimit,
@@ -92,6 +92,22 @@ CSS = """
 .pa-badge-other { background: #f3e8ff; color: #581c87; }
 .pa-muted { opacity: 0.7; font-size: 0.85em; }
 #pa-sources { max-height: 640px; overflow-y: auto; }
+"""
+
+# The sources panel of a set answer (render_sets): collapsible themes with their size, "show more", verdicts, quotes.
+SET_CSS = """
+.pa-group { margin: 0 0 10px; }
+.pa-group > summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
+.pa-group-size { display: inline-block; min-width: 1.6em; padding: 0 6px; border-radius: 999px; font-size: 0.8em;
+  text-align: center; background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary); }
+.pa-group-possible > summary { opacity: 0.8; font-style: italic; }
+.pa-more > summary { cursor: pointer; font-size: 0.9em; color: var(--link-text-color, #4f46e5); margin: 0 0 10px; }
+.pa-more[open] > summary .pa-more-closed, .pa-more:not([open]) > summary .pa-more-open { display: none; }
+.pa-decided { margin: 4px 0; font-size: 0.85em; }
+.pa-verdict { border-radius: 999px; padding: 0 8px; font-weight: 600; font-size: 0.9em; }
+.pa-verdict-relevant { background: #dcfce7; color: #14532d; }
+.pa-verdict-possible { background: #fef9c3; color: #713f12; }
+.pa-quote { margin: 4px 0 0; padding: 2px 8px; border-left: 3px solid var(--border-color-primary); opacity: 0.9; }
 """
 
 # Card buttons talk to Python through the HTML component's own event: one delegated listener survives re-renders.
@@ -180,6 +196,7 @@ class Conversation:
     selected: list[str] = field(default_factory=list)
     collection: str | None = None  # where the papers in the panel came from (for "more like this", "summarize")
     export_folder: Path | None = None  # this session's export files
+    answer: Answer | None = None  # the answer whose papers the panel shows (None: "more like this" results)
 
 
 def user_message(text: str) -> dict[str, str]:
@@ -393,12 +410,19 @@ class PaperAssistantUI:
         return {
             self.chatbot: conv.messages,
             self.conv: conv,
-            self.sources: render.sources_html(conv.hits, conv.citations, conv.heading),
+            self.sources: self._sources_panel(conv),
             self.export_text: render.export_answer_markdown(last.question, last.answer) if last else "",
             self.download_md: gr.DownloadButton(value=md_path, interactive=md_path is not None),
             self.download_bib: gr.DownloadButton(value=bib_path, interactive=bib_path is not None),
             self.summarize_btn: gr.Button(value=self._summarize_label(conv)),
         }
+
+    @staticmethod
+    def _sources_panel(conv: Conversation) -> str:
+        """A set answer's papers grouped with their count; any other answer's (or similar papers) as cards."""
+        if conv.answer is not None and conv.answer.is_set:
+            return render_sets.set_sources_html(conv.answer)
+        return render.sources_html(conv.hits, conv.citations, conv.heading)
 
     def _unchanged(self) -> dict[Any, Any]:
         """No visible change (a dict with one key tells Gradio to leave every other output as it is)."""
@@ -482,6 +506,7 @@ class PaperAssistantUI:
         conv.messages = conv.messages[-KEPT_MESSAGES:]
         conv.hits, conv.citations = list(turn.answer.sources), list(turn.answer.citations)
         conv.heading, conv.selected, conv.collection = None, [], collection or None
+        conv.answer = turn.answer
 
     def summarize_sources(self, conv: Conversation | None, request: gr.Request) -> Iterator[dict[Any, Any]]:
         """Summarize the papers in the panel (the selected ones, if any are ticked)."""
@@ -535,7 +560,7 @@ class PaperAssistantUI:
         except Exception as exc:  # noqa: BLE001 - shown in the chat, the app stays up
             return self._failed(conv, pending, exc)
         conv.messages = (pending + [bot_message(render.similar_markdown(paper, hits))])[-KEPT_MESSAGES:]
-        conv.hits, conv.citations, conv.selected = hits, [], []
+        conv.hits, conv.citations, conv.selected, conv.answer = hits, [], [], None
         conv.heading = f"{len(hits)} papers similar to “{paper.title}”"
         return self._view(conv, request)
 
@@ -597,7 +622,9 @@ class PaperAssistantUI:
     ) -> dict[str, Any]:
         """Answer a question with citations to the papers. `history`: earlier results of `ask` (or
         {"question", "answer"} dicts), oldest first, for follow-ups. Returns answer, markdown, mode, model, notice,
-        citations [{n, id, title, url}] and sources [{id, title, authors, score, decision, url}]."""
+        citations [{n, id, title, url}] and sources [{id, title, authors, score, decision, url}]; and intent, topic,
+        count (null unless a set answer), possible_count, groups and papers (a set answer's whole set:
+        [{n, id, title, authors, score, decision, url, verdict, group, quote, judge}])."""
         self._api_ready(request, question)
         try:
             turns = self._api_history(history, collection)
@@ -736,7 +763,7 @@ def serve_kwargs(settings: Settings) -> dict[str, Any]:
         "show_error": False,
         "footer_links": ["api"],
         "theme": THEME,
-        "css": CSS,
+        "css": CSS + SET_CSS,
     }
 
 

@@ -1,0 +1,92 @@
+"""The sources panel of a set answer ("which papers…?", "how many…?"): the count, the papers grouped by theme, each
+with its verdict and deciding quote. Pure like assistant.render (text in, text out; the count, numbers and the
+set's exports live there) and under the same rules: every field that came from a listing or a model (titles,
+quotes, theme names, the topic) is escaped here.
+
+A set can hold 200 papers. The panel stays light: each theme is a collapsible section showing its first
+`SHOWN_PER_GROUP` cards, the rest behind a "show more" that the browser does not lay out until it is opened
+(a closed <details>), and the "possibly relevant" papers are a section of their own, closed. No script is needed,
+so the panel works the same in an iframe or a web component, and survives Gradio re-rendering it.
+
+Numbering: a paper's number is its citation [n] in the answer (the chat links [57] to the same paper the card
+marked [57] shows), whatever section the card is in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .render import VERDICT_LABELS, citation_numbers, count_heading, escape_html, source_card
+from .types import Answer, Screened
+
+SHOWN_PER_GROUP = 10  # cards a section shows before its "show more"
+POSSIBLE_GROUP = "Possibly relevant"
+UNGROUPED = "Matching papers"  # the one section of an answer that has no themes
+OTHER_GROUP = "Other matching papers"  # relevant papers outside every named theme
+
+
+# --- sections -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Section:
+    name: str
+    members: list[Screened]
+    possible: bool = False  # the "possibly relevant" papers: shown closed, marked apart
+
+
+def sections(answer: Answer) -> list[Section]:
+    """The panel's sections in the order shown: the answer's themes (in `groups` order, then any theme the matches
+    name that `groups` does not), relevant papers outside every theme, then the possibly relevant ones."""
+    relevant = answer.relevant
+    names = dict.fromkeys([*answer.groups, *(m.group for m in relevant if m.group)])
+    out = [Section(name, [m for m in relevant if m.group == name]) for name in names]
+    out = [s for s in out if s.members]
+    loose = [m for m in relevant if not m.group]
+    if loose:
+        out.append(Section(OTHER_GROUP if out else UNGROUPED, loose))
+    if answer.possible:
+        out.append(Section(POSSIBLE_GROUP, answer.possible, possible=True))
+    return out
+
+
+# --- the panel ------------------------------------------------------------------------------------------------------
+def verdict_html(match: Screened) -> str:
+    """The verdict of one paper and the sentence of its abstract that decides it (escaped)."""
+    judge = "judged by the LLM" if match.judge == "llm" else "judged offline"
+    label = VERDICT_LABELS.get(match.verdict, match.verdict)
+    verdict = f'<span class="pa-verdict pa-verdict-{escape_html(match.verdict)}" title="{judge}">{label}</span>'
+    quote = f'<blockquote class="pa-quote">{escape_html(match.quote)}</blockquote>' if match.quote else ""
+    return f'<div class="pa-decided">{verdict}{quote}</div>'
+
+
+def section_html(section: Section, numbers: dict[str, int]) -> str:
+    """One theme as a collapsible section with its size: the first SHOWN_PER_GROUP cards, the rest behind "show
+    more" (a closed <details>: the browser skips laying it out until it is opened)."""
+    cards = [source_card(m.hit, numbers[m.hit.paper.id], extra=verdict_html(m)) for m in section.members]
+    shown, rest = cards[:SHOWN_PER_GROUP], cards[SHOWN_PER_GROUP:]
+    more = (
+        '<details class="pa-more"><summary>'
+        f'<span class="pa-more-closed">Show {len(rest)} more</span><span class="pa-more-open">Show fewer</span>'
+        f"</summary>{''.join(rest)}</details>"
+        if rest
+        else ""
+    )
+    kind, is_open = (" pa-group-possible", "") if section.possible else ("", " open")
+    return (
+        f'<details class="pa-group{kind}" data-group="{escape_html(section.name)}"{is_open}>'
+        f'<summary><span class="pa-group-name">{escape_html(section.name)}</span> '
+        f'<span class="pa-group-size">{len(section.members)}</span></summary>'
+        f"{''.join(shown)}{more}</details>"
+    )
+
+
+def set_sources_html(answer: Answer) -> str:
+    """The sources panel of a set answer: the count, then one section per theme (open) and the possibly relevant
+    papers (closed), each card with its [n], verdict and deciding quote."""
+    numbers = citation_numbers(answer)
+    body = "".join(section_html(section, numbers) for section in sections(answer))
+    if not body:
+        body = '<div class="pa-empty">No paper of the listing matches.</div>'
+    return (
+        f'<div class="pa-sources pa-set" data-count="{len(answer.relevant)}" data-possible="{len(answer.possible)}">'
+        f'<div class="pa-sources-head">{escape_html(count_heading(answer))}</div>{body}</div>'
+    )
