@@ -24,8 +24,9 @@ from assistant.answering import (
     stream_answer,
 )
 from assistant.errors import AssistantError, InputTooLarge
-from assistant.extractive import OFFLINE_LABEL
-from assistant.types import Answer, Filters
+from assistant.extractive import OFFLINE_LABEL, CorpusStats, explain_answer, terms
+from assistant.plan import AuthorIndex, analyse
+from assistant.types import Answer, Filters, Hit
 from tests.conftest import OVERSQUASHING_ID, PLANTED_KEY, make_settings
 from tests.openai_stub import Reply
 from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers
@@ -93,10 +94,49 @@ def test_offline_which_papers_lists_the_match_with_its_supporting_sentence(handf
 
 def test_offline_explanation_quotes_the_most_relevant_sentences(handful_retriever: Any, offline: Any) -> None:
     result = answer("How do score-based generative models sample?", [], handful_retriever, offline)
-    assert "most relevant sentences" in result.text
+    assert "What the retrieved abstracts say, best-ranked papers first:" in result.text
     assert len(result.citations) >= 2
     assert_citations_valid(result)
     assert_quotes_are_verbatim(result)
+
+
+def _explain(question: str, papers: list[Any]) -> str:
+    stats = CorpusStats.build(handful_of_iclr_papers())
+    plan = analyse(question, AuthorIndex.build(papers), terms)
+    return explain_answer(plan, [Hit(p, 1.0 - i / 100) for i, p in enumerate(papers)], stats)
+
+
+def test_offline_explanation_cites_the_best_ranked_papers_first() -> None:
+    """Whatever order retrieval puts the papers in, the paper it ranked first is quoted first and the citations
+    follow the ranking (with word overlap alone, a lower-ranked paper that repeats a word came first)."""
+    papers = [p for p in handful_of_iclr_papers() if "diffusion" in (p.abstract or "").lower()][:5]
+    assert len(papers) == 5
+    for order in (papers, papers[::-1], papers[2:] + papers[:2]):
+        text = _explain("How do diffusion models generate samples?", order)
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+        assert cited[0] == 1 and cited == sorted(cited), text
+        assert text.startswith("What the retrieved abstracts say, best-ranked papers first:")
+
+
+def test_offline_explanation_says_when_the_abstracts_do_not_answer() -> None:
+    papers = [p for p in handful_of_iclr_papers() if "over-squashing" in p.title.lower()][:1]
+    partly = _explain("How do quantum annealers schedule graph bakery deliveries?", papers)
+    assert partly.startswith("The retrieved abstracts do not answer this question directly")
+    assert "\u2018bakery\u2019" in partly and "\u2018graph\u2019" not in partly.split(".")[0]
+    nothing = _explain("Why do pelicans migrate?", papers)
+    assert nothing.startswith("The retrieved abstracts do not answer this question: none of them mentions")
+    assert "\u2018pelicans\u2019" in nothing and "[1]" in nothing
+
+
+def test_e2e_explanation_cites_the_top_ranked_paper(iclr_retriever: Any, iclr_settings: Any) -> None:
+    settings = iclr_settings.with_overrides(llm="offline")
+    for question in ("Why do graph neural networks suffer from over-squashing?",
+                     "How does sharpness-aware minimization improve generalization?"):
+        result = answer(question, [], iclr_retriever, settings)
+        assert "best-ranked papers first" in result.text
+        assert result.citations and result.citations[0].n == 1, result.text
+        assert_citations_valid(result)
+        assert_quotes_are_verbatim(result)
 
 
 def test_uncited_sources_are_listed_separately(handful_retriever: Any, offline: Any) -> None:
