@@ -80,7 +80,8 @@ _LIST = re.compile(
     rf"|^\s*(?:are|is)\s+there\b|^\s*(?:any|anything|got\s+any|do\s+you\s+have|have\s+you\s+got)\b"
     rf"|\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:looking|searching)\s+for\b|\bi\s+(?:want|need|would\s+like)\b"
     rf"|\b{_SET_NOUN}\s+(?:on|about|that|which|with|by|from|of|regarding|concerning|where|whose|in|co-?authored)\b"
-    rf"|^\s*who\s+(?:wrote|writes|works?|worked|published|studies|studied)\b"
+    rf"|^\s*who\s+(?:wrote|writes|works?|worked|published|studies|studied)\b|\b(?:papers|works|articles|publications|orals|spotlights|posters)\s*[?.!]*\s*$"
+    rf"|^\s*(?:has|have|did|does)\s+.+\s+(?:got|have|has|publish|published|write|wrote|present)\s+(?:any|anything)\b"
     r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
     r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b",
     re.IGNORECASE,
@@ -90,7 +91,6 @@ _QUESTION_START = re.compile(
     r"^\s*(?:how|why|what|when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|should|would|will"
     r"|has|have|explain|describe|tell)\b", re.IGNORECASE,
 )
-SEARCH_LIKE_WORDS = 6  # a bare phrase this short ("diffusion models for image generation") asks for the papers
 
 # --- follow-ups -----------------------------------------------------------------------------------------------------
 _FOLLOW_UP = re.compile(
@@ -115,8 +115,8 @@ def is_follow_up(question: str) -> bool:
 
 
 def intent_of(question: str) -> Intent:
-    """count > "which/what papers ..." (list) > summarize > compare > other list phrasings > explain. A short bare
-    phrase with no question form ("graph transformers positional encodings") is a search: list."""
+    """count > summarize > "which/what papers ..." (list) > compare > other list phrasings > explain. A bare phrase
+    with no question form ("graph transformers positional encodings") is a search: list."""
     if _COUNT.search(question):
         return "count"
     if _SUMMARIZE.search(question) and not _WHICH_START.match(question):
@@ -127,8 +127,10 @@ def intent_of(question: str) -> Intent:
         return "compare"
     if _LIST.search(question):
         return "list"
-    bare = not _QUESTION_START.search(question) and not question.rstrip().endswith(("?", "."))
-    return "list" if bare and len(words(question)) <= SEARCH_LIKE_WORDS else "explain"
+    # A phrase with no question form ("diffusion models for image generation", "AI for designing drugs?") is a
+    # search for papers; a sentence ending in a period is a statement (a claim to check): explained.
+    bare = not _QUESTION_START.search(question) and not question.rstrip().endswith(".")
+    return "list" if bare else "explain"
 
 
 def decisions_in(question: str) -> tuple[str, ...]:
@@ -194,6 +196,8 @@ class AuthorIndex:
         for key in {" ".join(tokens), " ".join([tokens[0], *surname]), f"{tokens[0]} {tokens[-1]}"}:
             self._put(self.full, key, author)
         self._put(self.initials, " ".join([tokens[0][0], *surname]), author)
+        if first > 1:  # "J. B. Tenenbaum" for "Joshua B. Tenenbaum"
+            self._put(self.initials, " ".join([*(t[0] for t in tokens[:first]), *surname]), author)
         self._put(self.surnames, " ".join(surname), author)
         if len(surname) > 1:
             self._put(self.surnames, surname[-1], author)
@@ -376,7 +380,10 @@ def plan_question(
     )
     content = question if mention is None else question[: mention.start] + " " + question[mention.end :]
     topic = topic_of(content)
-    plan = QueryPlan(question, intent_of(question), filters, tuple(dict.fromkeys(terms_of(topic))), topic)
+    intent = intent_of(question)
+    plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic)
+    if intent == "explain" and plan.is_filter_only():
+        plan = replace(plan, intent="list")  # "has X got anything at ICLR?": nothing to explain, the papers are wanted
     if previous is not None and is_follow_up(question):
         return merge_follow_up(plan, previous)
     return plan
