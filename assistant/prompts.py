@@ -29,6 +29,8 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
     "summarize_map": frozenset({"papers", "topic"}),
     "summarize_reduce": frozenset({"gists", "topic"}),
+    "screen": frozenset({"papers", "topic"}),
+    "name_groups": frozenset({"groups", "topic"}),
 }
 SECTIONS = ("system", "user")
 SUFFIXES = (".md", ".txt")
@@ -68,6 +70,8 @@ class Prompts:
     condense: Prompt
     summarize_map: Prompt
     summarize_reduce: Prompt
+    screen: Prompt
+    name_groups: Prompt
 
 
 _cache: dict[tuple[str, tuple[float, ...]], Prompts] = {}

@@ -12,6 +12,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .chunking import chunk_paper
 from .embeddings import Embedder
 from .keyword_index import KeywordIndex
@@ -200,6 +202,42 @@ class Retriever:
             for pid, score in found
             if pid != paper_id and pid in snap.papers
         ][:k]
+
+    def candidates(
+        self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
+    ) -> list[Hit]:
+        """The candidates of a set question ("which papers...?", "how many...?"), best first: every paper whose fused
+        score reaches `floor` (settings.set_floor), up to `limit` (settings.set_limit), far past top_k so that the
+        screening sees the whole set. A blank query (a filter-only question: "what did X publish?") takes every
+        paper that passes the filters, in listing order, however many. Hits carry no passage (screening reads the
+        whole abstract)."""
+        snap = self._current()
+        if not query.strip():
+            return [Hit(p, 0.0) for p in snap.papers.values() if filters is None or paper_matches(p, filters)]
+        limit = limit or self.settings.set_limit
+        floor = self.settings.set_floor if floor is None else floor
+        mode = self.settings.search_mode
+        allowed = self._allowed_ids(snap, filters)
+        timings = Timings()
+        dense: dict[str, tuple[float, str]] = {}
+        keyword: dict[str, float] = {}
+        if mode in ("hybrid", "dense"):
+            dense = self._dense(snap, query, limit, allowed, timings)
+        if mode in ("hybrid", "bm25"):
+            keyword = snap.keyword.search(query, limit, allowed, include=list(dense))
+        ranked = self._fuse(snap, mode, dense, keyword, limit)
+        if mode != "bm25":  # raw BM25 scores have no absolute scale: there every paper with a match is a candidate
+            ranked = [(pid, score) for pid, score in ranked if score >= floor]
+        self.last_timings = timings
+        return [
+            Hit(snap.papers[pid], float(score), dense_score=dense[pid][0] if pid in dense else None,
+                bm25_score=keyword.get(pid))
+            for pid, score in ranked
+        ]
+
+    def paper_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each paper's vector (the mean of its chunk embeddings), for grouping a set answer into themes."""
+        return self.store.paper_vectors(self.collection, ids) if ids else {}
 
     # --- the two sides and their fusion ------------------------------------------------------------------------
     def _allowed_ids(self, snap: _Snapshot, filters: Filters | None) -> list[str] | None:

@@ -63,6 +63,22 @@ class Settings(BaseSettings):
         2, ge=1, le=5, description="Times a paper's title counts in its BM25 text (title words weigh more)."
     )
     top_k: int = Field(8, ge=1, le=100, description="Papers retrieved per question.")
+    set_limit: int = Field(
+        200, ge=10, le=5000, description="Most candidates a list or count question screens (\"which papers...?\", "
+        "\"how many...?\"); a filter-only question (\"what did X publish?\") takes every paper that passes the filter."
+    )
+    set_floor: float = Field(
+        0.2, ge=0.0, le=1.0, description="Fused score below which a paper is not a candidate of a list or count "
+        "question (calibrated on the dev set, see docs/benchmarks.md)."
+    )
+    screen_batch: int = Field(20, ge=1, le=100, description="Abstracts per LLM screening call of a set question.")
+    screen_concurrency: int = Field(
+        4, ge=1, le=32, description="LLM screening calls of one question in flight at once."
+    )
+    set_group_min: int = Field(
+        6, ge=2, le=1000, description="Smallest set of matching papers that the answer groups into themes."
+    )
+    set_max_groups: int = Field(6, ge=2, le=20, description="Most themes a set answer is grouped into.")
 
     # --- LLM -------------------------------------------------------------------------------------------------
     llm: Literal["auto", "offline", "openai"] = Field(

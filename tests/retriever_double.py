@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from assistant.answering import passes
 from assistant.extractive import CorpusStats, paper_text, terms
@@ -89,6 +90,17 @@ class KeywordRetriever:
             if score > 0:
                 scored.append(Hit(paper, score, passage=(paper.abstract or "")[:300], bm25_score=score))
         return sorted(scored, key=lambda h: (-h.score, h.paper.id))[:k]
+
+    def candidates(
+        self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
+    ) -> list[Hit]:
+        """Like Retriever.candidates: every keyword match (no dense side here), or every paper for a blank query."""
+        if not query.strip():
+            return [Hit(p, 0.0) for p in self.papers(filters)]
+        return self.search(query, k=limit or len(self._papers), filters=filters)
+
+    def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
+        return {}  # no embeddings here: grouping falls back to term vectors
 
     def similar(self, paper_id: str, k: int = 8) -> list[Hit]:
         paper = self._papers.get(paper_id)
