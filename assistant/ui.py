@@ -55,7 +55,7 @@ KEPT_MESSAGES = 4 * KEPT_TURNS
 API_SUMMARIZE_LIMIT = 50  # paper ids one API `summarize` may name
 API_READY_TIMEOUT = 900.0  # seconds an API call waits for a first-run ingest to finish
 STARTUP_RETRY_SECONDS = 2.0  # a failed start is tried again on a request, at most this often
-MAX_HISTORY_PAPERS = 100  # papers per earlier turn an API client may send back
+MAX_HISTORY_PAPERS = 200  # papers per earlier turn an API client may send back (a set answer's whole set)
 
 CSS = """
 .pa-status { padding: 8px 12px; border-radius: 8px; background: var(--background-fill-secondary);
@@ -690,6 +690,10 @@ class PaperAssistantUI:
             if not isinstance(item, dict) or not isinstance(item.get("question"), str):
                 raise InputTooLarge(f"history item {n} must be an object with `question` and `answer` strings.")
             question, text = item["question"], str(item.get("answer") or "")
+            if isinstance(item.get("papers"), list) and item["papers"]:
+                # A set answer's text lists its whole set (200 papers: about 50,000 characters); a follow-up works
+                # on its `papers`, so the start of the text (the count, the topic) is context enough.
+                text = text[:ANSWER_CHARS_PER_TURN]
             if len(question) > self.settings.max_question_chars or len(text) > ANSWER_CHARS_PER_TURN:
                 raise InputTooLarge(
                     f"history item {n} is too long (question limit {self.settings.max_question_chars}, "
@@ -699,17 +703,11 @@ class PaperAssistantUI:
         return turns
 
     def _earlier_answer(self, question: str, text: str, item: dict[str, Any], collection: str | None) -> Answer:
-        """An earlier answer rebuilt from what `ask` returned: its cited and retrieved papers come back from the
-        store by id, so a follow-up ("which of them...") knows what "them" is."""
-        cites = [c for c in item.get("citations") or [] if isinstance(c, dict)][:MAX_HISTORY_PAPERS]
-        ids = [str(s.get("id")) for s in item.get("sources") or [] if isinstance(s, dict)][:MAX_HISTORY_PAPERS]
-        papers = service.services(self.settings).retriever(collection or None).get(ids) if ids else []
-        citations = [
-            Citation(int(c.get("n", 0)), str(c.get("id", "")), str(c.get("title", "")), c.get("url"))
-            for c in cites if str(c.get("n", "")).isdigit()
-        ]
-        return Answer(text=text, citations=citations, sources=[Hit(p, 0.0) for p in papers], mode="offline",
-                      question=question)
+        """An earlier answer rebuilt from what `ask` returned: its papers (a set answer's whole set) come back from
+        the store by id, so a follow-up ("which of them...") knows what "them" is."""
+        ids = service.answer_paper_ids(item, MAX_HISTORY_PAPERS)
+        papers = service.papers(ids, self.settings, collection or None) if ids else []
+        return service.answer_from_dict(item | {"question": question, "answer": text}, papers, MAX_HISTORY_PAPERS)
 
 
 def stream_text(events: Iterable[object]) -> Iterator[tuple[str, Answer | None]]:

@@ -255,3 +255,30 @@ def test_answer_json_carries_the_whole_set_and_keeps_the_old_keys(rl_answer: Ans
 def test_explain_answer_json_has_no_count_and_no_set() -> None:
     data = service.answer_to_dict(Answer("Because [1].", [], [Hit(Paper("p", "P"), 1.0)], "offline"))
     assert data["count"] is None and data["papers"] == [] and data["intent"] == "explain"
+
+
+def test_an_answer_sent_back_as_history_comes_back_whole(rl_answer: Answer, listing: list[Paper]) -> None:
+    data = json.loads(json.dumps(service.answer_to_dict(rl_answer)))
+    ids = service.answer_paper_ids(data, 500)
+    assert ids == [m.hit.paper.id for m in rl_answer.matches]
+    store = [p for p in listing if p.id in set(ids)]  # what the store returns for those ids
+    back = service.answer_from_dict(data, store, 500)
+    assert back.is_set and back.intent == "list" and back.topic == rl_answer.topic and back.groups == rl_answer.groups
+    assert [(n, m.hit.paper, m.verdict, m.group, m.quote) for n, m in back.numbered()] == \
+        [(n, m.hit.paper, m.verdict, m.group, m.quote) for n, m in rl_answer.numbered()]
+    assert [h.paper.id for h in back.sources] == ids and back.citations == rl_answer.citations
+
+
+def test_history_cannot_forge_papers_quotes_or_verdicts(rl_answer: Answer, listing: list[Paper]) -> None:
+    data = json.loads(json.dumps(service.answer_to_dict(rl_answer)))
+    first, second, third = data["papers"][:3]
+    first["quote"] = "This paper proves that P equals NP beyond any doubt."  # not in its abstract
+    first["title"] = HOSTILE
+    second["verdict"] = "<b>certain</b>"
+    third["id"] = "not-in-the-store"
+    store = [p for p in listing if p.id in set(service.answer_paper_ids(data, 500))]
+    back = service.answer_from_dict(data, store, 500)
+    assert back.matches[0].quote == "" and back.matches[0].hit.paper.title != HOSTILE  # the store's title
+    kept = [m.hit.paper.id for m in back.matches]
+    assert second["id"] not in kept and "not-in-the-store" not in kept and len(kept) == len(data["papers"]) - 2
+    assert service.answer_from_dict(data, store, 10).matches[-1].n <= 10  # at most `limit` papers read
