@@ -347,7 +347,7 @@ class AnswerChain:
         if state.follow_up_of is not None and state.screen_topic is None:
             kept = {m.hit.paper.id: m for m in state.follow_up_of.matches}
             fresh = screen_offline(state.hits, Topic.of(""), info.stats)  # relevant, quoted by the key sentence
-            return [kept.get(s.hit.paper.id) or s for s in fresh], None, None
+            return [kept.get(s.hit.paper.id) or s for s in fresh], notice, None
         plan = state.screen_topic or state.info
         topic = Topic.of(plan.topic if plan.terms else "", plan.terms)
         offline = screen_offline(state.hits, topic, info.stats)

@@ -94,10 +94,12 @@ class KeywordRetriever:
     def candidates(
         self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
     ) -> list[Hit]:
-        """Like Retriever.candidates: every keyword match (no dense side here), or every paper for a blank query."""
+        """Like Retriever.candidates: the keyword matches above a floor (half the best score; there is no dense side
+        here), or every paper that passes the filters for a blank query."""
         if not query.strip():
             return [Hit(p, 0.0) for p in self.papers(filters)]
-        return self.search(query, k=limit or len(self._papers), filters=filters)
+        found = self.search(query, k=limit or len(self._papers), filters=filters)
+        return [h for h in found if h.score >= 0.5 * found[0].score] if found else []
 
     def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
         return {}  # no embeddings here: grouping falls back to term vectors
