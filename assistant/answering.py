@@ -162,6 +162,7 @@ class ChainState:
     # A set question (list, count): every candidate is screened and the answer is composed from the verdicts.
     set_question: bool = False
     screen_topic: QuestionInfo | None = None  # what a follow-up screens the previous set against (None: keep verdicts)
+    summarize: bool = False  # "summarize these papers": a group summary of the previous answer's whole set
 
 
 class AnswerChain:
@@ -230,6 +231,9 @@ class AnswerChain:
             state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
             state.set_question = is_set_question(state.info)
             state.screen_topic = own if own.terms else None
+            state.summarize = state.info.intent == "summarize"
+            if state.set_question or state.summarize:  # the whole previous set, in its own order
+                state.hits = [h for h in previous_papers(state.follow_up_of) if passes(h.paper, state.info.filters)]
         else:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
             state.set_question = is_set_question(state.info)
@@ -256,8 +260,8 @@ class AnswerChain:
 
     # --- step 3: numbered context ----------------------------------------------------------------------------------
     def _number(self, state: ChainState) -> ChainState:
-        if state.set_question:
-            return state  # the set answer is composed from the verdicts: no prompt budget limits it
+        if state.set_question or state.summarize:
+            return state  # composed from the verdicts (or summarised in batches): no prompt budget limits the set
         context = pack_papers([h.paper for h in state.hits], self.settings.context_tokens, count_tokens)
         state.context = context
         state.hits = state.hits[: len(context.papers)]
@@ -266,7 +270,9 @@ class AnswerChain:
     # --- step 4: the answer, streamed ------------------------------------------------------------------------------
     def _generate(self, states: Iterator[ChainState]) -> Iterator[AnswerEvent]:
         for state in states:
-            if state.set_question:
+            if state.summarize:
+                yield from self._summary_events(state)
+            elif state.set_question:
                 yield from self._set_events(state)
             elif self.llm is None or state.llm_error is not None:
                 yield from self._offline_events(state, notice_for(state.llm_error))
@@ -303,6 +309,21 @@ class AnswerChain:
         for line in checked.text.splitlines(keepends=True):
             yield TextDelta(line)
         yield FinalAnswer(self._answer(state, checked.text, "offline", notice))
+
+    def _summary_events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        """A summary of every paper of the previous answer that passes the follow-up's filters (not only those
+        shown)."""
+        from .summarize import Group, Summarizer  # summarize builds on this module
+
+        assert state.info is not None
+        ids = tuple(h.paper.id for h in state.hits)
+        llm = None if state.llm_error is not None else self.llm
+        for event in Summarizer(self.retriever, self.settings, llm, self.prompts).stream(Group(ids=ids)):
+            if isinstance(event, FinalAnswer):
+                event.answer.question, event.answer.standalone_question = state.question, state.standalone
+                event.answer.intent = "summarize"
+                event.answer.notice = event.answer.notice or notice_for(state.llm_error)
+            yield event
 
     def _set_events(self, state: ChainState) -> Iterator[AnswerEvent]:
         """Screen every candidate (the LLM's verdicts where it gives valid ones), then compose the set answer."""

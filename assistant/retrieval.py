@@ -84,13 +84,17 @@ def fuse_scores(
     return {pid: dense_weight * d.get(pid, 0.0) + (1 - dense_weight) * k.get(pid, 0.0) for pid in d.keys() | k.keys()}
 
 
-def fuse_scaled(dense: dict[str, float], keyword: dict[str, float], dense_weight: float) -> dict[str, float]:
-    """Raw cosine similarity mixed with BM25 divided by the query's best BM25 score (tuned on SciFact train, see
-    docs/benchmarks.md). Unlike min-max, the dense side keeps its absolute level, so a query no paper is close to
-    does not stretch noise to [0, 1]. A paper the dense side did not return takes the lowest dense score seen; one
-    the keyword side did not return scores 0 there."""
+def fuse_scaled(
+    dense: dict[str, float], keyword: dict[str, float], dense_weight: float, keyword_floor: float = 0.0
+) -> dict[str, float]:
+    """Raw cosine similarity mixed with BM25 divided by max(the query's best BM25 score, `keyword_floor`) (tuned on
+    SciFact train, see docs/benchmarks.md). Unlike min-max, the dense side keeps its absolute level, so a query no
+    paper is close to does not stretch noise to [0, 1]. The floor (settings.bm25_idf_floor x the sum of the query
+    terms' idf) does the same for the BM25 side: a query whose best lexical match is weak (a question in the user's
+    words, not the papers') is not stretched to 1 to outvote the dense side. A paper the dense side did not return
+    takes the lowest dense score seen; one the keyword side did not return scores 0 there."""
     floor = min(dense.values()) if dense else 0.0
-    top = max(keyword.values()) if keyword else 0.0
+    top = max(max(keyword.values()) if keyword else 0.0, keyword_floor)
     scale = 1.0 / top if top > 0 else 0.0
     return {
         pid: dense_weight * dense.get(pid, floor) + (1 - dense_weight) * keyword.get(pid, 0.0) * scale
@@ -181,7 +185,7 @@ class Retriever:
             keyword = snap.keyword.search(query, n, allowed, include=include)
             timings.bm25 = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        ranked = self._fuse(snap, mode, dense, keyword, k)
+        ranked = self._fuse(snap, mode, dense, keyword, k, query=query)
         timings.fusion = (time.perf_counter() - t) * 1000
         passages = self._passages(dense, [pid for pid, _ in ranked], timings)
         t = time.perf_counter()
@@ -287,8 +291,10 @@ class Retriever:
         dense: dict[str, tuple[float, str]],
         keyword: dict[str, float],
         k: int,
+        *,
+        query: str,
     ) -> list[tuple[str, float]]:
-        """The best k (paper id, fused score), best first."""
+        """The best k (paper id, fused score), best first. `query` sets the BM25 floor of scaled fusion."""
         dense_scores = {pid: s for pid, (s, _) in dense.items()}
         if mode == "dense":
             fused = dense_scores
@@ -297,7 +303,8 @@ class Retriever:
         elif self.settings.fusion == "rrf":
             fused = fuse_ranks(dense_scores, keyword, self.settings.rrf_k)
         elif self.settings.fusion == "scaled":
-            fused = fuse_scaled(dense_scores, keyword, self.settings.dense_weight)
+            keyword_floor = self.settings.bm25_idf_floor * snap.keyword.query_weight(query) if keyword else 0.0
+            fused = fuse_scaled(dense_scores, keyword, self.settings.dense_weight, keyword_floor)
         else:
             fused = fuse_scores(dense_scores, keyword, self.settings.dense_weight)
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))

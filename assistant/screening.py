@@ -151,6 +151,11 @@ class Rule:
 
 
 DEFAULT_RULE = Rule()
+# Pseudo-relevance feedback (see expansion_keys), three numbers calibrated with the rule.
+EXPANSION_MIN_PAPERS = 3
+EXPANSION_SHARE = 0.5
+EXPANSION_MAX_DF = 0.03
+EXPANSION_WEIGHT = 1.0  # expansion words count this much of full word evidence
 
 
 @dataclass(frozen=True)
@@ -183,10 +188,37 @@ def screen_offline(
     filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence."""
     if not topic.keys:
         return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]
+    found = evidence(hits, topic, stats, rule)
+    expansion = expansion_keys([h.paper for h, ev in zip(hits, found, strict=True) if ev.words >= 1.0
+                                and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
+    if expansion.keys:
+        found = [Evidence(max(ev.words, EXPANSION_WEIGHT * word_evidence(h.paper, expansion, stats, rule.keys_needed)),
+                          ev.meaning) for h, ev in zip(hits, found, strict=True)]
     return [
         Screened(hit, rule.verdict(ev.words, ev.meaning), deciding_sentence(hit.paper, topic, stats))
-        for hit, ev in zip(hits, evidence(hits, topic, stats, rule), strict=True)
+        for hit, ev in zip(hits, found, strict=True)
     ]
+
+
+def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats) -> Topic:
+    """The topic's own vocabulary, learnt from the papers that match it beyond doubt (pseudo-relevance feedback):
+    words and word pairs that at least half of them use and that are rare in the listing (at most
+    EXPANSION_MAX_DF of its papers). "Diffusion models" brings "score-based" and "denoising", so a paper on
+    score-based generative models is found although it never says "diffusion model". Empty below
+    EXPANSION_MIN_PAPERS confident papers."""
+    if len(confident) < EXPANSION_MIN_PAPERS:
+        return Topic(topic.text, ())
+    counts: dict[str, int] = {}
+    for paper in confident:
+        for key in paper_keys(paper):
+            counts[key] = counts.get(key, 0) + 1
+    own = set(topic.keys)
+    limit = EXPANSION_MAX_DF * stats.n_docs
+    keys = tuple(sorted(
+        key for key, n in counts.items()
+        if n >= EXPANSION_SHARE * len(confident) and key not in own and stats.df.get(key, 0) <= limit
+    ))
+    return Topic(topic.text, keys)
 
 
 # --- the deciding sentence ----------------------------------------------------------------------------------------

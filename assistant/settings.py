@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.7, ge=0.0, le=1.0, description="Weight of the dense side in score fusion (0.7 tuned for `scaled` + MiniLM)."
     )
+    bm25_idf_floor: float = Field(
+        0.4, ge=0.0, le=5.0, description="`scaled` fusion divides BM25 by max(the query's best BM25 score, this x the "
+        "sum of the query terms' idf), so a weak lexical match (a question in lay words) is not stretched to 1 and "
+        "does not outvote the dense side; 0 divides by the best score alone (tuned on SciFact train, "
+        "docs/benchmarks.md).",
+    )
     rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates taken from each side before fusion.")
     bm25_k1: float = Field(1.2, gt=0, description="BM25 k1.")
