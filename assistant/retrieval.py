@@ -229,7 +229,7 @@ class Retriever:
             dense = self._dense(snap, query, limit, allowed, timings)
         if mode in ("hybrid", "bm25"):
             keyword = snap.keyword.search(query, limit, allowed, include=list(dense))
-        ranked = self._fuse(snap, mode, dense, keyword, limit)
+        ranked = self._fuse(snap, mode, dense, keyword, limit, query=query)
         if mode != "bm25":  # raw BM25 scores have no absolute scale: there every paper with a match is a candidate
             ranked = [(pid, score) for pid, score in ranked if score >= floor]
         self.last_timings = timings
