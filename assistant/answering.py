@@ -378,7 +378,7 @@ class AnswerChain:
             self.llm, self.prompts.screen, state.hits, topic, offline, self.settings.screen_batch,
             self.settings.screen_concurrency,
         )
-        model = self.llm.model_name if screened.failed_batches < screened.calls else None
+        model = self.llm.model_name if any(s.judge == "llm" for s in screened.screened) else None
         return screened.screened, screened.notice, model
 
     def _no_papers_events(self, state: ChainState) -> Iterator[AnswerEvent]:
