@@ -193,7 +193,8 @@ class AuthorIndex:
             return
         first = next((i for i, t in enumerate(tokens[1:], 1) if t in _PARTICLES), len(tokens) - 1)
         surname = tokens[first:]
-        for key in {" ".join(tokens), " ".join([tokens[0], *surname]), f"{tokens[0]} {tokens[-1]}"}:
+        called = {" ".join([t, *surname]) for t in tokens[1:first] if len(t) > 1}  # "Zico Kolter" of "J. Zico Kolter"
+        for key in {" ".join(tokens), " ".join([tokens[0], *surname]), f"{tokens[0]} {tokens[-1]}", *called}:
             self._put(self.full, key, author)
         self._put(self.initials, " ".join([tokens[0][0], *surname]), author)
         if first > 1:  # "J. B. Tenenbaum" for "Joshua B. Tenenbaum"

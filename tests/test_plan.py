@@ -120,6 +120,7 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("which orals did Chelsea Finn write?", "list", "", "Chelsea Finn", ("Oral",)),
     ("list the work of J. B. Tenenbaum", "list", "", "Joshua B. Tenenbaum", ()),
     ("work by Joshua Tenenbaum", "list", "", "Joshua B. Tenenbaum", ()),
+    ("What did Zico Kolter publish at ICLR 2022?", "list", "", "J Zico Kolter", ()),
     ("Has Nicholas Carlini got anything at ICLR 2022?", "list", "", "Nicholas Carlini", ()),
     ("which papers is Peter Richtarik an author on?", "list", "", "Peter Richtárik", ()),
     # a surname several authors share: the filter is the surname (it matches part of a name)
