@@ -387,7 +387,10 @@ class PaperAssistantUI:
             self.chat, ask_in, view, show_progress="hidden", **costly
         )
         self.summarize_btn.click(self.summarize_sources, [self.conv], view, show_progress="hidden", **costly)
-        self.sources.click(self.card_action, [self.conv], view, show_progress="hidden", **costly)
+        # Each selection event carries every ticked box: the last one must run even if one is still pending.
+        self.sources.click(
+            self.card_action, [self.conv], view, show_progress="hidden", trigger_mode="always_last", **costly
+        )
         self.new_chat_btn.click(self.new_chat, None, view, **quick)
         self.chatbot.clear(self.new_chat, None, view, **quick)  # the chat's own clear button: forget the turns too
         self.timer.tick(self.tick, None, [self.status, self.collection, self.timer], **quick)
