@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     )
     screen_batch: int = Field(20, ge=1, le=100, description="Abstracts per LLM screening call of a set question.")
     screen_concurrency: int = Field(
-        4, ge=1, le=32, description="LLM screening calls of one question in flight at once."
+        5, ge=1, le=32, description="LLM screening calls of one question in flight at once (5 x screen_batch 20: "
+        "100 candidates screened in one round trip)."
     )
     set_group_min: int = Field(
         6, ge=2, le=1000, description="Smallest set of matching papers that the answer groups into themes."
