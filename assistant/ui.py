@@ -515,6 +515,8 @@ class PaperAssistantUI:
         """Summarize the papers in the panel (the selected ones, if any are ticked)."""
         conv = conv or Conversation()
         ids = (conv.selected or [h.paper.id for h in conv.hits])[:SUMMARIZE_LIMIT]
+        if not conv.selected and conv.answer is not None and conv.answer.is_set:
+            ids = [h.paper.id for h in conv.hits]  # a set answer's whole set, as typing "summarize these papers" does
         if not ids:
             gr.Warning("Ask a question first: “Summarize” works on the papers in the sources panel.")
             yield self._unchanged()

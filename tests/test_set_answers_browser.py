@@ -141,6 +141,11 @@ def test_set_answer_renders_its_count_groups_and_links_and_exports_the_whole_set
     assert bib.count("@inproceedings{") == len(papers)
     assert all(f"url = {{{p['url']}}}" in bib for p in papers)
 
+    page.locator("#pa-summarize").click()  # nothing ticked: the whole set, not the first 20
+    ui_browser.wait_for_answer(page, 2, "Offline summary")
+    expect(page.locator("#pa-chat [data-testid='user']").nth(1)).to_have_text(f"Summarize these {len(papers)} papers")
+    assert sorted(ui_browser.card_ids(page)) == sorted(p["id"] for p in papers)
+
 
 def test_two_hundred_cards_render_without_freezing_the_page(page: Page, full_app: Any, asked: dict[str, Any]) -> None:
     """The real panel of the answer, topped up with copies of its cards to 200, put into the page and laid out,
