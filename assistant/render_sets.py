@@ -20,6 +20,7 @@ from .render import VERDICT_LABELS, citation_numbers, count_heading, escape_html
 from .types import Answer, Screened
 
 SHOWN_PER_GROUP = 10  # cards a section shows before its "show more"
+MAX_PANEL_CARDS = 300  # cards one panel holds (300 cards: about 0.8 MB of HTML, parsed in ~0.2 s on 2 cores)
 POSSIBLE_GROUP = "Possibly relevant"
 UNGROUPED = "Matching papers"  # the one section of an answer that has no themes
 OTHER_GROUP = "Other matching papers"  # relevant papers outside every named theme
@@ -58,11 +59,12 @@ def verdict_html(match: Screened) -> str:
     return f'<div class="pa-decided">{verdict}{quote}</div>'
 
 
-def section_html(section: Section, numbers: dict[str, int]) -> str:
-    """One theme as a collapsible section with its size: the first SHOWN_PER_GROUP cards, the rest behind "show
-    more" (a closed <details>: the browser skips laying it out until it is opened)."""
+def section_html(section: Section, numbers: dict[str, int], budget: int) -> str:
+    """One theme as a collapsible section with its size: the first SHOWN_PER_GROUP cards, the next ones (at most
+    `budget`) behind "show more" (a closed <details>: the browser skips laying it out until it is opened), and a
+    line for any beyond that."""
     cards = [source_card(m.hit, numbers[m.hit.paper.id], extra=verdict_html(m)) for m in section.members]
-    shown, rest = cards[:SHOWN_PER_GROUP], cards[SHOWN_PER_GROUP:]
+    shown, rest = cards[:SHOWN_PER_GROUP], cards[SHOWN_PER_GROUP : SHOWN_PER_GROUP + budget]
     more = (
         '<details class="pa-more"><summary>'
         f'<span class="pa-more-closed">Show {len(rest)} more</span><span class="pa-more-open">Show fewer</span>'
@@ -70,23 +72,31 @@ def section_html(section: Section, numbers: dict[str, int]) -> str:
         if rest
         else ""
     )
+    left = len(cards) - len(shown) - len(rest)
+    beyond = f'<p class="pa-muted pa-beyond">{left} more: in the exports and the API.</p>' if left > 0 else ""
     kind, is_open = (" pa-group-possible", "") if section.possible else ("", " open")
     return (
         f'<details class="pa-group{kind}" data-group="{escape_html(section.name)}"{is_open}>'
         f'<summary><span class="pa-group-name">{escape_html(section.name)}</span> '
         f'<span class="pa-group-size">{len(section.members)}</span></summary>'
-        f"{''.join(shown)}{more}</details>"
+        f"{''.join(shown)}{more}{beyond}</details>"
     )
 
 
 def set_sources_html(answer: Answer) -> str:
     """The sources panel of a set answer: the count, then one section per theme (open) and the possibly relevant
-    papers (closed), each card with its [n], verdict and deciding quote."""
+    papers (closed), each card with its [n], verdict and deciding quote. At most MAX_PANEL_CARDS cards: the first
+    ones of every section, then the rest in section order while the budget lasts (a filter-only question can
+    match 900 papers; the exports and the API carry them all)."""
     numbers = citation_numbers(answer)
-    body = "".join(section_html(section, numbers) for section in sections(answer))
-    if not body:
-        body = '<div class="pa-empty">No paper of the listing matches.</div>'
+    parts = sections(answer)
+    budget = max(0, MAX_PANEL_CARDS - sum(min(len(s.members), SHOWN_PER_GROUP) for s in parts))
+    body = []
+    for section in parts:
+        body.append(section_html(section, numbers, budget))
+        budget = max(0, budget - max(0, len(section.members) - SHOWN_PER_GROUP))
+    markup = "".join(body) or '<div class="pa-empty">No paper of the listing matches.</div>'
     return (
         f'<div class="pa-sources pa-set" data-count="{len(answer.relevant)}" data-possible="{len(answer.possible)}">'
-        f'<div class="pa-sources-head">{escape_html(count_heading(answer))}</div>{body}</div>'
+        f'<div class="pa-sources-head">{escape_html(count_heading(answer))}</div>{markup}</div>'
     )

@@ -282,3 +282,19 @@ def test_history_cannot_forge_papers_quotes_or_verdicts(rl_answer: Answer, listi
     kept = [m.hit.paper.id for m in back.matches]
     assert second["id"] not in kept and "not-in-the-store" not in kept and len(kept) == len(data["papers"]) - 2
     assert service.answer_from_dict(data, store, 10).matches[-1].n <= 10  # at most `limit` papers read
+
+
+def test_a_set_of_900_papers_puts_at_most_the_panel_budget_in_the_page(listing: list[Paper]) -> None:
+    answer = set_answer(listing[:900], "learning")  # a filter-only question ("which papers are posters?")
+    sections = render_sets.sections(answer)
+    markup = render_sets.set_sources_html(answer)
+    assert markup.count("<article ") == render_sets.MAX_PANEL_CARDS
+    assert "900 papers match ‘learning’" in markup
+    for section in sections:  # every section keeps its first cards and says how many it leaves out
+        block = markup.split(f'data-group="{html.escape(section.name)}"')[1].split('<details class="pa-group')[0]
+        shown = block.count("<article ")
+        assert shown >= min(len(section.members), render_sets.SHOWN_PER_GROUP)
+        left = len(section.members) - shown
+        assert ("more: in the exports and the API." in block) == (left > 0)
+        assert left == 0 or f"{left} more: in the exports and the API." in block
+    assert render.set_references_markdown(answer).count("\n   ") == 900  # the export holds all of them
