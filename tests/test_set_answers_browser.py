@@ -27,7 +27,9 @@ page = ui_browser.page
 QUESTION = "which papers are about reinforcement learning?"  # well over 100 papers of the listing
 SHOWN_PER_GROUP = 10
 POSSIBLE = "Possibly relevant"
-RENDER_BUDGET_MS = 1000  # 200 cards laid out within this: no visible freeze (measured: see the test's print)
+# 200 cards parsed and laid out within this: no lasting freeze. Measured 280-320 ms (opening everything: 280-345 ms;
+# the same cards as one flat list: 540-800 ms) at load 13-15 on 2 cores: docs/benchmarks.md.
+RENDER_BUDGET_MS = 1500
 
 
 @pytest.fixture(scope="module")
@@ -170,10 +172,18 @@ def test_two_hundred_cards_render_without_freezing_the_page(page: Page, full_app
       host.querySelectorAll('details.pa-group, details.pa-more').forEach((d) => { d.open = true; });
       const openHeight = host.offsetHeight;
       const t2 = performance.now();
-      const shown = host.querySelectorAll('.pa-card').length;
+      const shown = [...host.querySelectorAll('.pa-card')];
+      const flat = '<div class="pa-sources">' + shown.map((c) => c.outerHTML).join('') + '</div>';
+      host.innerHTML = '';
+      const t3 = performance.now();
+      host.innerHTML = flat;  // baseline: the same cards as one flat list, all laid out (the plain panel's way)
+      const flatHeight = host.offsetHeight;
+      const t4 = performance.now();
       host.remove();
-      return {cards: shown, closed: t1 - t0, opened: t2 - t1, closedHeight, openHeight};
+      return {cards: shown.length, closed: t1 - t0, opened: t2 - t1, flat: t4 - t3, closedHeight, openHeight,
+              flatHeight};
     }""", 200)
     print(f"\n200-card render in chromium: {timing}")
     assert timing["cards"] == max(200, len(asked["papers"])) and timing["openHeight"] > timing["closedHeight"] > 0
+    assert timing["flatHeight"] > timing["closedHeight"]  # the closed sections really keep cards out of the layout
     assert timing["closed"] < RENDER_BUDGET_MS and timing["opened"] < RENDER_BUDGET_MS, timing
