@@ -27,6 +27,9 @@ from .types import Paper
 
 SEED = 0
 LABELS_PER_NAME = 2
+MIN_LABEL_SHARE = 0.15  # a label is used by at least this share of its group's papers (and two of them)
+MAX_SINGLE_DF = 0.05  # a single word names a group only if at most this share of the listing uses it
+PAIR_BONUS = 2.0  # word pairs ("markov games") say more than single words
 # Words of results, evaluation and framing: a group named by them says nothing about its subject.
 _GENERIC = """outperform outperforms outperforming outperformed significantly significant state art sota
 benchmark benchmarks experiment experiments experimental empirical empirically extensive extensively result results
@@ -40,7 +43,10 @@ well based further first also however thus furthermore moreover specifically par
 simple simply able ability often many much large small number numbers set sets use using used study studies
 way ways end even still make makes made provide provides provided introduce introduces introduced present presents
 called termed named extensive gain gains suggest suggests demonstrating showing propose art-of-the state-of-the-art
-sample samples approach high higher low lower"""
+sample samples approach high higher low lower solve solves solving effect effects goal goals design designs
+predict predicts predicting change changes changing three two four five global local examples example deep
+theoretic theoretical queried query bound bounds decoding desiderata able apply applies applied applying
+issue issues challenge challenges setting settings case cases general generally way enable enables allow allows"""
 GENERIC = frozenset(_GENERIC.split())
 _DIGITS = re.compile(r"^[\d.]+$")
 
@@ -124,6 +130,7 @@ def name_groups(groups: Sequence[Sequence[Paper]], stats: CorpusStats, topic_key
     names = []
     for g, group in enumerate(groups):
         ranked = rank_labels(g, group, users, total_papers, stats, topic_keys, surfaces)
+        ranked += rank_labels(g, group, users, total_papers, stats, topic_keys, surfaces, strict=False)
         chosen: list[str] = []
         for key in ranked:
             surface = surfaces[key]
@@ -140,25 +147,27 @@ def name_groups(groups: Sequence[Sequence[Paper]], stats: CorpusStats, topic_key
 
 def rank_labels(
     g: int, group: Sequence[Paper], users: list[Counter[str]], total_papers: int, stats: CorpusStats,
-    topic_keys: set[str], surfaces: Mapping[str, str],
+    topic_keys: set[str], surfaces: Mapping[str, str], strict: bool = True,
 ) -> list[str]:
-    """The group's candidate labels, most distinctive first."""
+    """The group's candidate labels, most distinctive first. Not `strict` (the fallback when no label passes): any
+    share of two papers, and single words however common."""
     size = len(group)
     others = total_papers - size
-    least = 2 if size >= 3 else 1
+    least = max(2, math.ceil(MIN_LABEL_SHARE * size)) if size >= 3 and strict else min(2, size)
+    rare = MAX_SINGLE_DF * max(stats.n_docs, 1) if strict else float("inf")
     scored = []
     for key, count in users[g].items():
         if count < least or key in topic_keys or any(part in topic_keys for part in key.split()):
             continue
-        if is_generic(surfaces[key]):
-            continue
+        pair = " " in key
+        if (not pair and stats.df.get(key, 0) > rare) or is_generic(surfaces[key]):
+            continue  # a single word common in the listing ("data", "effect") names nothing
         share = count / size
         elsewhere = sum(u.get(key, 0) for i, u in enumerate(users) if i != g) / others if others else 0.0
         distinct = share - elsewhere
         if distinct <= 0:
             continue
-        pair_bonus = 1.3 if " " in key else 1.0
-        scored.append((share * distinct * stats.idf(key) * pair_bonus, key))
+        scored.append((share * distinct * stats.idf(key) ** 2 * (PAIR_BONUS if pair else 1.0), key))
     return [key for _, key in sorted(scored, key=lambda sk: (-sk[0], sk[1]))]
 
 
