@@ -6,6 +6,7 @@ here. The browser part also measures how long 200 cards take to render (the pane
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,6 +88,22 @@ def test_a_follow_up_sent_with_a_set_answer_works_on_the_whole_set(client: Clien
     assert answered and answered <= {p["id"] for p in asked["papers"]}
     assert all(s["decision"] == "Oral" for s in follow["sources"])
     assert orals <= answered | {p["id"] for p in asked["papers"] if p["verdict"] == "possible"}
+
+
+def test_cli_json_is_the_same_set_as_the_api(
+    iclr_store: Path, asked: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`assistant ask --json` and `/ask` share one JSON shape: the same papers, numbers, verdicts and themes."""
+    from assistant.cli import main
+
+    monkeypatch.setenv("ASSISTANT_LLM", "offline")
+    assert main(["ask", "--json", "--store", str(iclr_store), "--collection", "iclr2022", QUESTION]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    keys = ("n", "id", "url", "verdict", "group", "quote")
+    cli_set, api_set = ([tuple(p[k] for k in keys) for p in result["papers"]] for result in (printed, asked))
+    assert cli_set == api_set
+    assert (printed["count"], printed["groups"], printed["intent"]) == (asked["count"], asked["groups"], "list")
+    assert set(asked) - {"markdown"} == set(printed)  # the app adds only its rendered Markdown
 
 
 # --- the page -----------------------------------------------------------------------------------------------------
