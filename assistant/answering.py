@@ -376,7 +376,7 @@ class AnswerChain:
             return offline, notice, None
         screened = screen_with_llm(
             self.llm, self.prompts.screen, state.hits, topic, offline, self.settings.screen_batch,
-            self.settings.screen_concurrency,
+            self.settings.screen_concurrency, self.settings.context_tokens,
         )
         model = self.llm.model_name if any(s.judge == "llm" for s in screened.screened) else None
         return screened.screened, screened.notice, model

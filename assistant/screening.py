@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from .chunking import count_tokens
 from .errors import LLMError
 from .extractive import CorpusStats, key_sentence, paper_text, phrases, stem, terms, word_terms
 from .keyword_index import split_sentences
@@ -310,11 +311,13 @@ class LLMScreening:
 
 def screen_with_llm(
     llm: ChatLLM, prompt: Prompt, hits: Sequence[Hit], topic: Topic, offline: Sequence[Screened],
-    batch_size: int, concurrency: int,
+    batch_size: int, concurrency: int, budget: int | None = None,
 ) -> LLMScreening:
     """LLM verdicts for every candidate, batches run concurrently within `concurrency`; `offline` (the offline
-    verdicts, same order as `hits`) stands in for every verdict the model did not give validly."""
-    batches = [list(range(i, min(i + batch_size, len(hits)))) for i in range(0, len(hits), batch_size)]
+    verdicts, same order as `hits`) stands in for every verdict the model did not give validly. A batch holds at
+    most `batch_size` papers and, when `budget` is given, at most that many tokens of abstracts (one paper at least:
+    a long one is the model's to refuse, and then falls back)."""
+    batches = make_batches(hits, batch_size, budget)
     if not batches:
         return LLMScreening([], None, 0, 0)
     results: list[Screened] = list(offline)
@@ -334,6 +337,20 @@ def screen_with_llm(
             verdict, quote = judged
             results[row] = replace(offline[row], verdict=verdict, quote=quote or offline[row].quote, judge="llm")
     return LLMScreening(results, _screening_notice(failures, len(batches), discarded), len(batches), len(failures))
+
+
+def make_batches(hits: Sequence[Hit], batch_size: int, budget: int | None) -> list[list[int]]:
+    """Consecutive runs of candidate indexes, each within the size and the token budget."""
+    batches: list[list[int]] = []
+    used = 0
+    for i, hit in enumerate(hits):
+        size = count_tokens(paper_block(i + 1, hit.paper)) if budget else 0
+        if not batches or len(batches[-1]) >= batch_size or (budget and used + size > budget):
+            batches.append([])
+            used = 0
+        batches[-1].append(i)
+        used += size
+    return batches
 
 
 def _ask(llm: ChatLLM, prompt: Prompt, hits: list[Hit], topic: Topic) -> dict[int, tuple[Verdict, str]] | str:

@@ -77,7 +77,10 @@ class Settings(BaseSettings):
         0.2, ge=0.0, le=1.0, description="Fused score below which a paper is not a candidate of a list or count "
         "question (calibrated on the dev set, see docs/benchmarks.md)."
     )
-    screen_batch: int = Field(20, ge=1, le=100, description="Abstracts per LLM screening call of a set question.")
+    screen_batch: int = Field(
+        20, ge=1, le=100, description="Abstracts per LLM screening call of a set question (fewer when they exceed "
+        "context_tokens)."
+    )
     screen_concurrency: int = Field(
         5, ge=1, le=32, description="LLM screening calls of one question in flight at once (5 x screen_batch 20: "
         "100 candidates screened in one round trip)."

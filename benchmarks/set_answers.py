@@ -85,7 +85,7 @@ def llm_round_trips(settings: Any, delay: float) -> dict[str, Any]:
         offline = screen_offline(hits, topic, stats)
         started = time.perf_counter()
         screened = screen_with_llm(llm, prompts.screen, hits, topic, offline, llm_settings.screen_batch,
-                                   llm_settings.screen_concurrency)
+                                   llm_settings.screen_concurrency, llm_settings.context_tokens)
         screening = time.perf_counter() - started
         calls = len(stub.chat_requests)
         chain = AnswerChain(retriever, llm_settings.with_overrides(set_limit=100, set_floor=0.0), llm, prompts)

@@ -20,6 +20,7 @@ from assistant.screening import (
     Rule,
     Topic,
     find_verbatim,
+    make_batches,
     parse_verdicts,
     screen_offline,
     valid_verdicts,
@@ -211,6 +212,21 @@ def test_grouping_is_deterministic_and_covers_every_paper(handful: list[Paper], 
     assert len(set(names)) == len(names)
     for name in names:
         assert not any(is_generic(label) for label in name.lower().split(", ")), name
+
+
+def test_llm_batches_respect_the_size_and_the_token_budget(handful: list[Paper]) -> None:
+    hits = [Hit(p, 1.0) for p in handful[:12]]
+    assert [len(b) for b in make_batches(hits, 5, None)] == [5, 5, 2]
+    small = make_batches(hits, 20, 700)  # a few abstracts' worth of tokens
+    assert len(small) > 1 and sorted(i for b in small for i in b) == list(range(12))
+    assert all(len(b) >= 1 for b in make_batches(hits, 20, 1))  # one paper a batch at least
+
+
+def test_offline_summary_themes_are_never_result_phrases(handful: list[Paper], stats: CorpusStats) -> None:
+    from assistant.summarize import term_themes
+
+    for label, _ in term_themes(handful, stats):
+        assert not is_generic(label.strip("\u2018\u2019")), label
 
 
 def test_titles_and_quotes_cannot_forge_citations() -> None:
