@@ -286,11 +286,13 @@ def citation_numbers(answer: Answer) -> dict[str, int]:
 
 
 def count_heading(answer: Answer) -> str:
-    """'21 papers match ‘federated learning’ · 3 possibly relevant' (plain text: escape it where it is shown)."""
+    """'21 papers match ‘federated learning’ · 3 possibly relevant' (plain text: escape it where it is shown). A
+    question that only filters ("what did Chelsea Finn publish?") has no topic: its question says what matched."""
     n, maybe = len(answer.relevant), len(answer.possible)
-    papers = f"{n} paper{'s' if n != 1 else ''}"
+    papers = f"{n} paper{'s' if n != 1 else ''} match{'es' if n == 1 else ''}"
     topic = " ".join(answer.topic.split())
-    head = f"{papers} match{'es' if n == 1 else ''} ‘{topic}’" if topic else f"{papers} match"
+    asked = " ".join((answer.standalone_question or answer.question).split())
+    head = f"{papers} ‘{topic}’" if topic else f"{papers} “{asked}”" if asked else papers
     return f"{head} · {maybe} possibly relevant" if maybe else head
 
 

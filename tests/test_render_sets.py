@@ -10,6 +10,7 @@ import html
 import json
 import re
 import time
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def parse(markup: str) -> Tags:
 
 
 # --- the panel -----------------------------------------------------------------------------------------------------
-def test_heading_counts_the_matches_and_the_possibly_relevant(rl_answer: Answer) -> None:
+def test_heading_counts_the_matches_and_the_possibly_relevant(rl_answer: Answer, listing: list[Paper]) -> None:
     relevant, possible = len(rl_answer.relevant), len(rl_answer.possible)
     markup = render_sets.set_sources_html(rl_answer)
     head = f"{relevant} papers match ‘reinforcement learning’ · {possible} possibly relevant"
@@ -118,6 +119,10 @@ def test_heading_counts_the_matches_and_the_possibly_relevant(rl_answer: Answer)
     none = Answer("No paper matches.", [], [], "offline", intent="count", topic="quantum gravity")
     assert render.count_heading(none) == "0 papers match ‘quantum gravity’"
     assert "No paper of the listing matches" in render_sets.set_sources_html(none)
+    finn = [p for p in listing if "Chelsea Finn" in p.authors]
+    by_author = replace(set_answer(finn, "x"), topic="", question="Which papers have Chelsea Finn as a co-author?")
+    assert render.count_heading(by_author) == \
+        f"{len(finn)} papers match “Which papers have Chelsea Finn as a co-author?”"
 
 
 def test_every_paper_has_one_card_in_its_theme_and_possible_ones_are_a_closed_section(rl_answer: Answer) -> None:
