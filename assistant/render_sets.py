@@ -3,10 +3,12 @@ with its verdict and deciding quote. Pure like assistant.render (text in, text o
 set's exports live there) and under the same rules: every field that came from a listing or a model (titles,
 quotes, theme names, the topic) is escaped here.
 
-A set can hold 200 papers. The panel stays light: each theme is a collapsible section showing its first
-`SHOWN_PER_GROUP` cards, the rest behind a "show more" that the browser does not lay out until it is opened
-(a closed <details>), and the "possibly relevant" papers are a section of their own, closed. No script is needed,
-so the panel works the same in an iframe or a web component, and survives Gradio re-rendering it.
+A set holds up to 200 papers (a filter-only question, "which papers are posters?", every paper that passes: 866).
+The panel stays light: each theme is a collapsible section showing its first `SHOWN_PER_GROUP` cards, the rest
+behind a "show more" that the browser does not lay out until it is opened (a closed <details>), the "possibly
+relevant" papers are a section of their own, closed, and at most `MAX_PANEL_CARDS` cards are sent at all (the
+exports and the API carry the whole set). No script is needed, so the panel works the same in an iframe or a web
+component, and survives Gradio re-rendering it.
 
 Numbering: a paper's number is its citation [n] in the answer (the chat links [57] to the same paper the card
 marked [57] shows), whatever section the card is in.
