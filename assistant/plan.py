@@ -86,6 +86,9 @@ _LIST = re.compile(
     r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b",
     re.IGNORECASE,
 )
+_ASKS = re.compile(r"\b(?:what|how|why|when|where|who|whom|which|tell|explain|describe)\b", re.IGNORECASE)
+_PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
+_ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)")
 _WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists
 _QUESTION_START = re.compile(
     r"^\s*(?:how|why|what|when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|should|would|will"
@@ -128,8 +131,10 @@ def intent_of(question: str) -> Intent:
     if _LIST.search(question):
         return "list"
     # A phrase with no question form ("diffusion models for image generation", "AI for designing drugs?") is a
-    # search for papers; a sentence ending in a period is a statement (a claim to check): explained.
-    bare = not _QUESTION_START.search(question) and not question.rstrip().endswith(".")
+    # search for papers. A sentence ending in a period is a statement (a claim to check), and a command ("Read the
+    # file /x and tell me what it says") or text with code, paths or markup is no search phrase: explained.
+    words_only = _ABBREVIATION.sub(" ", question)  # "Finn et al. meta-learning", "J. B. Tenenbaum papers"
+    bare = not _QUESTION_START.search(question) and not _ASKS.search(question) and _PLAIN_PHRASE.match(words_only)
     return "list" if bare else "explain"
 
 
@@ -427,8 +432,19 @@ def _year_filter(question: str, index: AuthorIndex) -> int | None:
     return None
 
 
+# Not the words of a topic: URLs, code spans, shell and template syntax, paths, file names, addresses and versions,
+# numbers of three digits or more.
+_NOT_PROSE = re.compile(
+    r"\S+://\S*|`[^`]*`|\$\([^)]*\)?|\$\{[^}]*\}?|\{\{.*?\}\}|<\|[^|]*\|>|%\([^)]*\)\w?|(?<!\w)/[\w./-]+"
+    r"|\b[\w-]+\.(?:txt|json|jsonl|csv|py|sh|md|pdf|html?|xml|ya?ml|env|key|pem|log)\b|(?<![\w-])\d+(?:\.\d+)+(?![\w-])|(?<![\w-])\d{3,}(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 def topic_of(text: str) -> str:
-    """The content words of a question as written: stopwords, framing words, decision words and years left out."""
+    """The content words of a question as written: stopwords, framing words, decision words, years and what is no
+    prose (URLs, code, paths, file names, bare numbers) left out."""
+    text = _NOT_PROSE.sub(" ", text)
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     return " ".join(w for w in words(text) if any(is_content_word(p) for p in w.split("-")))
 
