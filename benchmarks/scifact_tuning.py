@@ -137,10 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         ("rrf k=60", fuse_rrf(dense, b1, 60)), ("rrf k=10", fuse_rrf(dense, b1, 10)),
         ("scaled w=0.6", fuse_scaled(dense, b1, 0.6)), ("scaled w=0.7", fuse_scaled(dense, b1, 0.7)),
         ("scaled w=0.8", fuse_scaled(dense, b1, 0.8)),
-        ("scaled w=0.7 + title x2 (after: default)", fuse_scaled(dense, b2, 0.7)),
+        ("scaled w=0.7 + title x2 (issue 5's default)", fuse_scaled(dense, b2, 0.7)),
         ("scaled w=0.7 + title x2, n=200", fuse_scaled(dense, b2, 0.7, 200)),
-        *[(f"scaled w=0.7 x2, idf floor c={c}", fuse_scaled(dense, b2, 0.7, floor_c=c, weights=w2))
-          for c in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8)],
+        *[(f"scaled w=0.7 x2, idf floor c={c}" + (" (default)" if c == 0.4 else ""),
+           fuse_scaled(dense, b2, 0.7, floor_c=c, weights=w2)) for c in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)],
         *[(f"scaled w={w} x2, idf floor c=0.4", fuse_scaled(dense, b2, w, floor_c=0.4, weights=w2))
           for w in (0.6, 0.65, 0.75)],
     ]
