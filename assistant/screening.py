@@ -408,7 +408,9 @@ def valid_verdicts(items: list[dict[str, object]], hits: list[Hit]) -> dict[int,
 
 def _screening_notice(failures: list[str], batches: int, discarded: int) -> str | None:
     parts = []
-    if failures:
+    if failures and len(failures) == batches:  # nothing came from the model: the whole answer is the offline one
+        parts.append(f"{failures[0].rstrip('.')}. Showing the offline answer instead.")
+    elif failures:
         parts.append(
             f"The language model's screening failed for {len(failures)} of {batches} batches "
             f"({failures[0].rstrip('.')}); those papers were screened offline."
