@@ -55,6 +55,7 @@ KEPT_MESSAGES = 4 * KEPT_TURNS
 API_SUMMARIZE_LIMIT = 50  # paper ids one API `summarize` may name
 API_READY_TIMEOUT = 900.0  # seconds an API call waits for a first-run ingest to finish
 STARTUP_RETRY_SECONDS = 2.0  # a failed start is tried again on a request, at most this often
+STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming answer in the chat (pieces in between coalesce)
 MAX_HISTORY_PAPERS = 200  # papers per earlier turn an API client may send back (a set answer's whole set)
 
 CSS = """
@@ -490,9 +491,12 @@ class PaperAssistantUI:
                 yield {self.chatbot: pending + [bot_message(line)]}
             filters = make_filters(decision, keyword, author)
             events = service.ask_stream(question, self._history(conv), self.settings, filters, collection or None)
-            answer = None
+            answer, shown_at = None, 0.0
             for text, answer in stream_text(events):
-                if answer is None:
+                # At most STREAM_INTERVAL between updates: each one re-renders the whole message in the browser, so
+                # a set answer streamed line by line (180 lines) took 20 s to show where its text took 1 s.
+                if answer is None and time.monotonic() - shown_at >= STREAM_INTERVAL:
+                    shown_at = time.monotonic()
                     yield {self.chatbot: pending + [bot_message(render.streaming_markdown(text))]}
             if answer is None:
                 raise AssistantError("The answer stream ended without an answer; ask again.")
