@@ -26,7 +26,7 @@ from assistant.screening import (
     valid_verdicts,
 )
 from assistant.set_answer import defang
-from assistant.types import Answer, Hit, Paper
+from assistant.types import Answer, Filters, Hit, Paper
 from tests.retriever_double import handful_of_iclr_papers
 
 DEVSET = Path(__file__).resolve().parent.parent / "data" / "devset" / "iclr2022"
@@ -231,3 +231,14 @@ def test_offline_summary_themes_are_never_result_phrases(handful: list[Paper], s
 
 def test_titles_and_quotes_cannot_forge_citations() -> None:
     assert defang("as shown in [12] and [3, 4]") == "as shown in (12) and (3, 4)"
+
+
+def test_candidates_go_far_past_top_k_within_floor_and_limit(iclr_retriever: Any, iclr_settings: Any) -> None:
+    deep = iclr_retriever.candidates("federated learning")
+    assert iclr_settings.top_k < len(deep) <= iclr_settings.set_limit
+    assert all(h.score >= iclr_settings.set_floor for h in deep)
+    assert [h.score for h in deep] == sorted((h.score for h in deep), reverse=True)
+    assert len(iclr_retriever.candidates("federated learning", limit=30, floor=0.0)) == 30
+    author = Filters(author="Chelsea Finn")
+    every = iclr_retriever.candidates("", author)  # filter-only: every paper that passes, however many
+    assert {h.paper.id for h in every} == {p.id for p in iclr_retriever.papers(author)}
