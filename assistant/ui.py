@@ -117,10 +117,11 @@ element.addEventListener('click', (ev) => {
   const button = ev.target.closest('[data-action="similar"]');
   if (button) trigger('click', {action: 'similar', paper_id: button.dataset.paperId});
 });
+let selections = 0;  // numbers each selection event: two ticks in quick succession may be handled out of order
 element.addEventListener('change', (ev) => {
   if (!ev.target.matches('input[data-action="select"]')) return;
   const ids = [...element.querySelectorAll('input[data-action="select"]:checked')].map((box) => box.value);
-  trigger('click', {action: 'select', ids: ids});
+  trigger('click', {action: 'select', ids: ids, seq: ++selections});
 });
 """
 
@@ -198,6 +199,7 @@ class Conversation:
     collection: str | None = None  # where the papers in the panel came from (for "more like this", "summarize")
     export_folder: Path | None = None  # this session's export files
     answer: Answer | None = None  # the answer whose papers the panel shows (None: "more like this" results)
+    selection_seq: int = 0  # the newest selection event applied (an older one handled late must not undo it)
 
 
 def user_message(text: str) -> dict[str, str]:
@@ -548,8 +550,11 @@ class PaperAssistantUI:
         conv = conv or Conversation()
         data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
         if data.get("action") == "select":
-            shown = {h.paper.id for h in conv.hits}
-            conv.selected = [str(i) for i in data.get("ids") or [] if str(i) in shown][:SUMMARIZE_LIMIT]
+            seq = int(data["seq"]) if isinstance(data.get("seq"), int) else 0
+            if seq >= conv.selection_seq:
+                shown = {h.paper.id for h in conv.hits}
+                conv.selected = [str(i) for i in data.get("ids") or [] if str(i) in shown][:SUMMARIZE_LIMIT]
+                conv.selection_seq = seq
             return {self.conv: conv, self.summarize_btn: gr.Button(value=self._summarize_label(conv))}
         if data.get("action") == "similar":
             return self._similar(conv, str(data.get("paper_id") or ""), request)
