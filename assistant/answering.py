@@ -345,12 +345,13 @@ class AnswerChain:
             request, screened, info.stats, vectors, topic_keys, self.settings.set_group_min,
             self.settings.set_max_groups, label, namer,
         )
-        numbered = {m.n: m.hit.paper for m in composed.matches}
+        sources = [m.hit for m in composed.matches] or composed.closest
+        numbered = {n: h.paper for n, h in enumerate(sources, start=1)}
         for line in composed.text.splitlines(keepends=True):
             yield TextDelta(line)
         yield FinalAnswer(Answer(
             text=composed.text, citations=make_citations(composed.text, numbered),
-            sources=[m.hit for m in composed.matches], mode="llm" if model else "offline", notice=notice,
+            sources=sources, mode="llm" if model else "offline", notice=notice,
             model=model, question=state.question, standalone_question=state.standalone, intent=state.info.intent,
             matches=composed.matches, groups=composed.groups, topic=request.topic,
         ))

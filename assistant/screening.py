@@ -80,11 +80,15 @@ def _content_stem(word: str) -> str | None:
     return stem(word.replace("-", ""))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def text_surfaces(text: str) -> dict[str, str]:
+    """`surfaces_of`, cached (the grouping reads each paper's text again and again). Do not modify the dict."""
+    return surfaces_of(text)
+
+
+def surfaces_of(text: str) -> dict[str, str]:
     """Each stemmed term and adjacent word pair of a text -> its first surface form: the same keys as
-    extractive.terms and extractive.phrases give, computed once per text (a listing is screened again and again).
-    Callers must not modify the dict (it is cached)."""
+    extractive.terms and extractive.phrases give."""
     keys: dict[str, str] = {}
     for piece in _PHRASE_BREAK.split(text):
         previous: tuple[str, str] | None = None
@@ -100,8 +104,9 @@ def text_surfaces(text: str) -> dict[str, str]:
 
 @lru_cache(maxsize=65536)
 def text_keys(text: str) -> frozenset[str]:
-    """The keys of `text_surfaces`, as a set."""
-    return frozenset(text_surfaces(text))
+    """The keys of `surfaces_of`, as a set, computed once per text (a listing is screened again and again; about
+    1 KiB a sentence, bounded by the cache size)."""
+    return frozenset(surfaces_of(text))
 
 
 def paper_keys(paper: Paper) -> frozenset[str]:

@@ -19,20 +19,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .citations import CITATION
 from .extractive import CorpusStats, plural, quote
 from .grouping import group_papers
-from .types import Intent, Paper, Screened
+from .types import Hit, Intent, Paper, Screened
 
 OFFLINE_SET_LABEL = (
     "Offline answer: every candidate paper was screened by its abstract's words and its similarity to the "
     "question; the quotes are copied from the abstracts (no language model)."
 )
 LLM_SET_LABEL = "Each candidate paper was screened by {model}; every quote was checked against its abstract."
+CLOSEST = 5  # papers named when nothing matches
 GroupNamer = Callable[[Sequence[Sequence[Paper]]], Sequence[str | None]]
 
 
@@ -53,6 +54,7 @@ class SetAnswer:
     text: str
     matches: list[Screened]
     groups: list[str]
+    closest: list[Hit] = field(default_factory=list)  # when nothing matches: the nearest candidates, cited [1..]
 
 
 def compose(
@@ -79,8 +81,12 @@ def compose(
     if possible:
         lines += ["", f"Possibly relevant ({len(possible)}), the evidence in their abstracts is weaker:"]
         lines += [paper_line(s) for s in shown]
+    closest = [s.hit for s in screened[:CLOSEST]] if not matches else []
+    if closest:  # nothing matches: say so, and name the nearest papers so the user sees what the listing has
+        nearest = "; ".join(f"{defang(h.paper.title)} [{n}]" for n, h in enumerate(closest, start=1))
+        lines += [f"The closest papers, none of them judged about it: {nearest}."]
     lines += ["", label]
-    return SetAnswer("\n".join(lines), matches, [name for name, _ in themes if name])
+    return SetAnswer("\n".join(lines), matches, [name for name, _ in themes if name], closest)
 
 
 def number(matches: list[Screened]) -> list[Screened]:
