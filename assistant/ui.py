@@ -390,9 +390,10 @@ class PaperAssistantUI:
             self.chat, ask_in, view, show_progress="hidden", **costly
         )
         self.summarize_btn.click(self.summarize_sources, [self.conv], view, show_progress="hidden", **costly)
-        # Each selection event carries every ticked box: the last one must run even if one is still pending.
+        # Each selection event carries every ticked box and a sequence number, so every one must run: Gradio's
+        # "once" drops a tick made while one is pending, and "always_last" re-runs the pending event's own data.
         self.sources.click(
-            self.card_action, [self.conv], view, show_progress="hidden", trigger_mode="always_last", **costly
+            self.card_action, [self.conv], view, show_progress="hidden", trigger_mode="multiple", **costly
         )
         self.new_chat_btn.click(self.new_chat, None, view, **quick)
         self.chatbot.clear(self.new_chat, None, view, **quick)  # the chat's own clear button: forget the turns too
