@@ -17,7 +17,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
@@ -28,8 +28,10 @@ from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, o
 from .llm import ChatLLM, complete, make_llm
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
+from .screening import Topic, llm_group_names, screen_offline, screen_with_llm
+from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
-from .types import Answer, Filters, Hit, Paper, SearchMode
+from .types import Answer, Filters, Hit, Paper, Screened, SearchMode
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,14 @@ class RetrieverLike(Protocol):
         ...
 
     def get(self, ids: Sequence[str]) -> list[Paper]:
+        ...
+
+    def candidates(
+        self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
+    ) -> list[Hit]:
+        ...
+
+    def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
         ...
 
 
@@ -99,6 +109,7 @@ class CollectionInfo:
     stats: CorpusStats
     authors: AuthorIndex
     key: tuple[int, int]
+    listing: str = ""  # how a set answer names the listing: "ICLR 2022"
 
 
 _collections: weakref.WeakKeyDictionary[object, CollectionInfo] = weakref.WeakKeyDictionary()
@@ -112,7 +123,8 @@ def collection_info(retriever: RetrieverLike) -> CollectionInfo:
     with _collections_lock:
         info = _collections.get(retriever)
         if info is None or info.key != key:
-            info = CollectionInfo(CorpusStats.build(papers), AuthorIndex.build(papers), key)
+            name = listing_name(papers, str(getattr(retriever, "collection", "current")))
+            info = CollectionInfo(CorpusStats.build(papers), AuthorIndex.build(papers), key, name)
             _collections[retriever] = info
         return info
 
@@ -147,6 +159,10 @@ class ChainState:
     context: NumberedPapers | None = None
     offline: OfflineContext = field(default_factory=OfflineContext)
     llm_error: LLMError | None = None
+    # A set question (list, count): every candidate is screened and the answer is composed from the verdicts.
+    set_question: bool = False
+    screen_topic: QuestionInfo | None = None  # what a follow-up screens the previous set against (None: keep verdicts)
+    summarize: bool = False  # "summarize these papers": a group summary of the previous answer's whole set
 
 
 class AnswerChain:
@@ -213,11 +229,27 @@ class AnswerChain:
             candidates = len(previous_papers(state.follow_up_of))
             scope = describe_filters(state.info.filters)
             state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
+            state.set_question = is_set_question(state.info)
+            state.screen_topic = own if own.terms else None
+            state.summarize = state.info.intent == "summarize"
+            if state.set_question or state.summarize:  # the whole previous set, in its own order
+                state.hits = [h for h in previous_papers(state.follow_up_of) if passes(h.paper, state.info.filters)]
         else:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
-            state.hits = self._search(state.standalone, state.info)
+            state.set_question = is_set_question(state.info)
+            if state.set_question:
+                state.hits = self._candidates(state.info)
+            else:
+                state.hits = self._search(state.standalone, state.info)
             state.offline = OfflineContext(describe_filters(state.info.filters))
         return state
+
+    def _candidates(self, info: QuestionInfo) -> list[Hit]:
+        """Every candidate of a set question: all papers that pass the filters when the question only filters
+        ("what did X publish?"), else every paper above the set floor (settings.set_floor, set_limit)."""
+        filters = None if info.filters.is_empty() else info.filters
+        query = info.topic if info.terms else ""
+        return self.retriever.candidates(query, filters)
 
     def _search(self, query: str, info: QuestionInfo) -> list[Hit]:
         filters = None if info.filters.is_empty() else info.filters
@@ -228,6 +260,8 @@ class AnswerChain:
 
     # --- step 3: numbered context ----------------------------------------------------------------------------------
     def _number(self, state: ChainState) -> ChainState:
+        if state.set_question or state.summarize:
+            return state  # composed from the verdicts (or summarised in batches): no prompt budget limits the set
         context = pack_papers([h.paper for h in state.hits], self.settings.context_tokens, count_tokens)
         state.context = context
         state.hits = state.hits[: len(context.papers)]
@@ -236,7 +270,11 @@ class AnswerChain:
     # --- step 4: the answer, streamed ------------------------------------------------------------------------------
     def _generate(self, states: Iterator[ChainState]) -> Iterator[AnswerEvent]:
         for state in states:
-            if self.llm is None or state.llm_error is not None:
+            if state.summarize:
+                yield from self._summary_events(state)
+            elif state.set_question:
+                yield from self._set_events(state)
+            elif self.llm is None or state.llm_error is not None:
                 yield from self._offline_events(state, notice_for(state.llm_error))
             elif not state.hits:
                 yield from self._no_papers_events(state)
@@ -271,6 +309,78 @@ class AnswerChain:
         for line in checked.text.splitlines(keepends=True):
             yield TextDelta(line)
         yield FinalAnswer(self._answer(state, checked.text, "offline", notice))
+
+    def _summary_events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        """A summary of every paper of the previous answer that passes the follow-up's filters (not only those
+        shown)."""
+        from .summarize import Group, Summarizer  # summarize builds on this module
+
+        assert state.info is not None
+        ids = tuple(h.paper.id for h in state.hits)
+        llm = None if state.llm_error is not None else self.llm
+        for event in Summarizer(self.retriever, self.settings, llm, self.prompts).stream(Group(ids=ids)):
+            if isinstance(event, FinalAnswer):
+                event.answer.question, event.answer.standalone_question = state.question, state.standalone
+                event.answer.intent = "summarize"
+                event.answer.notice = event.answer.notice or notice_for(state.llm_error)
+            yield event
+
+    def _set_events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        """Screen every candidate (the LLM's verdicts where it gives valid ones), then compose the set answer."""
+        assert state.info is not None
+        info = collection_info(self.retriever)
+        screened, notice, model = self._screen(state, info)
+        previous = state.follow_up_of
+        request = SetRequest(
+            intent=state.info.intent, topic=state.info.topic if state.info.terms else "", listing=info.listing,
+            scope=describe_filters(state.info.filters), previous=previous.question if previous else None,
+            previous_count=len(previous_papers(previous)) if previous else 0,
+        )
+        label = LLM_SET_LABEL.format(model=repr(model)) if model else OFFLINE_SET_LABEL
+        relevant_ids = [s.hit.paper.id for s in screened if s.verdict == "relevant"]
+        vectors = self.retriever.paper_vectors(relevant_ids) if len(relevant_ids) >= self.settings.set_group_min else {}
+        topic_keys = set(Topic.of(state.info.topic, state.info.terms).keys)
+        namer = self._namer(request.topic or request.scope) if model and self.llm is not None else None
+        composed = compose(
+            request, screened, info.stats, vectors, topic_keys, self.settings.set_group_min,
+            self.settings.set_max_groups, label, namer,
+        )
+        sources = [m.hit for m in composed.matches] or composed.closest
+        numbered = {n: h.paper for n, h in enumerate(sources, start=1)}
+        for line in composed.text.splitlines(keepends=True):
+            yield TextDelta(line)
+        yield FinalAnswer(Answer(
+            text=composed.text, citations=make_citations(composed.text, numbered),
+            sources=sources, mode="llm" if model else "offline", notice=notice,
+            model=model, question=state.question, standalone_question=state.standalone, intent=state.info.intent,
+            matches=composed.matches, groups=composed.groups, topic=request.topic,
+        ))
+
+    def _namer(self, topic: str) -> GroupNamer:
+        llm = self.llm
+        assert llm is not None
+        return lambda groups: llm_group_names(llm, self.prompts.name_groups, groups, topic)
+
+    def _screen(self, state: ChainState, info: CollectionInfo) -> tuple[list[Screened], str | None, str | None]:
+        """(verdicts of the candidates, notice, model name when the LLM gave verdicts). A follow-up that only
+        filters keeps the previous answer's verdicts."""
+        assert state.info is not None
+        notice = notice_for(state.llm_error)
+        if state.follow_up_of is not None and state.screen_topic is None:
+            kept = {m.hit.paper.id: m for m in state.follow_up_of.matches}
+            fresh = screen_offline(state.hits, Topic.of(""), info.stats)  # relevant, quoted by the key sentence
+            return [kept.get(s.hit.paper.id) or s for s in fresh], notice, None
+        plan = state.screen_topic or state.info
+        topic = Topic.of(plan.topic if plan.terms else "", plan.terms)
+        offline = screen_offline(state.hits, topic, info.stats)
+        if self.llm is None or state.llm_error is not None or not topic.keys or not state.hits:
+            return offline, notice, None
+        screened = screen_with_llm(
+            self.llm, self.prompts.screen, state.hits, topic, offline, self.settings.screen_batch,
+            self.settings.screen_concurrency, self.settings.context_tokens,
+        )
+        model = self.llm.model_name if any(s.judge == "llm" for s in screened.screened) else None
+        return screened.screened, screened.notice, model
 
     def _no_papers_events(self, state: ChainState) -> Iterator[AnswerEvent]:
         """Nothing retrieved: say so without asking the model (it would have nothing to cite)."""
@@ -322,8 +432,16 @@ def format_history(history: Sequence[Answer]) -> str:
     return "\n\n".join(turns)
 
 
+def is_set_question(info: QuestionInfo) -> bool:
+    """List and count questions want every matching paper (see assistant.plan)."""
+    return info.intent in ("list", "count")
+
+
 def previous_papers(previous: Answer) -> list[Hit]:
-    """The papers a follow-up's "them" refers to: those the previous answer cited, else all it retrieved."""
+    """The papers a follow-up's "them" refers to: the whole set of a set answer (every relevant and possible
+    paper, not only those shown), else those the previous answer cited, else all it retrieved."""
+    if previous.matches:
+        return [m.hit for m in previous.matches]
     cited = set(previous.cited_ids)
     named = [h for h in previous.sources if h.paper.id in cited]
     return named or list(previous.sources)

@@ -248,6 +248,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     report = evaluation.run_eval(
         qs, settings, modes, collection=args.collection, store_given=args.store is not None, by_type=args.by_type,
         answers=args.answers, limit=args.limit, progress=None if args.json else _progress_bar("indexing corpus"),
+        sets=False if args.no_sets else None,
     )
     print(json.dumps(report.to_dict(), indent=2) if args.json else evaluation.format_report(report))
     return 0
@@ -263,6 +264,8 @@ def _add_eval_parser(sub: Any) -> None:
     p.add_argument("--mode", dest="eval_mode", choices=["all", "hybrid", "dense", "bm25"], default="all")
     p.add_argument("--by-type", action="store_true", help="also split the figures by the queries' metadata.type")
     p.add_argument("--answers", action="store_true", help="also run the answer chain: citation validity, recall")
+    p.add_argument("--no-sets", action="store_true", help="skip the set metrics (precision, recall, F1 and count "
+                   "error of the answers to the typed questions other than explain, by the answer chain)")
     p.add_argument("--limit", type=int, help="only the first N queries (a quick look)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _common(p)

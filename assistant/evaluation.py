@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, ListingError
+from .set_eval import format_sets, is_set_type, mean_by_type, set_metrics
 from .settings import Settings
 from .types import Answer, Hit, IngestSummary, SearchMode
 
@@ -294,6 +295,7 @@ class EvalReport:
     modes: dict[str, ModeResult]
     by_type: dict[str, dict[str, Any]] | None = None
     answers: dict[str, float] | None = None
+    sets: dict[str, dict[str, float]] | None = None  # set metrics per query type (set_eval), "all" included
     missing_judged: int = 0  # judged-relevant paper ids absent from the collection
     settings: dict[str, Any] = field(default_factory=dict)
     indexed: IngestSummary | None = None
@@ -312,6 +314,8 @@ class EvalReport:
             out["by_type"] = self.by_type
         if self.answers is not None:
             out["answers"] = {k: round(v, 4) for k, v in self.answers.items()}
+        if self.sets is not None:
+            out["sets"] = {t: {k: round(v, 4) for k, v in row.items()} for t, row in self.sets.items()}
         return out
 
 
@@ -344,6 +348,8 @@ def format_report(report: EvalReport) -> str:
     if report.answers:
         lines.append("\nanswers:")
         lines.extend(f"  {k}: {v:.4f}" for k, v in report.answers.items())
+    if report.sets:
+        lines.extend(format_sets(report.sets))
     return "\n".join(lines)
 
 
@@ -354,8 +360,8 @@ def _row(label: str, cells: Sequence[str]) -> str:
 # --- wiring to the product ----------------------------------------------------------------------------------------
 def retrieval_settings(settings: Settings) -> dict[str, Any]:
     """The settings that decide retrieval quality, recorded with every report."""
-    names = ("search_mode", "fusion", "dense_weight", "rrf_k", "candidates", "bm25_k1", "bm25_b", "bm25_stem",
-             "chunk_tokens", "chunk_overlap", "embedder")
+    names = ("search_mode", "fusion", "dense_weight", "bm25_idf_floor", "rrf_k", "candidates", "bm25_k1", "bm25_b",
+             "bm25_stem", "chunk_tokens", "chunk_overlap", "embedder")
     return {n: getattr(settings, n) for n in names if hasattr(settings, n)}
 
 
@@ -412,8 +418,10 @@ def run_eval(
     answers: bool = False,
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sets: bool | None = None,
 ) -> EvalReport:
-    """Evaluate retrieval in each mode (and answers, if asked) on a question set."""
+    """Evaluate retrieval in each mode (and answers, if asked) on a question set. Set metrics are computed for the
+    set questions (typed, not "explain") unless `sets` is False; None means: when the set has any."""
     from . import service
 
     if limit is not None:
@@ -432,8 +440,12 @@ def run_eval(
             split_by_type(qs, results) if by_type else None,
             missing_judged=missing, settings=retrieval_settings(run_settings), indexed=target.indexed,
         )
+        set_queries = [q for q in qs.queries if is_set_type(q.type)] if sets is not False else []
+        asked = ask_all(qs.queries if answers else set_queries, run_settings, name)
         if answers:
-            report.answers = evaluate_answers(qs, run_settings, name)
+            report.answers = evaluate_answers(qs, run_settings, name, asked)
+        if set_queries:
+            report.sets = evaluate_sets(qs, set_queries, asked)
     return report
 
 
@@ -454,15 +466,32 @@ def _searcher(retriever: Retriever) -> SearchFn:
     return search
 
 
-def evaluate_answers(qs: QuestionSet, settings: Settings, collection: str) -> dict[str, float]:
-    """Run the answer chain (service.ask) on every query; mean of the per-answer metrics."""
+def ask_all(queries: Sequence[EvalQuery], settings: Settings, collection: str) -> dict[str, Answer]:
+    """The answer chain's answer (service.ask, a fresh conversation each) to each query."""
     from . import service
 
+    return {q.id: service.ask(q.text, [], settings, collection=collection) for q in queries}
+
+
+def evaluate_answers(
+    qs: QuestionSet, settings: Settings, collection: str, asked: Mapping[str, Answer] | None = None
+) -> dict[str, float]:
+    """Run the answer chain (service.ask) on every query (or take the answers given); mean of the per-answer
+    metrics."""
+    asked = asked if asked is not None else ask_all(qs.queries, settings, collection)
     totals: dict[str, float] = {}
     for query in qs.queries:
-        answer = service.ask(query.text, [], settings, collection=collection)
+        answer = asked[query.id]
         totals["llm_answers"] = totals.get("llm_answers", 0.0) + (answer.mode == "llm")
         for key, value in answer_metrics(answer, qs.qrels[query.id]).items():
             totals[key] = totals.get(key, 0.0) + value
     n = max(len(qs.queries), 1)
     return {key: value / n for key, value in totals.items()}
+
+
+def evaluate_sets(
+    qs: QuestionSet, queries: Sequence[EvalQuery], asked: Mapping[str, Answer]
+) -> dict[str, dict[str, float]]:
+    """Set metrics (set_eval) of each set question's answer, averaged per query type and over all of them."""
+    per_query = {q.id: set_metrics(asked[q.id], qs.qrels[q.id]) for q in queries}
+    return mean_by_type(per_query, {q.id: q.type or NO_TYPE for q in queries})

@@ -268,19 +268,71 @@ def paper_line(n: int, hit: Hit, query: Sequence[str], stats: CorpusStats) -> st
     return f"- {defuse_citations(paper.title)} [{n}]{defuse_citations(decision)}{support}"
 
 
+ANSWERS_COVERAGE = 0.5  # share of the question's term weight one sentence must hold to count as answering it
+WEAKEST_SHARE = 0.45  # a sentence weighing less than this share of the strongest one is left out
+RANK_DECAY = 0.15  # a sentence of the paper ranked r weighs 1 / (1 + RANK_DECAY x (r - 1)): retrieval's order counts
+
+
 def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, limit: int = 5) -> str:
-    """The most relevant sentences across the hits, at most two per paper, each cited."""
-    candidates = []
+    """The sentences that best answer the question, at most two per paper, each cited, best-ranked papers first.
+
+    A sentence is chosen by its share of the question's term weight times a weight that falls with its paper's rank,
+    so the papers retrieval ranked first are not passed over for a later one that repeats a word. When no paper's
+    chosen sentences hold ANSWERS_COVERAGE of that weight together, the answer says plainly that the abstracts do
+    not answer the question, and which of its words none of them mentions."""
+    best_possible = sum(stats.idf(t) for t in set(info.terms)) or 1.0
+    candidates = []  # (weighted score, rank, position among the paper's sentences, sentence)
+    answered = False
     for n, hit in enumerate(hits, start=1):
-        ranked = sorted(sentence_scores(hit.paper, info.terms, stats, hit.passage), key=lambda s: -s.score)
-        candidates += [(s.score, n, s.sentence) for s in ranked[:2] if s.matched]
+        chosen_here = answering_sentences(hit, info.terms, stats)
+        covered = frozenset().union(*(s.matched for s in chosen_here))
+        answered = answered or sum(stats.idf(t) for t in covered) / best_possible >= ANSWERS_COVERAGE
+        for position, s in enumerate(chosen_here):
+            candidates.append((s.score / best_possible / (1 + RANK_DECAY * (n - 1)), n, position, s.sentence))
     if not candidates:
         closest = "; ".join(f"{defuse_citations(h.paper.title)} [{n}]" for n, h in enumerate(hits[:5], start=1))
-        return f"None of the retrieved abstracts mentions the question's terms. The closest papers: {closest}."
-    chosen = sorted(candidates, key=lambda c: -c[0])[:limit]
-    lines = ["The most relevant sentences in the retrieved abstracts:"]
-    lines += [f"- {quote(sentence)} [{n}]" for _, n, sentence in chosen]
+        missing = unmentioned(info, hits)
+        said = " or ".join(missing) if missing else "the question's terms"
+        return f"The retrieved abstracts do not answer this question: none of them mentions {said}. " \
+               f"The closest papers: {closest}."
+    strongest = max(c[0] for c in candidates)
+    kept = [c for c in candidates if c[0] >= WEAKEST_SHARE * strongest]  # a stray shared word is no answer
+    chosen = sorted(sorted(kept, key=lambda c: -c[0])[:limit], key=lambda c: (c[1], c[2]))
+    if answered:
+        lines = ["What the retrieved abstracts say, best-ranked papers first:"]
+    else:
+        missing = unmentioned(info, hits)
+        absent = f" (none of them mentions {' or '.join(missing)})" if missing else ""
+        lines = [f"The retrieved abstracts do not answer this question directly: no abstract covers most of it"
+                 f"{absent}. The closest sentences, best-ranked papers first:"]
+    lines += [f"- {quote(sentence)} [{n}]" for _, n, _, sentence in chosen]
     return "\n".join(lines)
+
+
+def answering_sentences(hit: Hit, query: Sequence[str], stats: CorpusStats, most: int = 2) -> list[Scored]:
+    """A paper's best sentence for the query, then the one that adds most of the query's terms not yet covered."""
+    scored = [s for s in sentence_scores(hit.paper, query, stats, hit.passage) if s.matched]
+    chosen: list[Scored] = []
+    covered: frozenset[str] = frozenset()
+    while scored and len(chosen) < most:
+        def gain(s: Scored, covered: frozenset[str] = covered) -> float:
+            return s.score if not covered else sum(stats.idf(t) for t in s.matched - covered)
+
+        best = max(scored, key=gain)
+        if chosen and gain(best) <= 0:
+            break
+        chosen.append(best)
+        covered |= best.matched
+        scored.remove(best)
+    return chosen
+
+
+def unmentioned(info: QuestionInfo, hits: Sequence[Hit]) -> list[str]:
+    """The topic's words (quoted) that none of the retrieved papers mentions, in the question's order."""
+    if not hits:
+        return []
+    missing = set.intersection(*(set(missing_words(h.paper, info.topic)) for h in hits))
+    return [w for w in dict.fromkeys(f"\u2018{w}\u2019" for w in words(info.topic)) if w in missing]
 
 
 def plural(count: int, noun: str) -> str:

@@ -48,6 +48,7 @@ class _Field:
     vocab: dict[str, int]
     stemmer: Callable[[list[str]], list[str]] | None
     stopwords: str | None
+    idf: np.ndarray  # per vocabulary id, bm25s's (Lucene) formula: what a term's score tends to as it repeats
 
     @classmethod
     def build(
@@ -62,16 +63,33 @@ class _Field:
             return None
         model = bm25s.BM25(k1=k1, b=b)
         model.index(tokens, show_progress=False)
-        return cls(model, dict(tokens.vocab), stemmer, stopwords)
+        return cls(model, dict(tokens.vocab), stemmer, stopwords, lucene_idf(tokens.ids, len(tokens.vocab)))
 
-    def scores(self, query: str) -> np.ndarray | None:
+    def known_tokens(self, query: str) -> list[str]:
         tokens = _bm25s().tokenize(
             [query], stopwords=self.stopwords, stemmer=self.stemmer, return_ids=False, show_progress=False
         )[0]
-        known = [t for t in tokens if t in self.vocab]
+        return [t for t in tokens if t in self.vocab]
+
+    def scores(self, query: str) -> np.ndarray | None:
+        known = self.known_tokens(query)
         if not known:
             return None
         return np.asarray(self.model.get_scores(known), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def idf_sum(self, query: str) -> float:
+        """The sum of the query terms' idf (repeats counted, as in the score): the score a paper tends to as it
+        repeats every query term (one occurrence of each scores about idf / (1 + k1)), the yardstick of a strong
+        lexical match."""
+        return float(sum(self.idf[self.vocab[t]] for t in self.known_tokens(query)))
+
+
+def lucene_idf(docs: Sequence[Sequence[int]], n_vocab: int) -> np.ndarray:
+    """idf of each token id over tokenised documents: ln(1 + (N - df + 0.5) / (df + 0.5)), as bm25s scores."""
+    df = np.zeros(n_vocab, dtype=np.float64)
+    for doc in docs:
+        df[np.unique(np.asarray(doc, dtype=np.int64))] += 1
+    return np.log1p((len(docs) - df + 0.5) / (df + 0.5))
 
 
 class KeywordIndex:
@@ -126,6 +144,10 @@ class KeywordIndex:
             if row is not None and pid not in found and scores[row] > 0:
                 found[pid] = float(scores[row])
         return found
+
+    def query_weight(self, query: str) -> float:
+        """The sum of the query terms' idf in the text index (0 when no term is known): see `fuse_scaled`."""
+        return self._text.idf_sum(query) if self._text is not None else 0.0
 
     def best_passage(self, paper_id: str, query: str) -> str:
         """The abstract sentence sharing most (stemmed) words with the query; the title when there is none."""

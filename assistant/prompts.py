@@ -32,6 +32,8 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "summarize_map": frozenset({"papers", "topic"}),
     "summarize_reduce": frozenset({"gists", "topic"}),
     "compare": frozenset({"columns", "papers"}),
+    "screen": frozenset({"papers", "topic"}),
+    "name_groups": frozenset({"groups", "topic"}),
 }
 SECTIONS = ("system", "user")
 SUFFIXES = (".md", ".txt")
@@ -75,6 +77,8 @@ class Prompts:
     summarize_map: Prompt
     summarize_reduce: Prompt
     compare: Prompt
+    screen: Prompt
+    name_groups: Prompt
 
 
 _cache: dict[tuple[str, tuple[float, ...]], Prompts] = {}

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from .citations import CITATION, citation_items
 from .text import drop_invisible
-from .types import OPENREVIEW_FORUM, OPENREVIEW_PDF, Answer, Citation, Hit, Paper
+from .types import OPENREVIEW_FORUM, OPENREVIEW_PDF, Answer, Citation, Hit, Paper, Screened
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 # The character each GFM autolink needs: the ':' of '://' (any scheme), the '.' of 'www.', every '@' (e-mail,
@@ -200,8 +200,9 @@ def authors_text(authors: Sequence[str], limit: int = 8) -> str:
     return ", ".join(authors[:limit]) + f" and {len(authors) - limit} more"
 
 
-def source_card(hit: Hit, n: int | None) -> str:
-    """One paper as an HTML card; every listing field escaped."""
+def source_card(hit: Hit, n: int | None, extra: str = "") -> str:
+    """One paper as an HTML card; every listing field escaped. `extra`: markup made (and escaped) by the caller,
+    shown under the authors (a set answer's verdict and deciding quote)."""
     p = hit.paper
     pid = escape_html(p.id)
     cite = f'<span class="pa-cite">[{n}]</span>' if n is not None else ""
@@ -222,6 +223,7 @@ def source_card(hit: Hit, n: int | None) -> str:
         f'<div class="pa-card-head">{cite}{decision_badge(p.decision)}</div>'
         f'<h4 class="pa-title">{escape_html(p.title)}</h4>'
         f'<div class="pa-authors">{escape_html(authors_text(p.authors))}</div>'
+        f"{extra}"
         f'<div class="pa-links">{" · ".join(links)}</div>'
         f"{abstract}"
         '<div class="pa-actions">'
@@ -266,7 +268,10 @@ def _decision_suffix(paper: Paper) -> str:
 
 # --- exports ----------------------------------------------------------------------------------------------------------
 def references_markdown(answer: Answer) -> str:
-    """The numbered reference list of an answer (cited papers only, by citation number)."""
+    """The numbered reference list of an answer: cited papers only, by citation number; a set answer lists its
+    whole set (render_sets)."""
+    if answer.is_set:
+        return set_references_markdown(answer)
     papers = {h.paper.id: h.paper for h in answer.sources}
     lines = []
     seen: set[int] = set()
@@ -277,14 +282,58 @@ def references_markdown(answer: Answer) -> str:
         paper = papers.get(c.id)
         title = escape_markdown_literal(paper.title if paper else c.title)
         authors = escape_markdown_literal(authors_text(paper.authors)) if paper and paper.authors else ""
-        venue = _venue_text(paper) if paper else ""
+        venue = venue_text(paper) if paper else ""
         url = citation_url(c, answer.sources)
         parts = [p for p in (title, authors, venue) if p]
         lines.append(f"{c.n}. " + ". ".join(parts) + (f". <{url}>" if url else ""))
     return "\n".join(lines)
 
 
-def _venue_text(paper: Paper) -> str:
+# --- set answers: numbers, count, references (the grouped panel is render_sets) -----------------------------------
+VERDICT_LABELS = {"relevant": "relevant", "possible": "possibly relevant", "not_relevant": "not relevant"}
+
+
+def citation_numbers(answer: Answer) -> dict[str, int]:
+    """Each matched paper's citation number [n], by paper id: the same number the chat links and the API gives."""
+    return {m.hit.paper.id: n for n, m in answer.numbered()}
+
+
+def count_heading(answer: Answer) -> str:
+    """'21 papers match ‘federated learning’ · 3 possibly relevant' (plain text: escape it where it is shown). A
+    question that only filters ("what did Chelsea Finn publish?") has no topic: its question says what matched."""
+    n, maybe = len(answer.relevant), len(answer.possible)
+    papers = f"{n} paper{'s' if n != 1 else ''} match{'es' if n == 1 else ''}"
+    topic = " ".join(answer.topic.split())
+    asked = " ".join((answer.standalone_question or answer.question).split())
+    head = f"{papers} ‘{topic}’" if topic else f"{papers} “{asked}”" if asked else papers
+    return f"{head} · {maybe} possibly relevant" if maybe else head
+
+
+def set_references_markdown(answer: Answer) -> str:
+    """Every paper of the set, not only those the text cites, as a list numbered by citation (1..N: sources[n - 1]
+    is [n]), each with its verdict, theme and deciding quote under it."""
+    numbers = citation_numbers(answer)
+    lines = [escape_markdown_text(count_heading(answer)), ""]
+    for match in sorted(answer.matches, key=lambda m: numbers[m.hit.paper.id]):
+        lines.append(_set_reference(match, numbers[match.hit.paper.id]))
+    return "\n".join(lines)
+
+
+def _set_reference(match: Screened, n: int) -> str:
+    paper = match.hit.paper
+    authors = escape_markdown_literal(authors_text(paper.authors)) if paper.authors else ""
+    parts = [p for p in (escape_markdown_literal(paper.title), authors, venue_text(paper)) if p]
+    url = paper_url(paper)
+    notes = [VERDICT_LABELS.get(match.verdict, match.verdict)]
+    if match.group and match.verdict == "relevant":
+        notes.append(f"*{escape_markdown_literal(match.group)}*")
+    if match.quote:
+        notes.append(f"“{escape_markdown_text(' '.join(match.quote.split()))}”")
+    return f"{n}. " + ". ".join(parts) + (f". <{url}>" if url else "") + "\n   " + " · ".join(notes)
+
+
+def venue_text(paper: Paper) -> str:
+    """'ICLR 2022 (Oral)': venue, year and decision, Markdown-escaped."""
     bits = [b for b in (paper.venue, str(paper.year) if paper.year else None) if b]
     venue = " ".join(dict.fromkeys(" ".join(bits).split()))  # "ICLR 2022 2022" -> "ICLR 2022"
     if paper.decision:
@@ -378,9 +427,12 @@ def bibtex(papers: Iterable[Paper]) -> str:
 
 
 def cited_papers(turns: Iterable[Turn]) -> list[Paper]:
-    """The papers cited anywhere in the conversation, in order of first citation."""
+    """The papers cited anywhere in the conversation, in order of first citation; a set answer adds its whole set
+    (every match, possibly relevant ones included, in citation order)."""
     out: dict[str, Paper] = {}
     for turn in turns:
+        for match in turn.answer.matches:
+            out.setdefault(match.hit.paper.id, match.hit.paper)
         papers = {h.paper.id: h.paper for h in turn.answer.sources}
         for c in sorted(turn.answer.citations, key=lambda c: c.n):
             if c.id in papers and c.id not in out:

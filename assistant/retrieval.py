@@ -12,6 +12,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .chunking import chunk_paper
 from .embeddings import Embedder
 from .keyword_index import KeywordIndex
@@ -82,13 +84,17 @@ def fuse_scores(
     return {pid: dense_weight * d.get(pid, 0.0) + (1 - dense_weight) * k.get(pid, 0.0) for pid in d.keys() | k.keys()}
 
 
-def fuse_scaled(dense: dict[str, float], keyword: dict[str, float], dense_weight: float) -> dict[str, float]:
-    """Raw cosine similarity mixed with BM25 divided by the query's best BM25 score (tuned on SciFact train, see
-    docs/benchmarks.md). Unlike min-max, the dense side keeps its absolute level, so a query no paper is close to
-    does not stretch noise to [0, 1]. A paper the dense side did not return takes the lowest dense score seen; one
-    the keyword side did not return scores 0 there."""
+def fuse_scaled(
+    dense: dict[str, float], keyword: dict[str, float], dense_weight: float, keyword_floor: float = 0.0
+) -> dict[str, float]:
+    """Raw cosine similarity mixed with BM25 divided by max(the query's best BM25 score, `keyword_floor`) (tuned on
+    SciFact train, see docs/benchmarks.md). Unlike min-max, the dense side keeps its absolute level, so a query no
+    paper is close to does not stretch noise to [0, 1]. The floor (settings.bm25_idf_floor x the sum of the query
+    terms' idf) does the same for the BM25 side: a query whose best lexical match is weak (a question in the user's
+    words, not the papers') is not stretched to 1 to outvote the dense side. A paper the dense side did not return
+    takes the lowest dense score seen; one the keyword side did not return scores 0 there."""
     floor = min(dense.values()) if dense else 0.0
-    top = max(keyword.values()) if keyword else 0.0
+    top = max(max(keyword.values()) if keyword else 0.0, keyword_floor)
     scale = 1.0 / top if top > 0 else 0.0
     return {
         pid: dense_weight * dense.get(pid, floor) + (1 - dense_weight) * keyword.get(pid, 0.0) * scale
@@ -179,7 +185,7 @@ class Retriever:
             keyword = snap.keyword.search(query, n, allowed, include=include)
             timings.bm25 = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        ranked = self._fuse(snap, mode, dense, keyword, k)
+        ranked = self._fuse(snap, mode, dense, keyword, k, query=query)
         timings.fusion = (time.perf_counter() - t) * 1000
         passages = self._passages(dense, [pid for pid, _ in ranked], timings)
         t = time.perf_counter()
@@ -200,6 +206,42 @@ class Retriever:
             for pid, score in found
             if pid != paper_id and pid in snap.papers
         ][:k]
+
+    def candidates(
+        self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
+    ) -> list[Hit]:
+        """The candidates of a set question ("which papers...?", "how many...?"), best first: every paper whose fused
+        score reaches `floor` (settings.set_floor), up to `limit` (settings.set_limit), far past top_k so that the
+        screening sees the whole set. A blank query (a filter-only question: "what did X publish?") takes every
+        paper that passes the filters, in listing order, however many. Hits carry no passage (screening reads the
+        whole abstract)."""
+        snap = self._current()
+        if not query.strip():
+            return [Hit(p, 0.0) for p in snap.papers.values() if filters is None or paper_matches(p, filters)]
+        limit = limit or self.settings.set_limit
+        floor = self.settings.set_floor if floor is None else floor
+        mode = self.settings.search_mode
+        allowed = self._allowed_ids(snap, filters)
+        timings = Timings()
+        dense: dict[str, tuple[float, str]] = {}
+        keyword: dict[str, float] = {}
+        if mode in ("hybrid", "dense"):
+            dense = self._dense(snap, query, limit, allowed, timings)
+        if mode in ("hybrid", "bm25"):
+            keyword = snap.keyword.search(query, limit, allowed, include=list(dense))
+        ranked = self._fuse(snap, mode, dense, keyword, limit, query=query)
+        if mode != "bm25":  # raw BM25 scores have no absolute scale: there every paper with a match is a candidate
+            ranked = [(pid, score) for pid, score in ranked if score >= floor]
+        self.last_timings = timings
+        return [
+            Hit(snap.papers[pid], float(score), dense_score=dense[pid][0] if pid in dense else None,
+                bm25_score=keyword.get(pid))
+            for pid, score in ranked
+        ]
+
+    def paper_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each paper's vector (the mean of its chunk embeddings), for grouping a set answer into themes."""
+        return self.store.paper_vectors(self.collection, ids) if ids else {}
 
     # --- the two sides and their fusion ------------------------------------------------------------------------
     def _allowed_ids(self, snap: _Snapshot, filters: Filters | None) -> list[str] | None:
@@ -249,8 +291,10 @@ class Retriever:
         dense: dict[str, tuple[float, str]],
         keyword: dict[str, float],
         k: int,
+        *,
+        query: str,
     ) -> list[tuple[str, float]]:
-        """The best k (paper id, fused score), best first."""
+        """The best k (paper id, fused score), best first. `query` sets the BM25 floor of scaled fusion."""
         dense_scores = {pid: s for pid, (s, _) in dense.items()}
         if mode == "dense":
             fused = dense_scores
@@ -259,7 +303,8 @@ class Retriever:
         elif self.settings.fusion == "rrf":
             fused = fuse_ranks(dense_scores, keyword, self.settings.rrf_k)
         elif self.settings.fusion == "scaled":
-            fused = fuse_scaled(dense_scores, keyword, self.settings.dense_weight)
+            keyword_floor = self.settings.bm25_idf_floor * snap.keyword.query_weight(query) if keyword else 0.0
+            fused = fuse_scaled(dense_scores, keyword, self.settings.dense_weight, keyword_floor)
         else:
             fused = fuse_scores(dense_scores, keyword, self.settings.dense_weight)
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))

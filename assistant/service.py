@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,10 @@ from .ingest import Progress, ingest_paths
 from .llm import make_llm
 from .prompts import load_prompts
 from .retrieval import Retriever
+from .screening import quote_in_paper
 from .settings import Settings
 from .store import PaperStore, open_store
-from .types import Answer, Filters, Hit, IngestSummary, Paper, SearchMode
+from .types import Answer, Citation, Filters, Hit, IngestSummary, Paper, Screened, SearchMode
 
 log = logging.getLogger(__name__)
 __all__ = ["format_checks"]  # re-exported for the faces, which call only this module
@@ -196,7 +197,9 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
     """The JSON shape of an answer (CLI --json and the app's API): `sources` holds every retrieved paper, cited
-    ones first; `uncited_sources` repeats those the answer did not cite."""
+    ones first; `uncited_sources` repeats those the answer did not cite. A set answer also carries its whole set:
+    `count` (relevant papers; null for other answers), `possible_count`, `groups` (theme names, in order) and
+    `papers`, every screened paper in citation order with its n, verdict, group and deciding quote."""
     cited = set(answer.cited_ids)
     return {
         "question": answer.question,
@@ -207,6 +210,21 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "citations": [{"n": c.n, "id": c.id, "title": c.title, "url": c.url} for c in answer.citations],
         "sources": [hit_to_dict(h) for h in sorted(answer.sources, key=lambda h: h.paper.id not in cited)],
         "uncited_sources": [hit_to_dict(h) for h in answer.uncited_sources()],
+    } | set_to_dict(answer)
+
+
+def set_to_dict(answer: Answer) -> dict[str, Any]:
+    """The set part of an answer's JSON (empty `papers` for an explain answer)."""
+    return {
+        "intent": answer.intent,
+        "topic": answer.topic,
+        "count": len(answer.relevant) if answer.is_set else None,
+        "possible_count": len(answer.possible),
+        "groups": list(answer.groups),
+        "papers": [
+            hit_to_dict(m.hit) | {"n": n, "verdict": m.verdict, "group": m.group, "quote": m.quote, "judge": m.judge}
+            for n, m in answer.numbered()
+        ],
     }
 
 
@@ -252,3 +270,56 @@ def compare(
     )
     table.missing = [i for i in wanted if i not in found]
     return table
+
+
+# --- an answer back from its JSON (an API client sends earlier answers as the history of a follow-up) ---------------
+INTENTS = ("list", "count", "explain", "summarize", "compare")
+SET_VERDICTS = ("relevant", "possible")  # what a set answer's `papers` hold
+
+
+def _items(data: Mapping[str, Any], key: str, limit: int) -> list[Mapping[str, Any]]:
+    value = data.get(key)
+    return [v for v in value if isinstance(v, Mapping)][:limit] if isinstance(value, list) else []
+
+
+def answer_paper_ids(data: Mapping[str, Any], limit: int) -> list[str]:
+    """The paper ids an answer's JSON names (its set, then its sources), each once, at most `limit`: the papers
+    to fetch from the store for `answer_from_dict`."""
+    named = [str(p.get("id")) for key in ("papers", "sources") for p in _items(data, key, limit)]
+    return list(dict.fromkeys(named))[:limit]
+
+
+def answer_from_dict(data: Mapping[str, Any], papers: Sequence[Paper], limit: int) -> Answer:
+    """An answer rebuilt from answer_to_dict's shape, so that a follow-up ("which of those are orals?") knows what
+    "those" are, the whole set of a set answer included. Only ids, numbers, verdicts and themes come from the JSON:
+    every paper is the store's (`papers`), one the store does not have is dropped, and a deciding quote is kept
+    only if the paper says it (a client cannot put words in a paper's mouth)."""
+    by_id = {p.id: p for p in papers}
+    matches = [_screened(item, by_id, n) for n, item in enumerate(_items(data, "papers", limit), 1)]
+    kept = [m for m in matches if m is not None]
+    sources = [m.hit for m in kept] or [
+        Hit(by_id[str(s.get("id"))], 0.0) for s in _items(data, "sources", limit) if str(s.get("id")) in by_id
+    ]
+    citations = [
+        Citation(int(c["n"]), str(c.get("id", "")), str(c.get("title", "")), c.get("url"))
+        for c in _items(data, "citations", limit) if str(c.get("n", "")).isdigit()
+    ]
+    groups: list[Any] = data.get("groups") or [] if isinstance(data.get("groups"), list) else []
+    intent = data.get("intent") if data.get("intent") in INTENTS else "explain"
+    return Answer(
+        text=str(data.get("answer") or ""), citations=citations, sources=sources, mode="offline",
+        question=str(data.get("question") or ""), intent=intent,  # type: ignore[arg-type]
+        matches=kept, groups=[str(g) for g in groups if isinstance(g, str)][:limit],
+        topic=str(data.get("topic") or ""),
+    )
+
+
+def _screened(item: Mapping[str, Any], by_id: Mapping[str, Paper], position: int) -> Screened | None:
+    paper = by_id.get(str(item.get("id")))
+    verdict = item.get("verdict")
+    if paper is None or verdict not in SET_VERDICTS:
+        return None
+    n = item.get("n")
+    quote = quote_in_paper(paper, str(item.get("quote") or "")) or ""
+    return Screened(Hit(paper, 0.0), verdict, quote, str(item.get("group") or ""),  # type: ignore[arg-type]
+                    n if isinstance(n, int) and n > 0 else position)

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.7, ge=0.0, le=1.0, description="Weight of the dense side in score fusion (0.7 tuned for `scaled` + MiniLM)."
     )
+    bm25_idf_floor: float = Field(
+        0.4, ge=0.0, le=5.0, description="`scaled` fusion divides BM25 by max(the query's best BM25 score, this x the "
+        "sum of the query terms' idf), so a weak lexical match (a question in lay words) is not stretched to 1 and "
+        "does not outvote the dense side; 0 divides by the best score alone (tuned on SciFact train, "
+        "docs/benchmarks.md).",
+    )
     rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates taken from each side before fusion.")
     bm25_k1: float = Field(1.2, gt=0, description="BM25 k1.")
@@ -76,6 +82,26 @@ class Settings(BaseSettings):
         2, ge=1, le=5, description="Times a paper's title counts in its BM25 text (title words weigh more)."
     )
     top_k: int = Field(8, ge=1, le=100, description="Papers retrieved per question.")
+    set_limit: int = Field(
+        200, ge=10, le=5000, description="Most candidates a list or count question screens (\"which papers...?\", "
+        "\"how many...?\"); a filter-only question (\"what did X publish?\") takes every paper that passes the filter."
+    )
+    set_floor: float = Field(
+        0.2, ge=0.0, le=1.0, description="Fused score below which a paper is not a candidate of a list or count "
+        "question (calibrated on the dev set, see docs/benchmarks.md)."
+    )
+    screen_batch: int = Field(
+        20, ge=1, le=100, description="Abstracts per LLM screening call of a set question (fewer when they exceed "
+        "context_tokens)."
+    )
+    screen_concurrency: int = Field(
+        5, ge=1, le=32, description="LLM screening calls of one question in flight at once (5 x screen_batch 20: "
+        "100 candidates screened in one round trip)."
+    )
+    set_group_min: int = Field(
+        6, ge=2, le=1000, description="Smallest set of matching papers that the answer groups into themes."
+    )
+    set_max_groups: int = Field(6, ge=2, le=20, description="Most themes a set answer is grouped into.")
 
     # --- LLM -------------------------------------------------------------------------------------------------
     llm: Literal["auto", "offline", "openai"] = Field(

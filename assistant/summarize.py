@@ -40,6 +40,7 @@ from .citations import (
 )
 from .errors import AssistantError, LLMError
 from .extractive import CorpusStats, key_sentence, phrases, plural, quote, surface_terms, terms
+from .grouping import is_generic
 from .llm import ChatLLM, complete, make_llm
 from .prompts import Prompts, batch_papers, fence, load_prompts
 from .settings import Settings
@@ -165,7 +166,10 @@ def term_themes(papers: Sequence[Paper], stats: CorpusStats) -> list[tuple[str, 
     def lift(key: str) -> float:
         return (len(users[key]) / group_n) / ((stats.df.get(key, 0) + 1) / total)
 
-    common = [k for k, ns in users.items() if len(ns) >= least and len(k) > 2 and lift(k) >= MIN_LIFT]
+    common = [
+        k for k, ns in users.items()
+        if len(ns) >= least and len(k) > 2 and lift(k) >= MIN_LIFT and not is_generic(surfaces[k].most_common(1)[0][0])
+    ]  # a theme names a subject, never a result phrase ("significantly outperform")
     ranked = sorted(common, key=lambda k: (" " not in k, -len(users[k]) * math.log(1 + lift(k))))
     return [(f"\u2018{surfaces[k].most_common(1)[0][0]}\u2019", users[k]) for k in ranked]
 

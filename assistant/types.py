@@ -161,6 +161,16 @@ class Answer:
         return [m for m in self.matches if m.verdict == "possible"]
 
     @property
+    def is_set(self) -> bool:
+        """A set answer (every matching paper, counted): faces show it grouped, with its count, and export it whole.
+        A list or count question with no match is one too (its count is 0)."""
+        return bool(self.matches) or self.intent in ("list", "count")
+
+    def numbered(self) -> list[tuple[int, Screened]]:
+        """Each match with its citation number: its `n`, else its position (sources[n - 1] is [n])."""
+        return [(m.n or i, m) for i, m in enumerate(self.matches, 1)]
+
+    @property
     def cited_ids(self) -> list[str]:
         return [c.id for c in self.citations]
 

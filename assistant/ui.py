@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import gate, render, service
+from . import gate, render, render_sets, service
 from .access import ANSWER_CHARS_PER_TURN, RateLimiter, TrustedProxies, client_key, parse_accounts
 from .errors import AssistantError, DamagedListing, InputTooLarge, shown
 from .render import Status, Turn
@@ -49,7 +49,8 @@ KEPT_MESSAGES = 4 * KEPT_TURNS
 API_SUMMARIZE_LIMIT = 50  # paper ids one API `summarize` may name
 API_READY_TIMEOUT = 900.0  # seconds an API call waits for a first-run ingest to finish
 STARTUP_RETRY_SECONDS = 2.0  # a failed start is tried again on a request, at most this often
-MAX_HISTORY_PAPERS = 100  # papers per earlier turn an API client may send back
+STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming answer in the chat (pieces in between coalesce)
+MAX_HISTORY_PAPERS = 200  # papers per earlier turn an API client may send back (a set answer's whole set)
 
 CSS = """
 .pa-status { padding: 8px 12px; border-radius: 8px; background: var(--background-fill-secondary);
@@ -92,16 +93,33 @@ CSS = """
   overflow-wrap: anywhere; }
 """
 
+# The sources panel of a set answer (render_sets): collapsible themes with their size, "show more", verdicts, quotes.
+SET_CSS = """
+.pa-group { margin: 0 0 10px; }
+.pa-group > summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
+.pa-group-size { display: inline-block; min-width: 1.6em; padding: 0 6px; border-radius: 999px; font-size: 0.8em;
+  text-align: center; background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary); }
+.pa-group-possible > summary { opacity: 0.8; font-style: italic; }
+.pa-more > summary { cursor: pointer; font-size: 0.9em; color: var(--link-text-color, #4f46e5); margin: 0 0 10px; }
+.pa-more[open] > summary .pa-more-closed, .pa-more:not([open]) > summary .pa-more-open { display: none; }
+.pa-decided { margin: 4px 0; font-size: 0.85em; }
+.pa-verdict { border-radius: 999px; padding: 0 8px; font-weight: 600; font-size: 0.9em; }
+.pa-verdict-relevant { background: #dcfce7; color: #14532d; }
+.pa-verdict-possible { background: #fef9c3; color: #713f12; }
+.pa-quote { margin: 4px 0 0; padding: 2px 8px; border-left: 3px solid var(--border-color-primary); opacity: 0.9; }
+"""
+
 # Card buttons talk to Python through the HTML component's own event: one delegated listener survives re-renders.
 SOURCES_JS = """
 element.addEventListener('click', (ev) => {
   const button = ev.target.closest('[data-action="similar"]');
   if (button) trigger('click', {action: 'similar', paper_id: button.dataset.paperId});
 });
+let selections = 0;  // numbers each selection event: two ticks in quick succession may be handled out of order
 element.addEventListener('change', (ev) => {
   if (!ev.target.matches('input[data-action="select"]')) return;
   const ids = [...element.querySelectorAll('input[data-action="select"]:checked')].map((box) => box.value);
-  trigger('click', {action: 'select', ids: ids});
+  trigger('click', {action: 'select', ids: ids, seq: ++selections});
 });
 """
 
@@ -183,6 +201,8 @@ class Conversation:
     scope: list[str] = field(default_factory=list)  # a topic picked on the map: the next question's papers
     scope_label: str = ""
     scope_cluster: int = -1
+    answer: Answer | None = None  # the answer whose papers the panel shows (None: "more like this" results)
+    selection_seq: int = 0  # the newest selection event applied (an older one handled late must not undo it)
 
 
 def user_message(text: str) -> dict[str, str]:
@@ -382,7 +402,11 @@ class PaperAssistantUI:
             self.chat, ask_in, view, show_progress="hidden", **costly
         )
         self.summarize_btn.click(self.summarize_sources, [self.conv], view, show_progress="hidden", **costly)
-        self.sources.click(self.card_action, [self.conv], view, show_progress="hidden", **costly)
+        # Each selection event carries every ticked box and a sequence number, so every one must run: Gradio's
+        # "once" drops a tick made while one is pending, and "always_last" re-runs the pending event's own data.
+        self.sources.click(
+            self.card_action, [self.conv], view, show_progress="hidden", trigger_mode="multiple", **costly
+        )
         self.new_chat_btn.click(self.new_chat, None, view, **quick)
         self.chatbot.clear(self.new_chat, None, view, **quick)  # the chat's own clear button: forget the turns too
         self.timer.tick(self.tick, None, [self.status, self.collection, self.timer], **quick)
@@ -406,12 +430,19 @@ class PaperAssistantUI:
         return {
             self.chatbot: conv.messages,
             self.conv: conv,
-            self.sources: render.sources_html(conv.hits, conv.citations, conv.heading),
+            self.sources: self._sources_panel(conv),
             self.export_text: render.export_answer_markdown(last.question, last.answer) if last else "",
             self.download_md: gr.DownloadButton(value=md_path, interactive=md_path is not None),
             self.download_bib: gr.DownloadButton(value=bib_path, interactive=bib_path is not None),
             self.summarize_btn: gr.Button(value=self._summarize_label(conv)),
         }
+
+    @staticmethod
+    def _sources_panel(conv: Conversation) -> str:
+        """A set answer's papers grouped with their count; any other answer's (or similar papers) as cards."""
+        if conv.answer is not None and conv.answer.is_set:
+            return render_sets.set_sources_html(conv.answer)
+        return render.sources_html(conv.hits, conv.citations, conv.heading)
 
     def _unchanged(self) -> dict[Any, Any]:
         """No visible change (a dict with one key tells Gradio to leave every other output as it is)."""
@@ -476,9 +507,12 @@ class PaperAssistantUI:
                 yield {self.chatbot: pending + [bot_message(line)]}
             filters = self.extras.scoped(conv, make_filters(decision, keyword, author))  # a topic from the map
             events = service.ask_stream(question, self._history(conv), self.settings, filters, collection or None)
-            answer = None
+            answer, shown_at = None, 0.0
             for text, answer in stream_text(events):
-                if answer is None:
+                # At most STREAM_INTERVAL between updates: each one re-renders the whole message in the browser, so
+                # a set answer streamed line by line (180 lines) took 20 s to show where its text took 1 s.
+                if answer is None and time.monotonic() - shown_at >= STREAM_INTERVAL:
+                    shown_at = time.monotonic()
                     yield {self.chatbot: pending + [bot_message(render.streaming_markdown(text))]}
             if answer is None:
                 raise AssistantError("The answer stream ended without an answer; ask again.")
@@ -495,11 +529,14 @@ class PaperAssistantUI:
         conv.messages = conv.messages[-KEPT_MESSAGES:]
         conv.hits, conv.citations = list(turn.answer.sources), list(turn.answer.citations)
         conv.heading, conv.selected, conv.collection = None, [], collection or None
+        conv.answer = turn.answer
 
     def summarize_sources(self, conv: Conversation | None, request: gr.Request) -> Iterator[dict[Any, Any]]:
         """Summarize the papers in the panel (the selected ones, if any are ticked)."""
         conv = conv or Conversation()
         ids = self.extras.summary_ids(conv) or (conv.selected or [h.paper.id for h in conv.hits])[:SUMMARIZE_LIMIT]
+        if not conv.selected and not self.extras.summary_ids(conv) and conv.answer is not None and conv.answer.is_set:
+            ids = [h.paper.id for h in conv.hits]  # a set answer's whole set, as typing "summarize these papers" does
         if not ids:
             gr.Warning("Ask a question first: “Summarize” works on the papers in the sources panel.")
             yield self._unchanged()
@@ -527,8 +564,11 @@ class PaperAssistantUI:
         conv = conv or Conversation()
         data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
         if data.get("action") == "select":
-            shown = {h.paper.id for h in conv.hits}
-            conv.selected = [str(i) for i in data.get("ids") or [] if str(i) in shown][:SUMMARIZE_LIMIT]
+            seq = int(data["seq"]) if isinstance(data.get("seq"), int) else 0
+            if seq >= conv.selection_seq:
+                shown = {h.paper.id for h in conv.hits}
+                conv.selected = [str(i) for i in data.get("ids") or [] if str(i) in shown][:SUMMARIZE_LIMIT]
+                conv.selection_seq = seq
             return {self.conv: conv, self.summarize_btn: gr.Button(value=self._summarize_label(conv))}
         if data.get("action") == "similar":
             return self._similar(conv, str(data.get("paper_id") or ""), request)
@@ -548,7 +588,7 @@ class PaperAssistantUI:
         except Exception as exc:  # noqa: BLE001 - shown in the chat, the app stays up
             return self._failed(conv, pending, exc)
         conv.messages = (pending + [bot_message(render.similar_markdown(paper, hits))])[-KEPT_MESSAGES:]
-        conv.hits, conv.citations, conv.selected = hits, [], []
+        conv.hits, conv.citations, conv.selected, conv.answer = hits, [], [], None
         conv.heading = f"{len(hits)} papers similar to “{paper.title}”"
         return self._view(conv, request)
 
@@ -610,7 +650,9 @@ class PaperAssistantUI:
     ) -> dict[str, Any]:
         """Answer a question with citations to the papers. `history`: earlier results of `ask` (or
         {"question", "answer"} dicts), oldest first, for follow-ups. Returns answer, markdown, mode, model, notice,
-        citations [{n, id, title, url}] and sources [{id, title, authors, score, decision, url}]."""
+        citations [{n, id, title, url}] and sources [{id, title, authors, score, decision, url}]; and intent, topic,
+        count (null unless a set answer), possible_count, groups and papers (a set answer's whole set:
+        [{n, id, title, authors, score, decision, url, verdict, group, quote, judge}])."""
         self._api_ready(request, question)
         try:
             turns = self._api_history(history, collection)
@@ -676,6 +718,10 @@ class PaperAssistantUI:
             if not isinstance(item, dict) or not isinstance(item.get("question"), str):
                 raise InputTooLarge(f"history item {n} must be an object with `question` and `answer` strings.")
             question, text = item["question"], str(item.get("answer") or "")
+            if isinstance(item.get("papers"), list) and item["papers"]:
+                # A set answer's text lists its whole set (200 papers: about 50,000 characters); a follow-up works
+                # on its `papers`, so the start of the text (the count, the topic) is context enough.
+                text = text[:ANSWER_CHARS_PER_TURN]
             if len(question) > self.settings.max_question_chars or len(text) > ANSWER_CHARS_PER_TURN:
                 raise InputTooLarge(
                     f"history item {n} is too long (question limit {self.settings.max_question_chars}, "
@@ -685,17 +731,11 @@ class PaperAssistantUI:
         return turns
 
     def _earlier_answer(self, question: str, text: str, item: dict[str, Any], collection: str | None) -> Answer:
-        """An earlier answer rebuilt from what `ask` returned: its cited and retrieved papers come back from the
-        store by id, so a follow-up ("which of them...") knows what "them" is."""
-        cites = [c for c in item.get("citations") or [] if isinstance(c, dict)][:MAX_HISTORY_PAPERS]
-        ids = [str(s.get("id")) for s in item.get("sources") or [] if isinstance(s, dict)][:MAX_HISTORY_PAPERS]
-        papers = service.services(self.settings).retriever(collection or None).get(ids) if ids else []
-        citations = [
-            Citation(int(c.get("n", 0)), str(c.get("id", "")), str(c.get("title", "")), c.get("url"))
-            for c in cites if str(c.get("n", "")).isdigit()
-        ]
-        return Answer(text=text, citations=citations, sources=[Hit(p, 0.0) for p in papers], mode="offline",
-                      question=question)
+        """An earlier answer rebuilt from what `ask` returned: its papers (a set answer's whole set) come back from
+        the store by id, so a follow-up ("which of them...") knows what "them" is."""
+        ids = service.answer_paper_ids(item, MAX_HISTORY_PAPERS)
+        papers = service.papers(ids, self.settings, collection or None) if ids else []
+        return service.answer_from_dict(item | {"question": question, "answer": text}, papers, MAX_HISTORY_PAPERS)
 
 
 def stream_text(events: Iterable[object]) -> Iterator[tuple[str, Answer | None]]:
@@ -750,7 +790,7 @@ def serve_kwargs(settings: Settings) -> dict[str, Any]:
         "show_error": False,
         "footer_links": ["api"],
         "theme": THEME,
-        "css": CSS + MAP_CSS,
+        "css": CSS + MAP_CSS + SET_CSS,
     }
 
 

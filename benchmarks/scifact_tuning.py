@@ -29,8 +29,11 @@ Matrix = np.ndarray  # queries x papers; -inf where a paper is not a candidate
 NOT_FOUND = -1e9
 
 
-def load(scifact: Path, store: Path, collection: str) -> tuple[list[str], list[str], Matrix, Callable[[int], Matrix]]:
-    """Paper ids, query ids, the dense max-over-chunks matrix, and a BM25 matrix builder (by title weight)."""
+def load(
+    scifact: Path, store: Path, collection: str
+) -> tuple[list[str], list[str], Matrix, Callable[[int], tuple[Matrix, np.ndarray]]]:
+    """Paper ids, query ids, the dense max-over-chunks matrix, and a BM25 builder (by title weight): the matrix and
+    each query's sum of term idf (`KeywordIndex.query_weight`, the floor of the calibrated scaled fusion)."""
     settings = bench_settings(store, collection=collection)
     svc = service.services(settings)
     papers = [s.paper for s in svc.store.iter_papers(collection)]
@@ -52,13 +55,15 @@ def load(scifact: Path, store: Path, collection: str) -> tuple[list[str], list[s
         for j, col in enumerate(cols):  # max over a paper's chunks
             np.maximum(dense[:, col], sims[:, j], out=dense[:, col])
 
-    def bm25(title_weight: int) -> Matrix:
+    def bm25(title_weight: int) -> tuple[Matrix, np.ndarray]:
         index = KeywordIndex.build(papers, stem=True, title_weight=title_weight)
         out = np.zeros((len(qids), len(pids)), dtype=np.float32)
+        weights = np.zeros((len(qids), 1), dtype=np.float32)
         for i, q in enumerate(qids):
             for pid, score in index.search(queries[q].text, len(pids)).items():
                 out[i, row[pid]] = score
-        return out
+            weights[i, 0] = index.query_weight(queries[q].text)
+        return out, weights
 
     return pids, qids, dense, bm25
 
@@ -88,12 +93,17 @@ def fuse_rrf(d: Matrix, b: Matrix, k: int, n: int = 100) -> Matrix:
     return np.where(fused > 0, fused, NOT_FOUND)
 
 
-def fuse_scaled(d: Matrix, b: Matrix, w: float, n: int = 100) -> Matrix:
-    """The product's `scaled` fusion: raw cosine (missing: the lowest dense candidate) + BM25 / its best."""
+def fuse_scaled(d: Matrix, b: Matrix, w: float, n: int = 100, floor_c: float = 0.0,
+                weights: np.ndarray | None = None) -> Matrix:
+    """The product's `scaled` fusion: raw cosine (missing: the lowest dense candidate) + BM25 / max(its best,
+    floor_c x the sum of the query terms' idf)."""
     dm, bm = candidates(d, n), candidates(b, n)
     floor = np.where(dm, d, np.inf).min(1, keepdims=True)
     dense = np.where(dm, d, floor)
-    keyword = b / np.maximum(b.max(1, keepdims=True), 1e-9)  # every candidate's true BM25 score
+    top = b.max(1, keepdims=True)
+    if weights is not None:
+        top = np.maximum(top, floor_c * weights)
+    keyword = b / np.maximum(top, 1e-9)  # every candidate's true BM25 score
     return np.where(dm | bm, w * dense + (1 - w) * keyword, NOT_FOUND)
 
 
@@ -111,12 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scifact", type=Path, default=SHARED / "scifact")
     parser.add_argument("--store", type=Path, default=Path("/tmp/assistant-bench/scifact-store"))
     parser.add_argument("--collection", default="scifact")
+    parser.add_argument("--quick", action="store_true", help="only the bm25, dense and scaled-fusion rows")
     args = parser.parse_args(argv)
     print_machine()
     pids, qids, dense, bm25 = load(args.scifact, args.store, args.collection)
     qrow = {q: i for i, q in enumerate(qids)}
     train, test = (load_question_set(args.scifact, split=s) for s in ("train", "test"))
-    b1, b2 = bm25(1), bm25(2)
+    (b1, _), (b2, w2) = bm25(1), bm25(2)
     positive = lambda m: np.where(m > 0, m, NOT_FOUND)  # noqa: E731 - a one-line helper
     rows: list[tuple[str, Matrix]] = [
         ("bm25, title x1", positive(b1)), ("bm25, title x2", positive(b2)), ("dense, max over chunks", dense),
@@ -126,9 +137,15 @@ def main(argv: list[str] | None = None) -> int:
         ("rrf k=60", fuse_rrf(dense, b1, 60)), ("rrf k=10", fuse_rrf(dense, b1, 10)),
         ("scaled w=0.6", fuse_scaled(dense, b1, 0.6)), ("scaled w=0.7", fuse_scaled(dense, b1, 0.7)),
         ("scaled w=0.8", fuse_scaled(dense, b1, 0.8)),
-        ("scaled w=0.7 + title x2 (after: default)", fuse_scaled(dense, b2, 0.7)),
+        ("scaled w=0.7 + title x2 (issue 5's default)", fuse_scaled(dense, b2, 0.7)),
         ("scaled w=0.7 + title x2, n=200", fuse_scaled(dense, b2, 0.7, 200)),
+        *[(f"scaled w=0.7 x2, idf floor c={c}" + (" (default)" if c == 0.4 else ""),
+           fuse_scaled(dense, b2, 0.7, floor_c=c, weights=w2)) for c in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)],
+        *[(f"scaled w={w} x2, idf floor c=0.4", fuse_scaled(dense, b2, w, floor_c=0.4, weights=w2))
+          for w in (0.6, 0.65, 0.75)],
     ]
+    if args.quick:
+        rows = [r for r in rows if r[0].startswith(("bm25, title x2", "dense", "scaled"))]
     print(f"\n{'idea':<44}{'train nDCG@10':>15}{'test nDCG@10':>14}{'test R@100':>12}")
     for name, scores in rows:
         tr, te = evaluate(scores, train, pids, qrow), evaluate(scores, test, pids, qrow)

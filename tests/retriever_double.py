@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from assistant.answering import passes
 from assistant.extractive import CorpusStats, paper_text, terms
@@ -89,6 +90,19 @@ class KeywordRetriever:
             if score > 0:
                 scored.append(Hit(paper, score, passage=(paper.abstract or "")[:300], bm25_score=score))
         return sorted(scored, key=lambda h: (-h.score, h.paper.id))[:k]
+
+    def candidates(
+        self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
+    ) -> list[Hit]:
+        """Like Retriever.candidates: the keyword matches above a floor (half the best score; there is no dense side
+        here), or every paper that passes the filters for a blank query."""
+        if not query.strip():
+            return [Hit(p, 0.0) for p in self.papers(filters)]
+        found = self.search(query, k=limit or len(self._papers), filters=filters)
+        return [h for h in found if h.score >= 0.5 * found[0].score] if found else []
+
+    def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
+        return {}  # no embeddings here: grouping falls back to term vectors
 
     def similar(self, paper_id: str, k: int = 8) -> list[Hit]:
         paper = self._papers.get(paper_id)

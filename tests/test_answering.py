@@ -24,8 +24,10 @@ from assistant.answering import (
     stream_answer,
 )
 from assistant.errors import AssistantError, InputTooLarge
-from assistant.extractive import OFFLINE_LABEL
-from assistant.types import Answer, Filters
+from assistant.extractive import OFFLINE_LABEL, CorpusStats, explain_answer, plural, terms
+from assistant.plan import AuthorIndex, analyse
+from assistant.set_answer import OFFLINE_SET_LABEL
+from assistant.types import Answer, Filters, Hit
 from tests.conftest import OVERSQUASHING_ID, PLANTED_KEY, make_settings
 from tests.openai_stub import Reply
 from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers
@@ -83,8 +85,10 @@ def test_offline_which_papers_lists_the_match_with_its_supporting_sentence(handf
     events = stream_answer("Which papers study over-squashing?", [], handful_retriever, offline)
     deltas, resets, result = collect(events)
     assert result.mode == "offline" and result.notice is None and not resets
-    assert result.text.startswith(OFFLINE_LABEL)
+    assert result.text.startswith("1 paper of ICLR 2022 matches \u2018over-squashing\u2019")  # the number first
+    assert result.text.rstrip().endswith(OFFLINE_SET_LABEL)
     assert [c.id for c in result.citations] == [OVERSQUASHING_ID]
+    assert [m.hit.paper.id for m in result.matches] == [OVERSQUASHING_ID] and result.intent == "list"
     assert "over-squashing" in QUOTED.search(result.text).group(1)  # type: ignore[union-attr]
     assert len(deltas) > 1  # streamed line by line
     assert_citations_valid(result)
@@ -93,29 +97,67 @@ def test_offline_which_papers_lists_the_match_with_its_supporting_sentence(handf
 
 def test_offline_explanation_quotes_the_most_relevant_sentences(handful_retriever: Any, offline: Any) -> None:
     result = answer("How do score-based generative models sample?", [], handful_retriever, offline)
-    assert "most relevant sentences" in result.text
+    assert "What the retrieved abstracts say, best-ranked papers first:" in result.text
     assert len(result.citations) >= 2
     assert_citations_valid(result)
     assert_quotes_are_verbatim(result)
 
 
+def _explain(question: str, papers: list[Any]) -> str:
+    stats = CorpusStats.build(handful_of_iclr_papers())
+    plan = analyse(question, AuthorIndex.build(papers), terms)
+    return explain_answer(plan, [Hit(p, 1.0 - i / 100) for i, p in enumerate(papers)], stats)
+
+
+def test_offline_explanation_cites_the_best_ranked_papers_first() -> None:
+    """Whatever order retrieval puts the papers in, the paper it ranked first is quoted first and the citations
+    follow the ranking (with word overlap alone, a lower-ranked paper that repeats a word came first)."""
+    papers = [p for p in handful_of_iclr_papers() if "diffusion" in (p.abstract or "").lower()][:5]
+    assert len(papers) == 5
+    for order in (papers, papers[::-1], papers[2:] + papers[:2]):
+        text = _explain("How do diffusion models generate samples?", order)
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+        assert cited[0] == 1 and cited == sorted(cited), text
+        assert text.startswith("What the retrieved abstracts say, best-ranked papers first:")
+
+
+def test_offline_explanation_says_when_the_abstracts_do_not_answer() -> None:
+    papers = [p for p in handful_of_iclr_papers() if "over-squashing" in p.title.lower()][:1]
+    partly = _explain("How do quantum annealers schedule graph bakery deliveries?", papers)
+    assert partly.startswith("The retrieved abstracts do not answer this question directly")
+    assert "\u2018bakery\u2019" in partly and "\u2018graph\u2019" not in partly.split(".")[0]
+    nothing = _explain("Why do pelicans migrate?", papers)
+    assert nothing.startswith("The retrieved abstracts do not answer this question: none of them mentions")
+    assert "\u2018pelicans\u2019" in nothing and "[1]" in nothing
+
+
+def test_e2e_explanation_cites_the_top_ranked_paper(iclr_retriever: Any, iclr_settings: Any) -> None:
+    settings = iclr_settings.with_overrides(llm="offline")
+    for question in ("Why do graph neural networks suffer from over-squashing?",
+                     "How does sharpness-aware minimization improve generalization?"):
+        result = answer(question, [], iclr_retriever, settings)
+        assert "best-ranked papers first" in result.text
+        assert result.citations and result.citations[0].n == 1, result.text
+        assert_citations_valid(result)
+        assert_quotes_are_verbatim(result)
+
+
 def test_uncited_sources_are_listed_separately(handful_retriever: Any, offline: Any) -> None:
-    result = answer("which papers study over-squashing in graph neural networks?", [], handful_retriever, offline)
+    result = answer("How does over-squashing affect graph neural networks?", [], handful_retriever, offline)
     cited = set(result.cited_ids)
     assert cited and result.uncited_sources()
     assert {h.paper.id for h in result.uncited_sources()} == {h.paper.id for h in result.sources} - cited
 
 
-def test_a_partial_match_says_which_words_its_abstract_lacks(offline: Any) -> None:
+def test_a_set_answer_lists_the_full_match_first_and_weaker_ones_as_possible(offline: Any) -> None:
     retriever = KeywordRetriever(handful_of_iclr_papers())
     result = answer("Which papers use message passing with curvature?", [], retriever, offline)
     lines = [line for line in result.text.splitlines() if line.startswith("- ")]
-    assert lines and lines[0].startswith("- Understanding over-squashing") and "no mention" not in lines[0]
-    partial = [line for line in lines if "(no mention of \u2018curvature\u2019)" in line]
-    assert partial
-    for line in partial:
-        n = int(re.search(r"\[(\d+)\]", line).group(1))  # type: ignore[union-attr]
-        assert "curvature" not in (result.sources[n - 1].paper.abstract or "").lower()
+    assert lines and lines[0].startswith("- Understanding over-squashing")
+    assert result.matches[0].verdict == "relevant" and result.matches[0].hit.paper.id == OVERSQUASHING_ID
+    for match in result.matches:  # every listed paper is numbered in order and quoted from its own abstract
+        assert result.sources[match.n - 1] == match.hit
+    assert_quotes_are_verbatim(result)
 
 
 def test_follow_up_filters_the_previous_papers_by_decision(handful_retriever: Any, offline: Any) -> None:
@@ -137,7 +179,7 @@ def test_follow_up_with_no_paper_left_says_so(offline: Any) -> None:
     retriever = KeywordRetriever(handful_of_iclr_papers())
     first = answer("which papers study over-squashing?", [], retriever, offline)
     second = answer("which of them are posters?", [first], retriever, offline)
-    assert "None of the 1 paper of the previous answer" in second.text
+    assert second.text.startswith("0 papers of the 1 paper of the previous answer")
     assert second.citations == [] and second.sources == []
 
 
@@ -183,15 +225,16 @@ def test_user_chosen_filters_combine_with_the_implied_ones(offline: Any) -> None
 
 def test_what_did_an_author_publish_lists_their_papers(handful_retriever: Any, offline: Any) -> None:
     result = answer("What did Michael Bronstein publish?", [], handful_retriever, offline)
-    assert result.text.startswith(OFFLINE_LABEL)
-    assert "Papers in the collection (by Michael M. Bronstein)" in result.text
+    expected = handful_retriever.papers(Filters(author="Michael M. Bronstein"))
+    assert result.text.startswith(f"{plural(len(expected), 'paper')} of ICLR 2022 (by Michael M. Bronstein)")
+    assert {h.paper.id for h in result.sources} == {p.id for p in expected}  # every paper of the author
     assert OVERSQUASHING_ID in result.cited_ids
     assert all("Michael M. Bronstein" in h.paper.authors for h in result.sources)
 
 
 def test_nothing_retrieved_is_said_plainly(handful_retriever: Any, offline: Any) -> None:
     result = answer("Which papers study xylophones and bagpipes?", [], handful_retriever, offline)
-    assert "No papers in the collection match" in result.text
+    assert result.text.startswith("0 papers of ICLR 2022 match")
     assert result.citations == [] and result.sources == []
 
 
@@ -236,7 +279,7 @@ def test_llm_out_of_range_citation_is_removed_and_never_streamed(
 ) -> None:
     openai_stub.script(Reply(text="Real [1], invented [9] and [1, 42].", chunk_chars=2))
     chain = llm_chain(handful_retriever, stub_settings(top_k=3))
-    deltas, _, result = collect(chain.stream("over-squashing in graph neural networks"))
+    deltas, _, result = collect(chain.stream("What is known about over-squashing in graph neural networks?"))
     assert len(result.sources) <= 3
     assert result.text == "Real [1], invented and [1]."
     assert "[9" not in "".join(deltas) and "42" not in "".join(deltas)
@@ -265,7 +308,7 @@ def test_injected_instructions_stay_data_and_fake_citations_are_removed(
     openai_stub.default = Reply(obey=True, text="The abstracts do not answer this [1].")
     retriever, injected = hostile_retriever()
     settings = stub_settings(top_k=3)
-    question = "which papers study over-squashing in graph neural networks?"
+    question = "How is over-squashing in graph neural networks explained?"
     _, _, clean = collect(llm_chain(handful_retriever, settings).stream(question))
     _, _, result = collect(llm_chain(retriever, settings).stream(question))
     clean_request, hostile_request = openai_stub.chat_requests
@@ -301,7 +344,8 @@ def test_llm_failure_falls_back_to_the_offline_answer_with_a_notice(
 ) -> None:
     openai_stub.script(reply)
     settings = stub_settings(llm_first_token_timeout=0.5)
-    _, resets, result = collect(llm_chain(handful_retriever, settings).stream("Which papers study over-squashing?"))
+    question = "What causes over-squashing in graph neural networks?"
+    _, resets, result = collect(llm_chain(handful_retriever, settings).stream(question))
     assert result.mode == "offline"
     assert said in (result.notice or "") and "Showing the offline answer instead." in (result.notice or "")
     assert result.text.startswith(OFFLINE_LABEL)
@@ -328,18 +372,17 @@ def test_401_notice_and_logs_never_show_the_key(
 def test_llm_follow_up_is_condensed_by_the_model(handful_retriever: Any, openai_stub: Any, stub_settings: Any) -> None:
     chain = llm_chain(handful_retriever, stub_settings())
     openai_stub.script(Reply(text="Diffusion papers: [1-4]."))
-    first = chain.answer("Which papers are about diffusion models?")
+    first = chain.answer("What are diffusion models used for?")
     openai_stub.script(
-        Reply(text='"Which papers about diffusion models are spotlights?"\nextra line'), Reply(text="Only [1].")
+        Reply(text='"How do diffusion models sample faster?"\nextra line'), Reply(text="Only [1].")
     )
-    second = chain.answer("Which of those are spotlights?", [first])
+    second = chain.answer("How do those sample faster?", [first])
     condense, answer_request = openai_stub.chat_requests[1:]
     assert "<conversation>" in condense.prompt_text
-    assert "Which papers are about diffusion models?" in condense.prompt_text
-    assert second.standalone_question == "Which papers about diffusion models are spotlights?"
-    assert "<question>\nWhich papers about diffusion models are spotlights?\n</question>" in answer_request.prompt_text
-    assert all(h.paper.decision == "Spotlight" for h in second.sources)
-    assert {h.paper.id for h in second.sources} <= set(first.cited_ids)
+    assert "What are diffusion models used for?" in condense.prompt_text
+    assert second.standalone_question == "How do diffusion models sample faster?"
+    assert "<question>\nHow do diffusion models sample faster?\n</question>" in answer_request.prompt_text
+    assert {h.paper.id for h in second.sources} <= {h.paper.id for h in first.sources}  # "those": the previous papers
     assert second.mode == "llm"
 
 

@@ -26,7 +26,8 @@ from assistant.evaluation import (
     read_queries,
     recall_at_k,
 )
-from assistant.types import Answer, Citation, Hit, Paper
+from assistant.set_eval import SET_METRICS, is_set_type, mean_by_type, set_metrics, stated_count
+from assistant.types import Answer, Citation, Hit, Paper, Screened
 
 TINY = Path(__file__).parent / "fixtures" / "beir_tiny"
 LOG2_3 = math.log2(3)  # 1.5849625; 1/LOG2_3 = 0.6309298
@@ -100,6 +101,61 @@ def test_answer_metrics_by_hand() -> None:
     assert got["cited_recall"] == pytest.approx(1 / 3)
     assert got["cited_precision"] == pytest.approx(1 / 2)
     assert got["markers"] == 3
+
+
+def _set_answer(text: str, verdicts: dict[str, str]) -> Answer:
+    """An answer whose matches are the given papers with their verdicts (relevant ones first, as set answers are)."""
+    matches = [Screened(Hit(Paper(pid, f"Paper {pid}"), 1.0), verdict, n=n)  # type: ignore[arg-type]
+               for n, (pid, verdict) in enumerate(verdicts.items(), 1)]
+    return Answer(text=text, citations=[], sources=[m.hit for m in matches], mode="offline", intent="list",
+                  matches=matches)
+
+
+def test_set_metrics_by_hand() -> None:
+    # truth {p1, p2, p3, p4} (p5 judged 0). Relevant stated: p1, p2, p9 -> precision 2/3, recall 2/4,
+    # F1 2 x (2/3 x 1/2) / (2/3 + 1/2) = 4/7. With possible p3: 3 of {p1, p2, p9, p3} -> precision 3/4, recall 3/4.
+    # Stated count 3 vs truth 4: |error| 1, relative 0.25 (not within 15%), equals the 3 listed.
+    judged = {"p1": 2, "p2": 1, "p3": 1, "p4": 2, "p5": 0}
+    verdicts = {"p1": "relevant", "p2": "relevant", "p9": "relevant", "p3": "possible"}
+    text = "3 papers of ICLR 2022 match \u2018x\u2019 (plus 1 possibly relevant)."
+    got = set_metrics(_set_answer(text, verdicts), judged)
+    assert (got["precision"], got["recall"], got["f1"]) == pytest.approx((2 / 3, 1 / 2, 4 / 7))
+    assert (got["precision_with_possible"], got["recall_with_possible"]) == pytest.approx((3 / 4, 3 / 4))
+    assert (got["listed"], got["possible"], got["judged"]) == (3, 1, 4)
+    assert (got["count_abs_error"], got["count_rel_error"]) == pytest.approx((1, 0.25))
+    assert (got["count_within_15pct"], got["count_equals_listed"]) == (0.0, 1.0)
+
+
+def test_set_metrics_of_an_answer_that_lists_nothing() -> None:
+    got = set_metrics(_set_answer("No papers in the collection match this question.", {}), {"p1": 1})
+    assert (got["precision"], got["recall"], got["f1"]) == (0.0, 0.0, 0.0)
+    assert got["count_abs_error"] == 1 and got["count_equals_listed"] == 1.0
+    unstated = set_metrics(_set_answer("Some sentences [1].", {"p1": "relevant"}), {"p1": 1})
+    assert unstated["recall"] == 1.0 and "count_abs_error" not in unstated
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("Offline answer (extractive).\n\n21 papers of ICLR 2022 match \u2018diffusion\u2019:", 21),
+    ("Of the ICLR 2022 listing, 1,204 papers match.", 1204),
+    ("1 paper of ICLR 2022 matches \u2018over-squashing\u2019:", 1),
+    ("There are 7 matching papers [1, 2].", 7),
+    ("No papers in the collection match this question (orals only).", 0),
+    ("Papers from 2022 [3]: see [12] and [4-5].", None),
+])
+def test_stated_count(text: str, count: int | None) -> None:
+    assert stated_count(text) == count
+
+
+def test_set_metrics_are_averaged_per_type_and_over_all() -> None:
+    per_query = {"a": {**dict.fromkeys(SET_METRICS, 1.0), "count_abs_error": 2.0, "count_rel_error": 0.1,
+                       "count_within_15pct": 1.0, "count_equals_listed": 1.0},
+                 "b": dict.fromkeys(SET_METRICS, 0.0), "c": dict.fromkeys(SET_METRICS, 0.5)}
+    got = mean_by_type(per_query, {"a": "count", "b": "count", "c": "topic"})
+    assert set(got) == {"all", "count", "topic"}
+    assert got["count"]["recall"] == 0.5 and got["count"]["counted"] == 1 and got["count"]["count_abs_error"] == 2
+    assert got["all"]["queries"] == 3 and got["all"]["f1"] == pytest.approx(0.5)
+    assert "count_abs_error" not in got["topic"]
+    assert is_set_type("lay") and is_set_type("count") and not is_set_type("explain") and not is_set_type(None)
 
 
 # --- reading question sets -----------------------------------------------------------------------------------------
@@ -214,6 +270,24 @@ def test_eval_answers_offline_cites_only_retrieved_papers(
     assert answers["citation_validity"] == 1.0
     assert answers["llm_answers"] == 0.0
     assert 0.0 <= answers["cited_recall"] <= 1.0
+
+
+def test_eval_reports_set_metrics_for_typed_questions_through_the_answer_chain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """beir_tiny's queries are typed (keyword, paraphrase): set questions, each answered by service.ask."""
+    monkeypatch.setenv("ASSISTANT_LLM", "offline")
+    report = _eval_json(capsys, str(TINY), "--mode", "bm25", "--store", str(tmp_path / "s"))
+    sets = report["sets"]
+    assert set(sets) == {"all", "keyword", "paraphrase"}
+    assert (sets["keyword"]["queries"], sets["paraphrase"]["queries"], sets["all"]["queries"]) == (2, 2, 4)
+    assert sets["keyword"]["judged"] == 1.5  # q1 judges d1, q2 judges d2 and d3
+    for row in sets.values():
+        assert all(0.0 <= row[m] <= 1.0 for m in ("precision", "recall", "f1", "recall_with_possible"))
+    skipped = _eval_json(capsys, str(TINY), "--mode", "bm25", "--store", str(tmp_path / "s"), "--no-sets")
+    assert "sets" not in skipped
+    code = cli.main(["eval", str(TINY), "--mode", "bm25", "--store", str(tmp_path / "s")])
+    assert code == 0 and "set answers (every typed question but explain)" in capsys.readouterr().out
 
 
 def test_eval_without_question_set_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

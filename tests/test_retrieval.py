@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from assistant import service
@@ -31,6 +33,42 @@ def test_scaled_fusion_keeps_raw_cosine_and_divides_bm25_by_its_best() -> None:
     assert fused == pytest.approx({"a": 0.42, "b": 0.58, "c": 0.355})
     assert fuse_scaled({}, {"c": 2.0}, 0.7) == pytest.approx({"c": 0.3})
     assert fuse_scaled({"a": 0.5}, {}, 0.7) == pytest.approx({"a": 0.35})
+
+
+def test_scaled_fusion_divides_a_weak_lexical_match_by_the_idf_floor() -> None:
+    # best BM25 2.0 but floor 0.4 x 10 (sum of idf) = 4.0: b gets .7*.4 + .3*(2/4) = .43, not .58 as without it
+    fused = fuse_scaled({"a": 0.6, "b": 0.4}, {"b": 2.0}, dense_weight=0.7, keyword_floor=4.0)
+    assert fused == pytest.approx({"a": 0.42, "b": 0.43})
+    # a strong match (best above the floor) is divided by itself, as before
+    strong = fuse_scaled({"a": 0.6, "b": 0.4}, {"b": 8.0}, 0.7, keyword_floor=4.0)
+    assert strong == pytest.approx({"a": 0.42, "b": 0.58})
+
+
+def test_query_weight_is_the_sum_of_the_query_terms_idf() -> None:
+    papers = [Paper("1", "Glacier melt", abstract="ice"), Paper("2", "Glacier", abstract="rock"),
+              Paper("3", "Sand", abstract="dune")]
+    index = KeywordIndex.build(papers, b=0.0)
+    idf = {"glacier": math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)), "melt": math.log(1 + (3 - 1 + 0.5) / (1 + 0.5))}
+    assert index.query_weight("glacier melt") == pytest.approx(idf["glacier"] + idf["melt"])
+    assert index.query_weight("glacier glacier") == pytest.approx(2 * idf["glacier"])  # repeats count, as in scores
+    assert index.query_weight("the of unknownword") == 0.0
+    # the same idf as bm25s scores with: with b=0, one occurrence scores idf x 1 / (1 + k1) (k1 = 1.2)
+    assert index.search("melt", n=3)["1"] == pytest.approx(idf["melt"] / 2.2, rel=1e-5)
+
+
+def test_the_idf_floor_changes_only_weak_lexical_matches(iclr_settings) -> None:
+    """On the real listing: a question in the papers' words ranks the same with or without the floor (its best BM25
+    score is above it); the setting is read by the retriever."""
+    strong = "over-squashing bottlenecks graph neural networks curvature"
+    with_floor = service.search(strong, iclr_settings, k=5)
+    without = service.search(strong, iclr_settings.with_overrides(bm25_idf_floor=0.0), k=5)
+    assert [h.paper.id for h in with_floor] == [h.paper.id for h in without]
+    assert with_floor[0].paper.id == OVERSQUASHING_ID
+    weak = "teaching a small model to imitate a big one"
+    scores = {h.paper.id: h.score for h in service.search(weak, iclr_settings, k=5)}
+    unfloored = {h.paper.id: h.score for h in service.search(weak, iclr_settings.with_overrides(bm25_idf_floor=0.0),
+                                                             k=5)}
+    assert max(scores.values()) < max(unfloored.values())  # the weak BM25 match is no longer stretched to 1
 
 
 def test_bm25_title_weight_and_scores_of_included_papers() -> None:

@@ -1,0 +1,460 @@
+"""The query plan: what a question asks for, read by rules (deterministic; no model involved).
+
+From each question: its intent (list / count / explain / summarize / compare), the topic that retrieval sees (the
+question with its framing words removed: "which ICLR 2022 papers have Chelsea Finn as a co-author?" has no topic
+at all), the stemmed content terms, the filters it implies (decision words; an author of the collection named in
+any phrasing, accents, case and initials folded; a year when the listing spans several), and whether it is a
+follow-up that works on the previous answer's papers ("which of those are orals?").
+
+`questions.py` re-exports the older names (`analyse`, `QuestionInfo`, ...) of this module.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from .types import Filters, Intent, Paper
+
+_STOPWORDS = """a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each either else ever few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
+not now of off on once only or other our ours ourselves out over own same she should so some such than that the their
+theirs them themselves then there these they this those through to too under until up upon us very via was we were
+what when where which while who whom why will with within without would you your yours yourself yourselves one ones
+whose still among amongst i'm isn't aren't don't doesn't im ive i've let let's lets got get want wanted need like"""
+# Words that frame a question about papers rather than name its topic (lay phrasings included).
+_FRAME_WORDS = """paper papers work works study studies studied studying research article articles publication
+publications publish published publishes find show list tell give name know any anything something many much number
+propose proposes proposed present presents presented presentation presentations introduce introduces address addresses
+addressed addressing discuss discusses discussed investigate investigates explore explores use uses using used consider
+considers focus focuses focused focusing deal deals dealing look looking mention mentions mentioned iclr accepted
+approach approaches author authors authored authoring coauthor coauthors coauthored co wrote written write writes
+group lab team please summarize summarise summary overview explain describe tackle tackles tackled tackling cover
+covers covered covering examine examines examined exist exists existing stuff topic topics regarding concerning
+related relevant interested interesting recommend suggest suggestions et al count counting total compare compares
+compared comparing comparison contrast versus vs conference listing collection proceedings submission submissions
+neurips nips icml cvpr iccv eccv emnlp naacl aaai ijcai aistats corl tmlr jmlr arxiv openreview year years
+contribution contributions people person someone researcher researchers every everything entire say says said"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+FRAME_WORDS = frozenset(_FRAME_WORDS.split())
+DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
+                  "poster": "Poster", "posters": "Poster"}
+ALL_DECISIONS = ("Oral", "Spotlight", "Poster")
+_DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
+_NOT_DECISION = re.compile(
+    r"\b(?:not|no|non-?|except|excluding|other than|besides|apart from|but not)\s*(?:the\s+|an?\s+)?"
+    r"(orals?|spotlights?|posters?)\b", re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+# --- intent -------------------------------------------------------------------------------------------------------
+_SET_NOUN = r"(?:papers?|works?|articles?|ones?|publications?|submissions?|studies|entries|orals?|spotlights?|posters?)"
+_COUNT = re.compile(
+    r"\bhow\s+many\b|\bhow\s+much\s+(?:work|research|papers?)\b|\b(?:the\s+)?(?:total\s+)?number\s+of\b|"
+    r"^\s*(?:please\s+)?count\b|\bcount\s+(?:of|the)\b|\bwhat\s+(?:fraction|share|percentage|proportion)\s+of\b",
+    re.IGNORECASE,
+)
+_LEADING_LIST = re.compile(
+    rf"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?{_SET_NOUN}\b"
+    r"|^\s*(?:and\s+)?(?:which|what)\s+of\s+(?:them|those|these|the\s+above)\b",
+    re.IGNORECASE,
+)
+_SUMMARIZE = re.compile(
+    r"\bsummari[sz](?:e|ing)\b|\b(?:a|an)\s+(?:short\s+|brief\s+|quick\s+)?(?:summary|overview)\b|^\s*overview\b"
+    r"|\btl;?\s*dr\b|\bgist\s+of\b|\bwhat\s+are\s+the\s+(?:main|key|common|recurring)\s+"
+    r"(?:themes?|trends?|ideas|findings|directions|topics)\b|\bsum\s+up\b",
+    re.IGNORECASE,
+)
+_COMPARE = re.compile(
+    r"^\s*(?:please\s+)?(?:compare|contrast)\b|\bhow\s+(?:does|do|did)\s+.+\s+(?:compare|differ)\b"
+    r"|\bdifferences?\s+between\b|\bcompared?\s+(?:to|with)\b|\s(?:vs\.?|versus)\s"
+    r"|\b(?:is|are)\s+.+\s+better\s+than\b|\bpros\s+and\s+cons\b",
+    re.IGNORECASE,
+)
+_LIST = re.compile(
+    rf"^\s*(?:please\s+)?(?:can|could|would)\s+you\s+(?:please\s+)?(?:list|find|show|name|give|recommend|suggest"
+    rf"|point)\b|^\s*(?:please\s+)?(?:list|find|show|name|give|recommend|suggest|search|fetch|get)\b"
+    rf"|^\s*(?:are|is)\s+there\b|^\s*(?:any|anything|got\s+any|do\s+you\s+have|have\s+you\s+got)\b"
+    rf"|\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:looking|searching)\s+for\b|\bi\s+(?:want|need|would\s+like)\b"
+    rf"|\b{_SET_NOUN}\s+(?:on|about|that|which|with|by|from|of|regarding|concerning|where|whose|in|co-?authored)\b"
+    rf"|^\s*who\s+(?:wrote|writes|works?|worked|published|studies|studied)\b|\b(?:papers|works|articles|publications|orals|spotlights|posters)\s*[?.!]*\s*$"
+    rf"|^\s*(?:has|have|did|does)\s+.+\s+(?:got|have|has|publish|published|write|wrote|present)\s+(?:any|anything)\b"
+    r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
+    r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"\b(?:what|how|why|when|where|who|whom|which|tell|explain|describe)\b", re.IGNORECASE)
+_PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
+_ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)")
+_WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists
+_QUESTION_START = re.compile(
+    r"^\s*(?:how|why|what|when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|should|would|will"
+    r"|has|have|explain|describe|tell)\b", re.IGNORECASE,
+)
+
+# --- follow-ups -----------------------------------------------------------------------------------------------------
+_FOLLOW_UP = re.compile(
+    r"\b(?:those|them|these|they|their|theirs|this one|that one|the (?:first|second|third|last|above) (?:one|paper)"
+    r"|the above|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
+    r"|^\s*(?:and|also|what about|how about|only|just|now|but)\b",
+    re.IGNORECASE,
+)
+_SCOPE_ONLY = re.compile(r"\s*(?:and|also|what about|how about|only|just|now|but)\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Words of a text in their original case (hyphenated words kept whole)."""
+    return _WORD.findall(text)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on the previous turn ("which of those are orals?", "and the spotlights?")."""
+    return bool(_FOLLOW_UP.search(question))
+
+
+def intent_of(question: str) -> Intent:
+    """count > summarize > "which/what papers ..." (list) > compare > other list phrasings > explain. A bare phrase
+    with no question form ("graph transformers positional encodings") is a search: list."""
+    if _COUNT.search(question):
+        return "count"
+    if _SUMMARIZE.search(question) and not _WHICH_START.match(question):
+        return "summarize"  # "summarize the papers on X", "what are the main themes of the papers on X"
+    if _LEADING_LIST.search(question):
+        return "list"
+    if _COMPARE.search(question):
+        return "compare"
+    if _LIST.search(question):
+        return "list"
+    # A phrase with no question form ("diffusion models for image generation", "AI for designing drugs?") is a
+    # search for papers. A sentence ending in a period is a statement (a claim to check), and a command ("Read the
+    # file /x and tell me what it says") or text with code, paths or markup is no search phrase: explained.
+    words_only = _ABBREVIATION.sub(" ", question)  # "Finn et al. meta-learning", "J. B. Tenenbaum papers"
+    bare = not _QUESTION_START.search(question) and not _ASKS.search(question) and _PLAIN_PHRASE.match(words_only)
+    return "list" if bare else "explain"
+
+
+def decisions_in(question: str) -> tuple[str, ...]:
+    """The decisions a question restricts to: "orals" -> Oral; "not posters" -> Oral and Spotlight."""
+    excluded = {DECISION_WORDS[m.group(1).lower()] for m in _NOT_DECISION.finditer(question)}
+    wanted = [DECISION_WORDS[m.group(1).lower()] for m in _DECISION.finditer(_NOT_DECISION.sub(" ", question))]
+    if excluded and not wanted:
+        return tuple(d for d in ALL_DECISIONS if d not in excluded)
+    return tuple(dict.fromkeys(d for d in wanted if d not in excluded))
+
+
+# --- author names ---------------------------------------------------------------------------------------------------
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "das",
+                        "ter", "ten"})
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed ("Günnemann" -> "gunnemann", "Schölkopf" -> "scholkopf")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("\u00df", "ss")
+
+
+def _umlaut_variant(token: str) -> str:
+    """German transliteration folded too: "guennemann" (for "Günnemann") -> "gunnemann"."""
+    return token.replace("ue", "u").replace("oe", "o").replace("ae", "a")
+
+
+def name_tokens(name: str) -> list[str]:
+    return [fold(t) for t in _TOKEN.findall(name)]
+
+
+@dataclass
+class AuthorIndex:
+    """Author names of a collection under folded keys, for finding them anywhere in a question.
+
+    `full` holds every spelling that names one author with certainty (full name, first + last, initial + last);
+    `surnames` the last names (particles kept: "van der schaar"), which name an author only with a cue ("by X",
+    "X's papers", "X et al."). Values are the collection's own spellings. `years` are the listing's years."""
+
+    full: dict[str, set[str]] = field(default_factory=dict)
+    initials: dict[str, set[str]] = field(default_factory=dict)  # "s levine" -> {"Sergey Levine"}
+    surnames: dict[str, set[str]] = field(default_factory=dict)
+    years: frozenset[int] = frozenset()
+
+    @classmethod
+    def build(cls, papers: Iterable[Paper]) -> AuthorIndex:
+        index = cls()
+        years: set[int] = set()
+        for paper in papers:
+            if paper.year:
+                years.add(paper.year)
+            for author in paper.authors:
+                index.add(author)
+        index.years = frozenset(years)
+        return index
+
+    def add(self, author: str) -> None:
+        tokens = name_tokens(author)
+        if len(tokens) < 2:
+            return
+        first = next((i for i, t in enumerate(tokens[1:], 1) if t in _PARTICLES), len(tokens) - 1)
+        surname = tokens[first:]
+        called = {" ".join([t, *surname]) for t in tokens[1:first] if len(t) > 1}  # "Zico Kolter" of "J. Zico Kolter"
+        for key in {" ".join(tokens), " ".join([tokens[0], *surname]), f"{tokens[0]} {tokens[-1]}", *called}:
+            self._put(self.full, key, author)
+        self._put(self.initials, " ".join([tokens[0][0], *surname]), author)
+        if first > 1:  # "J. B. Tenenbaum" for "Joshua B. Tenenbaum"
+            self._put(self.initials, " ".join([*(t[0] for t in tokens[:first]), *surname]), author)
+        self._put(self.surnames, " ".join(surname), author)
+        if len(surname) > 1:
+            self._put(self.surnames, surname[-1], author)
+        last_word = name_tokens(author.split()[-1])
+        if len(last_word) > 1:  # a hyphenated surname ("Hernández-Lobato") is said whole
+            self._put(self.surnames, " ".join(last_word), author)
+            self._put(self.initials, " ".join([tokens[0][0], *last_word]), author)
+
+    @staticmethod
+    def _put(table: dict[str, set[str]], key: str, author: str) -> None:
+        table.setdefault(key, set()).add(author)
+        variant = " ".join(_umlaut_variant(t) for t in key.split())
+        if variant != key:
+            table.setdefault(variant, set()).add(author)
+
+    def lookup(self, table: dict[str, set[str]], key: str) -> set[str]:
+        return table.get(key) or table.get(" ".join(_umlaut_variant(t) for t in key.split())) or set()
+
+    def resolve(self, phrase: str) -> tuple[str, str] | None:
+        """The author a phrase starts with ("Sergey Levine", "S. Levine", "Levine"), as (name for the filter, the
+        words that named it). Kept for callers that hold a phrase rather than a question."""
+        found = find_author(phrase, self, cue_required=False)
+        return (found.name, found.said) if found else None
+
+
+@dataclass(frozen=True)
+class AuthorMention:
+    name: str  # the collection's spelling when one author is meant, else the surname as written in the collection
+    said: str  # the words of the question that named the author
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    key: str
+    start: int
+    end: int
+
+
+def _tokens(question: str) -> list[_Tok]:
+    return [_Tok(m.group(), fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+
+
+# A surname alone names an author only beside one of these (case folded): before it, or after it.
+_CUE_BEFORE = re.compile(
+    r"(?:\bby|\bfrom|\bfeaturing|\bincluding|\binvolving|\b(?:co-?)?authored\s+by|\bwritten\s+by|\bwith)\s+$",
+    re.IGNORECASE,
+)
+_CUE_AFTER = re.compile(
+    r"^(?:['\u2019]s?\s+(?:[\w-]+\s+){0,3}?(?:papers?|works?|group|lab|team|research|publications?|articles?"
+    r"|submissions?|contributions?|co-?authored|orals?|spotlights?|posters?)\b|['\u2019]s?\s*[?.!]?\s*$"
+    r"|\s+et\s+al\b|\s+(?:lab|group|team)\b|\s+(?:co-?authored|co-?wrote|wrote|authored|published|papers?)\b"
+    r"|\s+(?:as|is)\s+(?:an?\s+|the\s+)?(?:co-?)?authors?\b|\s+(?:co-?)?authors?\b)",
+    re.IGNORECASE,
+)
+_VERB_AFTER = re.compile(r"^\s+(?:co-?author|author|publish|write|submit|present)", re.IGNORECASE)
+_AUX_BEFORE = re.compile(r"\b(?:did|does|has|have)\s+$", re.IGNORECASE)
+
+
+def _has_cue(question: str, start: int, end: int) -> bool:
+    before, after = question[:start], question[end:]
+    if _CUE_BEFORE.search(before) or _CUE_AFTER.search(after):
+        return True
+    return bool(_AUX_BEFORE.search(before) and _VERB_AFTER.search(after))
+
+
+def _is_common(toks: Sequence[_Tok]) -> bool:
+    return all(t.key in STOPWORDS or t.key in FRAME_WORDS for t in toks)
+
+
+def _mention(question: str, toks: Sequence[_Tok], names: set[str], surname: str) -> AuthorMention:
+    """One author: their spelling; several: the surname they share (the filter matches part of a name)."""
+    name = next(iter(names)) if len(names) == 1 else _collection_surname(names, surname)
+    start, end = toks[0].start, toks[-1].end
+    return AuthorMention(name, question[start:end], start, end)
+
+
+def _collection_surname(names: set[str], folded: str) -> str:
+    """The surname as the collection spells it (accents kept), for a substring filter."""
+    n = len(folded.split())
+    for name in sorted(names):
+        parts = _TOKEN.findall(name)
+        tail = " ".join(parts[-n:])
+        if fold(tail) == folded or " ".join(_umlaut_variant(t) for t in name_tokens(tail)) == folded:
+            return tail
+    return sorted(names)[0]
+
+
+def find_author(question: str, index: AuthorIndex, cue_required: bool = True) -> AuthorMention | None:
+    """The first author of the collection the question names: a full name (or first + last) anywhere, in any case;
+    an initial + surname ("S. Levine"); a surname alone only beside a cue ("by Levine", "Levine's papers",
+    "Levine et al.") and, unless `cue_required` is off, never a capitalised word that merely is someone's name."""
+    toks = _tokens(question)
+    for i in range(len(toks)):
+        for n in range(min(4, len(toks) - i), 1, -1):
+            span = toks[i : i + n]
+            key = " ".join(t.key for t in span)
+            names = index.lookup(index.full, key)
+            if names and not _is_common(span):
+                return _mention(question, span, names, " ".join(key.split()[1:]))
+            if len(span[0].text) == 1 and span[0].text.isupper():
+                names = index.lookup(index.initials, key)
+                dotted = question[span[0].end : span[0].end + 1] == "."
+                if names and (dotted or span[-1].text[:1].isupper()):
+                    return _mention(question, span, names, " ".join(key.split()[1:]))
+    for i in range(len(toks)):
+        for n in range(min(3, len(toks) - i), 0, -1):
+            span = toks[i : i + n]
+            key = " ".join(t.key for t in span)
+            names = index.lookup(index.surnames, key)
+            if not names or _is_common(span) or len(key) < 2:
+                continue
+            cued = _has_cue(question, span[0].start, span[-1].end)
+            capitalised = span[-1].text[:1].isupper()
+            if cued and (capitalised or not cue_required or _strong_cue(question, span[0].start, span[-1].end)):
+                return _mention(question, span, names, key)
+            if not cue_required and capitalised and i == 0:
+                return _mention(question, span, names, key)
+    return None
+
+
+def _strong_cue(question: str, start: int, end: int) -> bool:
+    """A lowercase surname still names an author after "by" or before "et al." / "'s papers"."""
+    before, after = question[:start], question[end:]
+    if _AUX_BEFORE.search(before) and _VERB_AFTER.search(after):
+        return True
+    return bool(re.search(r"\bby\s+$", before, re.IGNORECASE) or re.match(r"\s+et\s+al\b|['\u2019]s?\s+papers?\b",
+                                                                             after, re.IGNORECASE))
+
+
+def author_in(question: str, index: AuthorIndex) -> tuple[str, str] | None:
+    """The author the question restricts to, with the words that named it."""
+    found = find_author(question, index)
+    return (found.name, found.said) if found else None
+
+
+# --- the plan -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueryPlan:
+    """What the chain needs to know about a question.
+
+    `topic` is what retrieval and the answer's heading see: the content words as the user wrote them, framing,
+    filter words, the author's name and the listing's own venue/year removed ("" for a filter-only question).
+    `terms` are its stemmed content terms. `follow_up` is set when the question works on the previous answer's
+    papers (its topic then includes the previous topic)."""
+
+    text: str
+    intent: Intent
+    filters: Filters
+    terms: tuple[str, ...]
+    topic: str = ""
+    follow_up: bool = False
+
+    def is_set_question(self) -> bool:
+        """List and count questions want every matching paper of the listing, not a sample."""
+        return self.intent in ("list", "count")
+
+    def is_filter_only(self) -> bool:
+        """"What did X publish?", "list the orals": the filters are the whole question."""
+        return not self.terms and not self.filters.is_empty()
+
+
+QuestionInfo = QueryPlan  # the older name, kept for callers
+
+
+def plan_question(
+    question: str, index: AuthorIndex, terms_of: Callable[[str], list[str]], base: Filters | None = None,
+    previous: QueryPlan | None = None,
+) -> QueryPlan:
+    """The plan of a question. `terms_of` stems (extractive.terms); `base` holds the filters the user chose (the
+    question's own refine them); `previous` is the plan of the previous turn, used when this one is a follow-up."""
+    mention = find_author(question, index)
+    base = base or Filters()
+    year = _year_filter(question, index)
+    filters = Filters(
+        decision=decisions_in(question) or base.decision, author=mention.name if mention else base.author,
+        keyword=base.keyword, year=year or base.year, ids=base.ids,
+    )
+    content = question if mention is None else question[: mention.start] + " " + question[mention.end :]
+    topic = topic_of(content)
+    intent = intent_of(question)
+    plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic)
+    if intent == "explain" and plan.is_filter_only():
+        plan = replace(plan, intent="list")  # "has X got anything at ICLR?": nothing to explain, the papers are wanted
+    if previous is not None and is_follow_up(question):
+        return merge_follow_up(plan, previous)
+    return plan
+
+
+def analyse(
+    question: str, index: AuthorIndex, terms_of: Callable[[str], list[str]], base: Filters | None = None
+) -> QueryPlan:
+    """The plan of a standalone question (see `plan_question`)."""
+    return plan_question(question, index, terms_of, base)
+
+
+def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
+    """A follow-up keeps its own intent and filters, adds the previous question's topic and the previous filters
+    it does not replace ("and the orals among them?" after "what did X co-author?" keeps the author), and is marked
+    as one. "and the spotlights?" after "which orals are about GNNs?" keeps the list intent it refines."""
+    topic = " ".join(dict.fromkeys(t for t in (previous.topic, follow_up.topic) if t))
+    merged_terms = tuple(dict.fromkeys(previous.terms + follow_up.terms))
+    intent = follow_up.intent
+    text = follow_up.text
+    if _SCOPE_ONLY.match(text) and not (_COUNT.search(text) or _SUMMARIZE.search(text) or _COMPARE.search(text)):
+        intent = previous.intent  # "what about the spotlights?": the same question, another scope
+    elif intent == "explain" and previous.is_set_question() and not _QUESTION_START.search(text):
+        intent = previous.intent
+    own, before = follow_up.filters, previous.filters
+    filters = Filters(
+        decision=own.decision or before.decision, author=own.author or before.author,
+        keyword=own.keyword or before.keyword, year=own.year or before.year, ids=own.ids or before.ids,
+    )
+    return replace(follow_up, intent=intent, filters=filters, terms=merged_terms, topic=topic, follow_up=True)
+
+
+def _year_filter(question: str, index: AuthorIndex) -> int | None:
+    """A year is a filter only on a listing that spans several years and holds that one."""
+    if len(index.years) < 2:
+        return None
+    for match in _YEAR.finditer(question):
+        if int(match.group()) in index.years:
+            return int(match.group())
+    return None
+
+
+# Not the words of a topic: URLs, code spans, shell and template syntax, paths, file names, addresses and versions,
+# numbers of three digits or more.
+_NOT_PROSE = re.compile(
+    r"\S+://\S*|`[^`]*`|\$\([^)]*\)?|\$\{[^}]*\}?|\{\{.*?\}\}|<\|[^|]*\|>|%\([^)]*\)\w?|(?<!\w)/[\w./-]+"
+    r"|\b[\w-]+\.(?:txt|json|jsonl|csv|py|sh|md|pdf|html?|xml|ya?ml|env|key|pem|log)\b|(?<![\w-])\d+(?:\.\d+)+(?![\w-])|(?<![\w-])\d{3,}(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def topic_of(text: str) -> str:
+    """The content words of a question as written: stopwords, framing words, decision words, years and what is no
+    prose (URLs, code, paths, file names, bare numbers) left out."""
+    text = _NOT_PROSE.sub(" ", text)
+    text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
+    return " ".join(w for w in words(text) if any(is_content_word(p) for p in w.split("-")))
+
+
+def remove_phrases(text: str, phrases: Sequence[str]) -> str:
+    for phrase in phrases:
+        text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
+    return _DECISION.sub(" ", text)
+
+
+def is_content_word(word: str) -> bool:
+    lower = re.sub(r"['\u2019]s$", "", word.lower())
+    return len(lower) > 1 and lower not in STOPWORDS and lower not in FRAME_WORDS and lower not in DECISION_WORDS

@@ -1,0 +1,459 @@
+"""Screening the candidates of a set question ("which papers...?", "how many...?"): every candidate is judged
+relevant, possibly relevant or not relevant to the question's topic, with the sentence of its title or abstract
+that decides it, copied verbatim.
+
+Offline (`screen_offline`): a calibrated decision from two kinds of evidence, with few parameters (`Rule`, tuned on
+the dev set in data/devset/, see docs/benchmarks.md):
+- the words: the idf-weighted share of the topic's terms the title, abstract and keywords contain (hyphenated and
+  joined forms count alike), with the topic's adjacent word pairs ("federated learning") counted as terms too, so
+  a paper using the phrase outweighs one using its words apart;
+- the meaning: the dense similarity of the paper's best chunk to the topic, relative to the best candidate's.
+A paper strong on both is relevant; one strong on either is "possible" (shown apart, never dropped in silence);
+the rest are not relevant.
+
+With an LLM (`screen_with_llm`): the candidates go in batches (settings.screen_batch abstracts a call, prompt
+prompts/screen.md), at most settings.screen_concurrency calls at once. Each reply is JSON verdicts with a supporting
+quote; a verdict whose quote is not in that paper's title or abstract (compared after whitespace, case and quote
+normalisation) is discarded and the paper keeps its offline verdict; a batch whose reply is not JSON, or whose call
+fails, is screened offline with a notice. The LLM never decides which papers are candidates, only their verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from .chunking import count_tokens
+from .errors import LLMError
+from .extractive import CorpusStats, key_sentence, paper_text, phrases, stem, terms, word_terms
+from .keyword_index import split_sentences
+from .llm import ChatLLM, complete
+from .plan import is_content_word, words
+from .prompts import Prompt, fence, join_blocks, paper_block
+from .types import Hit, Paper, Screened, Verdict
+
+log = logging.getLogger(__name__)
+
+VERDICTS: tuple[Verdict, ...] = ("relevant", "possible", "not_relevant")
+_QUOTE_CHARS = str.maketrans({
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'", "\u2032": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ",
+})
+GROUP_TITLES = 15  # titles of a group shown to the model that names it
+_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d]")  # as extractive.phrases: no pair across these
+_JSON_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+# --- the topic and the evidence ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What the candidates are screened against: the topic as the user wrote it, and its stemmed terms and word
+    pairs (the evidence keys)."""
+
+    text: str
+    terms: tuple[str, ...]
+    pairs: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, text: str, given_terms: Sequence[str] = ()) -> Topic:
+        own = tuple(dict.fromkeys(given_terms or terms(text)))
+        return cls(text, own, tuple(dict.fromkeys(key for key, _ in phrases(text))))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.terms + self.pairs
+
+
+@lru_cache(maxsize=262144)
+def _content_stem(word: str) -> str | None:
+    """The stem of a word whose every hyphen part is a content word (the joined form: "over-squashing" ->
+    "oversquash"), else None. Cached: this is the inner loop of screening."""
+    if not all(is_content_word(part) for part in word.split("-")):
+        return None
+    return stem(word.replace("-", ""))
+
+
+@lru_cache(maxsize=8192)
+def text_surfaces(text: str) -> dict[str, str]:
+    """`surfaces_of`, cached (the grouping reads each paper's text again and again). Do not modify the dict."""
+    return surfaces_of(text)
+
+
+def surfaces_of(text: str) -> dict[str, str]:
+    """Each stemmed term and adjacent word pair of a text -> its first surface form: the same keys as
+    extractive.terms and extractive.phrases give."""
+    keys: dict[str, str] = {}
+    for piece in _PHRASE_BREAK.split(text):
+        previous: tuple[str, str] | None = None
+        for word in words(piece):
+            for key, surface in word_terms(word):
+                keys.setdefault(key, surface)
+            current = _content_stem(word)
+            if current is not None and previous is not None:
+                keys.setdefault(f"{previous[0]} {current}", f"{previous[1]} {word.lower()}")
+            previous = (current, word.lower()) if current is not None else None
+    return keys
+
+
+@lru_cache(maxsize=65536)
+def text_keys(text: str) -> frozenset[str]:
+    """The keys of `surfaces_of`, as a set, computed once per text (a listing is screened again and again; about
+    1 KiB a sentence, bounded by the cache size)."""
+    return frozenset(surfaces_of(text))
+
+
+def paper_keys(paper: Paper) -> frozenset[str]:
+    """The keys of a paper's title, abstract and keywords."""
+    return text_keys(paper_text(paper))
+
+
+def word_evidence(paper: Paper, topic: Topic, stats: CorpusStats, keys_needed: int = 2) -> float:
+    """The idf weight of the topic's terms and word pairs present in the paper, as a share of the weight of its
+    `keys_needed` heaviest ones (capped at 1): a short topic must be covered whole, a long one ("catastrophic
+    forgetting in continual or class-incremental learning") is matched by a paper holding its strongest part."""
+    weights = sorted((stats.idf(k) for k in topic.keys), reverse=True)
+    needed = sum(weights[:keys_needed])
+    if not needed:
+        return 0.0
+    present = paper_keys(paper)
+    return min(1.0, sum(stats.idf(k) for k in topic.keys if k in present) / needed)
+
+
+# --- the offline rule ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The offline decision: a weighted sum of the word evidence and the meaning evidence, cut at two thresholds.
+    Five numbers, calibrated on the dev set (data/devset/iclr2022, list and author+topic questions; see
+    docs/benchmarks.md):
+    - `words_weight`: the weight of the words (the meaning gets the rest);
+    - `relevant` / `possible`: the score from which a paper is relevant / possibly relevant;
+    - `keys_needed`: how many of the topic's heaviest terms a paper must hold for full word evidence;
+    - `meaning_reference`: the dense similarity counted as full meaning evidence is the best candidate's, but never
+      below this (so that when no paper is close to the topic, the closest one is not taken for a match)."""
+
+    words_weight: float = 0.4
+    relevant: float = 0.58
+    possible: float = 0.5
+    keys_needed: int = 2
+    meaning_reference: float = 0.45
+
+    def score(self, words: float, meaning: float) -> float:
+        return self.words_weight * words + (1 - self.words_weight) * meaning
+
+    def verdict(self, words: float, meaning: float) -> Verdict:
+        score = self.score(words, meaning)
+        if score >= self.relevant:
+            return "relevant"
+        return "possible" if score >= self.possible else "not_relevant"
+
+
+DEFAULT_RULE = Rule()
+# Pseudo-relevance feedback (see expansion_keys), three numbers calibrated with the rule.
+EXPANSION_MIN_PAPERS = 3
+EXPANSION_SHARE = 0.5
+EXPANSION_MAX_DF = 0.03
+EXPANSION_WEIGHT = 1.0  # expansion words count this much of full word evidence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    words: float
+    meaning: float
+
+
+def evidence(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> list[Evidence]:
+    """Words and relative meaning of each candidate. A candidate the dense side did not return (a keyword-only
+    match) counts as close as the weakest dense candidate."""
+    dense = [h.dense_score for h in hits if h.dense_score is not None]
+    reference = max([*dense, rule.meaning_reference])
+    weakest = min(dense) if dense else 0.0
+    out = []
+    for hit in hits:
+        words = word_evidence(hit.paper, topic, stats, rule.keys_needed)
+        if not dense:  # keyword-only retrieval (search_mode bm25): the words are all the evidence there is
+            out.append(Evidence(words, words))
+            continue
+        similarity = hit.dense_score if hit.dense_score is not None else weakest
+        out.append(Evidence(words, max(0.0, similarity) / reference))
+    return out
+
+
+def screen_offline(
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE
+) -> list[Screened]:
+    """Every candidate with its verdict and deciding sentence, in the given order. A topic with no terms (a
+    filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence."""
+    if not topic.keys:
+        return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]
+    found = evidence(hits, topic, stats, rule)
+    expansion = expansion_keys([h.paper for h, ev in zip(hits, found, strict=True) if ev.words >= 1.0
+                                and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
+    if expansion.keys:
+        found = [Evidence(max(ev.words, EXPANSION_WEIGHT * word_evidence(h.paper, expansion, stats, rule.keys_needed)),
+                          ev.meaning) for h, ev in zip(hits, found, strict=True)]
+    return [
+        Screened(hit, rule.verdict(ev.words, ev.meaning), deciding_sentence(hit.paper, topic, stats))
+        for hit, ev in zip(hits, found, strict=True)
+    ]
+
+
+def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats) -> Topic:
+    """The topic's own vocabulary, learnt from the papers that match it beyond doubt (pseudo-relevance feedback):
+    words and word pairs that at least half of them use and that are rare in the listing (at most
+    EXPANSION_MAX_DF of its papers). "Diffusion models" brings "score-based" and "denoising", so a paper on
+    score-based generative models is found although it never says "diffusion model". Empty below
+    EXPANSION_MIN_PAPERS confident papers."""
+    if len(confident) < EXPANSION_MIN_PAPERS:
+        return Topic(topic.text, ())
+    counts: dict[str, int] = {}
+    for paper in confident:
+        for key in paper_keys(paper):
+            counts[key] = counts.get(key, 0) + 1
+    own = set(topic.keys)
+    limit = EXPANSION_MAX_DF * stats.n_docs
+    keys = tuple(sorted(
+        key for key, n in counts.items()
+        if n >= EXPANSION_SHARE * len(confident) and key not in own and stats.df.get(key, 0) <= limit
+    ))
+    return Topic(topic.text, keys)
+
+
+# --- the deciding sentence ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32768)
+def candidate_sentences(paper: Paper) -> tuple[str, ...]:
+    """The sentences a quote may come from: the abstract's, then the title."""
+    return (*split_sentences(paper.abstract or ""), paper.title)
+
+
+def deciding_sentence(paper: Paper, topic: Topic, stats: CorpusStats) -> str:
+    """The abstract sentence (else the title) holding the most idf weight of the topic's terms and word pairs;
+    the contribution sentence when none holds any. Always verbatim from the paper."""
+    best, best_score = "", 0.0
+    for position, sentence in enumerate(candidate_sentences(paper)):
+        present = text_keys(sentence)
+        score = sum(stats.idf(k) for k in topic.keys if k in present) - position * 1e-6
+        if score > best_score:
+            best, best_score = sentence, score
+    return verbatim(paper, best) if best else contribution_quote(paper)
+
+
+def contribution_quote(paper: Paper) -> str:
+    found = key_sentence(paper)
+    return verbatim(paper, found.sentence) if found else paper.title
+
+
+# --- verbatim checks ---------------------------------------------------------------------------------------------
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """Text compared loosely (quotes and dashes unified, case folded, whitespace dropped), with the index in the
+    original text of each kept character."""
+    kept: list[str] = []
+    where: list[int] = []
+    for i, char in enumerate(text.translate(_QUOTE_CHARS)):
+        if not char.isspace():
+            kept.append(char.lower())
+            where.append(i)
+    return "".join(kept), where
+
+
+def find_verbatim(source: str, quote: str) -> str | None:
+    """The span of `source` that `quote` copies (after normalisation), as it is written in `source`; None when the
+    quote is not in it."""
+    wanted, _ = normalise(quote.strip().strip("\"'\u201c\u201d\u2018\u2019"))
+    if len(wanted) < 12:  # too short to show that the paper says it
+        return None
+    haystack, where = normalise(source)
+    start = haystack.find(wanted)
+    if start < 0:
+        return None
+    return source[where[start] : where[start + len(wanted) - 1] + 1]
+
+
+def verbatim(paper: Paper, quote: str) -> str:
+    """`quote` as written in the paper (title or abstract); `quote` itself if it cannot be located (our own
+    sentences always can: they are split from the abstract)."""
+    if quote in (paper.abstract or "") or quote == paper.title:
+        return quote
+    for source in (paper.abstract or "", paper.title):
+        found = find_verbatim(source, quote)
+        if found:
+            return found
+    return quote
+
+
+def quote_in_paper(paper: Paper, quote: str) -> str | None:
+    for source in (paper.abstract or "", paper.title):
+        found = find_verbatim(source, quote)
+        if found:
+            return found
+    return None
+
+
+# --- with an LLM -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LLMScreening:
+    """The verdicts after LLM screening, and what the user should know about the batches that failed."""
+
+    screened: list[Screened]
+    notice: str | None
+    calls: int
+    failed_batches: int
+
+
+def screen_with_llm(
+    llm: ChatLLM, prompt: Prompt, hits: Sequence[Hit], topic: Topic, offline: Sequence[Screened],
+    batch_size: int, concurrency: int, budget: int | None = None,
+) -> LLMScreening:
+    """LLM verdicts for every candidate, batches run concurrently within `concurrency`; `offline` (the offline
+    verdicts, same order as `hits`) stands in for every verdict the model did not give validly. A batch holds at
+    most `batch_size` papers and, when `budget` is given, at most that many tokens of abstracts (one paper at least:
+    a long one is the model's to refuse, and then falls back)."""
+    batches = make_batches(hits, batch_size, budget)
+    if not batches:
+        return LLMScreening([], None, 0, 0)
+    results: list[Screened] = list(offline)
+    failures: list[str] = []
+    discarded = 0
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(batches))), thread_name_prefix="screen") as pool:
+        replies = list(pool.map(lambda rows: _ask(llm, prompt, [hits[i] for i in rows], topic), batches))
+    for rows, reply in zip(batches, replies, strict=True):
+        if isinstance(reply, str):
+            failures.append(reply)
+            continue
+        for local, row in enumerate(rows, start=1):
+            judged = reply.get(local)
+            if judged is None:
+                discarded += 1
+                continue
+            verdict, quote = judged
+            results[row] = replace(offline[row], verdict=verdict, quote=quote or offline[row].quote, judge="llm")
+    return LLMScreening(results, _screening_notice(failures, len(batches), discarded), len(batches), len(failures))
+
+
+def make_batches(hits: Sequence[Hit], batch_size: int, budget: int | None) -> list[list[int]]:
+    """Consecutive runs of candidate indexes, each within the size and the token budget."""
+    batches: list[list[int]] = []
+    used = 0
+    for i, hit in enumerate(hits):
+        size = count_tokens(paper_block(i + 1, hit.paper)) if budget else 0
+        if not batches or len(batches[-1]) >= batch_size or (budget and used + size > budget):
+            batches.append([])
+            used = 0
+        batches[-1].append(i)
+        used += size
+    return batches
+
+
+def _ask(llm: ChatLLM, prompt: Prompt, hits: list[Hit], topic: Topic) -> dict[int, tuple[Verdict, str]] | str:
+    """One batch: {local number: (verdict, verbatim quote)} for the valid verdicts, or why the batch failed."""
+    papers = join_blocks([paper_block(n, h.paper) for n, h in enumerate(hits, start=1)])
+    messages = prompt.messages(papers=papers, topic=fence(topic.text))
+    try:
+        reply = complete(llm, messages)
+    except LLMError as exc:
+        log.warning("screening batch failed: %s", exc)
+        return str(exc)
+    parsed = parse_verdicts(reply)
+    if parsed is None:
+        log.warning("screening batch: the reply was not JSON verdicts")
+        return f"The language model {llm.model_name!r} did not reply with JSON verdicts."
+    return valid_verdicts(parsed, hits)
+
+
+def parse_verdicts(reply: str) -> list[dict[str, object]] | None:
+    """The verdict objects of a reply: a JSON list, or an object holding one (e.g. {"verdicts": [...]}), possibly
+    inside a ``` fence; None when the reply holds no such JSON."""
+    fenced = _JSON_FENCE.search(reply)
+    text = fenced.group(1) if fenced else reply
+    start = min((i for i in (text.find("["), text.find("{")) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text[start:])
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = next((v for v in data.values() if isinstance(v, list)), None)
+    if not isinstance(data, list):
+        return None
+    return [item for item in data if isinstance(item, dict)]
+
+
+def valid_verdicts(items: list[dict[str, object]], hits: list[Hit]) -> dict[int, tuple[Verdict, str]]:
+    """The verdicts that name a paper of the batch, a known verdict and, unless "not_relevant", a quote found in
+    that paper; the first verdict per paper wins. Anything else is discarded (the paper keeps its offline verdict)."""
+    out: dict[int, tuple[Verdict, str]] = {}
+    for item in items:
+        n, verdict, quote = item.get("n"), str(item.get("verdict", "")).strip().lower(), item.get("quote")
+        if isinstance(n, str) and n.strip().isdigit():
+            n = int(n)
+        if not isinstance(n, int) or not 1 <= n <= len(hits) or n in out or verdict not in VERDICTS:
+            continue
+        said = quote.strip() if isinstance(quote, str) else ""
+        located = quote_in_paper(hits[n - 1].paper, said) if said else None
+        if located is None and (said or verdict != "not_relevant"):
+            continue  # an invented or altered quote (or none for a match): the verdict is not trusted
+        out[n] = (verdict, located or "")  # type: ignore[assignment]
+    return out
+
+
+def _screening_notice(failures: list[str], batches: int, discarded: int) -> str | None:
+    parts = []
+    if failures and len(failures) == batches:  # nothing came from the model: the whole answer is the offline one
+        parts.append(f"{failures[0].rstrip('.')}. Showing the offline answer instead.")
+    elif failures:
+        parts.append(
+            f"The language model's screening failed for {len(failures)} of {batches} batches "
+            f"({failures[0].rstrip('.')}); those papers were screened offline."
+        )
+    if discarded:
+        parts.append(
+            f"{discarded} paper(s) got no valid verdict from the language model (none given, or its quote is not in "
+            f"the paper); they keep their offline verdict."
+        )
+    return " ".join(parts) or None
+
+
+def llm_group_names(llm: ChatLLM, prompt: Prompt, groups: Sequence[Sequence[Paper]], topic: str) -> list[str | None]:
+    """The model's name for each group of papers (by their titles), None where it gave none; [] when the call
+    fails (the offline names stay)."""
+    blocks = [
+        f'<group n="{n}">\n' + "\n".join(f"- {fence(p.title)}" for p in group[:GROUP_TITLES]) + "\n</group>"
+        for n, group in enumerate(groups, start=1)
+    ]
+    try:
+        reply = complete(llm, prompt.messages(groups="\n\n".join(blocks), topic=fence(topic)))
+    except LLMError as exc:
+        log.warning("naming the groups failed: %s", exc)
+        return []
+    return parse_names(reply, len(groups))
+
+
+def parse_names(reply: str, count: int) -> list[str | None]:
+    """{"1": "name", ...} (or a list of names) from a reply; None for every group it does not name."""
+    fenced = _JSON_FENCE.search(reply)
+    text = fenced.group(1) if fenced else reply
+    start = min((i for i in (text.find("["), text.find("{")) if i >= 0), default=-1)
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text[start:]) if start >= 0 else (None, 0)
+    except ValueError:
+        return []
+    if isinstance(data, list):
+        data = {str(i): v for i, v in enumerate(data, start=1)}
+    if not isinstance(data, dict):
+        return []
+    return [v if isinstance(v := data.get(str(n)), str) else None for n in range(1, count + 1)]
