@@ -9,7 +9,12 @@ the dev set in data/devset/, see docs/benchmarks.md):
   a paper using the phrase outweighs one using its words apart;
 - the meaning: the dense similarity of the paper's best chunk to the topic, relative to the best candidate's.
 A paper strong on both is relevant; one strong on either is "possible" (shown apart, never dropped in silence);
-the rest are not relevant.
+the rest are not relevant. One adaptive cap on top (`is_jargon`): when the question uses the papers' own jargon
+(at least JARGON_SHARE of the JARGON_TOP best candidates hold one of its head terms, the rarest terms of the topic
+that the listing uses, plus the words learnt from the confident matches), a paper holding none of them is at most
+possible: closeness in meaning alone ("over-squashing" near every graph network paper, "multi-agent RL" near all
+of RL) does not make it about the topic. A question in lay words, whose terms the best candidates do not use, is
+left to the rule as it is.
 
 With an LLM (`screen_with_llm`): the candidates go in batches (settings.screen_batch abstracts a call, prompt
 prompts/screen.md), at most settings.screen_concurrency calls at once. Each reply is JSON verdicts with a supporting
