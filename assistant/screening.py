@@ -9,7 +9,12 @@ the dev set in data/devset/, see docs/benchmarks.md):
   a paper using the phrase outweighs one using its words apart;
 - the meaning: the dense similarity of the paper's best chunk to the topic, relative to the best candidate's.
 A paper strong on both is relevant; one strong on either is "possible" (shown apart, never dropped in silence);
-the rest are not relevant.
+the rest are not relevant. One adaptive cap on top (`is_jargon`): when the question uses the papers' own jargon
+(at least JARGON_SHARE of the JARGON_TOP best candidates hold one of its head terms, the rarest terms of the topic
+that the listing uses, plus the words learnt from the confident matches), a paper holding none of them is at most
+possible: closeness in meaning alone ("over-squashing" near every graph network paper, "multi-agent RL" near all
+of RL) does not make it about the topic. A question in lay words, whose terms the best candidates do not use, is
+left to the rule as it is.
 
 With an LLM (`screen_with_llm`): the candidates go in batches (settings.screen_batch abstracts a call, prompt
 prompts/screen.md), at most settings.screen_concurrency calls at once. Each reply is JSON verdicts with a supporting
@@ -162,6 +167,10 @@ EXPANSION_MIN_PAPERS = 3
 EXPANSION_SHARE = 0.5
 EXPANSION_MAX_DF = 0.03
 EXPANSION_WEIGHT = 1.0  # expansion words count this much of full word evidence
+# The jargon cap (see is_jargon, head_keys): three numbers calibrated on the dev set.
+HEAD_RATIO = 0.8
+JARGON_TOP = 10
+JARGON_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -200,10 +209,42 @@ def screen_offline(
     if expansion.keys:
         found = [Evidence(max(ev.words, EXPANSION_WEIGHT * word_evidence(h.paper, expansion, stats, rule.keys_needed)),
                           ev.meaning) for h, ev in zip(hits, found, strict=True)]
+    head = head_keys(topic, stats) + expansion.keys
+    jargon = is_jargon(hits, head)
     return [
-        Screened(hit, rule.verdict(ev.words, ev.meaning), deciding_sentence(hit.paper, topic, stats))
+        Screened(hit, capped(rule.verdict(ev.words, ev.meaning), jargon and not holds_any(hit.paper, head)),
+                 deciding_sentence(hit.paper, topic, stats))
         for hit, ev in zip(hits, found, strict=True)
     ]
+
+
+def head_keys(topic: Topic, stats: CorpusStats) -> tuple[str, ...]:
+    """The topic's rarest terms and word pairs that the listing uses (idf at least HEAD_RATIO of the rarest's):
+    its jargon ("over-squashing", "multi-agent reinforcement"), not the field words around it ("graph neural
+    network")."""
+    used = [k for k in topic.keys if stats.df.get(k, 0) > 0]
+    if not used:
+        return ()
+    rarest = max(stats.idf(k) for k in used)
+    return tuple(k for k in used if stats.idf(k) >= HEAD_RATIO * rarest)
+
+
+def holds_any(paper: Paper, keys: Sequence[str]) -> bool:
+    present = paper_keys(paper)
+    return any(k in present for k in keys)
+
+
+def is_jargon(hits: Sequence[Hit], head: Sequence[str]) -> bool:
+    """A question in the papers' own words: at least JARGON_SHARE of the JARGON_TOP best candidates use its head
+    terms. A question in lay words (whose terms the matching papers do not use) is not, and is left to meaning."""
+    top = hits[:JARGON_TOP]
+    return bool(head and top) and sum(holds_any(h.paper, head) for h in top) >= JARGON_SHARE * len(top)
+
+
+def capped(verdict: Verdict, lacks_head: bool) -> Verdict:
+    """In a jargon question, a paper without any head term is at most possibly relevant: close in meaning (an
+    ordinary graph network paper for "over-squashing") is not being about it."""
+    return "possible" if lacks_head and verdict == "relevant" else verdict
 
 
 def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats) -> Topic:
