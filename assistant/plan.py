@@ -37,7 +37,8 @@ covers covered covering examine examines examined exist exists existing stuff to
 related relevant interested interesting recommend suggest suggestions et al count counting total compare compares
 compared comparing comparison contrast versus vs conference listing collection proceedings submission submissions
 neurips nips icml cvpr iccv eccv emnlp naacl aaai ijcai aistats corl tmlr jmlr arxiv openreview year years
-contribution contributions people person someone researcher researchers every everything entire say says said"""
+contribution contributions people person someone researcher researchers every everything entire say says said
+came come comes coming selected chosen picked"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
@@ -83,10 +84,14 @@ _LIST = re.compile(
     rf"|^\s*who\s+(?:wrote|writes|works?|worked|published|studies|studied)\b|\b(?:papers|works|articles|publications|orals|spotlights|posters)\s*[?.!]*\s*$"
     rf"|^\s*(?:has|have|did|does)\s+.+\s+(?:got|have|has|publish|published|write|wrote|present)\s+(?:any|anything)\b"
     r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
-    r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b",
+    r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b"
+    r"|\b(?:came|comes|come|coming)\s+out\s+of\b",  # "what came out of X's lab?"
     re.IGNORECASE,
 )
-_ASKS = re.compile(r"\b(?:what|how|why|when|where|who|whom|which|tell|explain|describe)\b", re.IGNORECASE)
+# Inside a phrase that does not open as a question, "how", "when" or "what" are part of the topic ("teaching an agent
+# by showing it how an expert does it", "networks that give the same answer when the input is rotated"): only these
+# still ask for an explanation there.
+_ASKS = re.compile(r"\b(?:why|tell|explain|describe)\b", re.IGNORECASE)
 _PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
 _ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)")
 _WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists
@@ -306,9 +311,9 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
             names = index.lookup(index.full, key)
             if names and not _is_common(span):
                 return _mention(question, span, names, " ".join(key.split()[1:]))
-            if len(span[0].text) == 1 and span[0].text.isupper():
+            dotted = question[span[0].end : span[0].end + 1] == "."
+            if len(span[0].text) == 1 and (span[0].text.isupper() or dotted):  # "S. Levine", "j. tenenbaum"
                 names = index.lookup(index.initials, key)
-                dotted = question[span[0].end : span[0].end + 1] == "."
                 if names and (dotted or span[-1].text[:1].isupper()):
                     return _mention(question, span, names, " ".join(key.split()[1:]))
     for i in range(len(toks)):
@@ -316,7 +321,7 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
             span = toks[i : i + n]
             key = " ".join(t.key for t in span)
             names = index.lookup(index.surnames, key)
-            if not names or _is_common(span) or len(key) < 2:
+            if not names or _is_common(span) or len(key) < 2 or _is_acronym(span[-1].text):
                 continue
             cued = _has_cue(question, span[0].start, span[-1].end)
             capitalised = span[-1].text[:1].isupper()
@@ -325,6 +330,11 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
             if not cue_required and capitalised and i == 0:
                 return _mention(question, span, names, key)
     return None
+
+
+def _is_acronym(word: str) -> bool:
+    """"GAN", "VAE", "NAS": written in capitals, a word is a term, not a surname (authors named Gan or Nas exist)."""
+    return len(word) > 1 and word.isupper()
 
 
 def _strong_cue(question: str, start: int, end: int) -> bool:

@@ -57,6 +57,20 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("teaching a small model to imitate a big one", "list", "teaching small model imitate big", None, ()),
     ("AI for designing drugs, molecules and proteins", "list", "AI designing drugs molecules proteins", None, ()),
     ("neural architecture search papers?", "list", "neural architecture search", None, ()),
+    # lay phrasings that hold "how" / "when" mid-phrase are still searches, not requests for an explanation
+    ("models that stay accurate when the images are blurred or noisy", "list",
+     "models stay accurate images blurred noisy", None, ()),
+    ("training robots by showing them how a person does it", "list", "training robots showing", None, ()),
+    ("networks that give the same output when the input is permuted", "list", "networks output input permuted",
+     None, ()),
+    ("how do diffusion models generate images?", "explain", "diffusion models generate images", None, ()),
+    # an acronym in capitals is a term even where an author has that surname ("Gan"); "by Gan" names the author
+    ("which VAE papers are orals?", "list", "VAE", None, ("Oral",)),
+    ("GAN papers", "list", "GAN", None, ()),
+    ("papers by Gan", "list", "", "Gan", ()),
+    # "what came out of X's lab", a lowercase initial
+    ("What came out of Sergey Levine's lab?", "list", "", "Sergey Levine", ()),
+    ("anything from j. tenenbaum?", "list", "", "Joshua B. Tenenbaum", ()),
     # count
     ("how many papers are about federated learning?", "count", "federated learning", None, ()),
     ("How many orals are there?", "count", "", None, ("Oral",)),
