@@ -23,8 +23,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,15 +174,37 @@ def _merge_text_index(db: sqlite3.Connection) -> None:
 def give_back_free_pages(folder: Path, merge_text_index: bool = False) -> int:
     """Return the pages SQLite freed (dropped listings) to the filesystem; returns the bytes the file shrank.
 
+    Done in a child process, never in this one: Chroma has the same file open here through its own copy of SQLite,
+    and two SQLite copies in one process do not see each other's POSIX locks (locks are per process, and closing
+    either's file descriptor drops both's), so a vacuum from here rewrote pages under Chroma's readers ("database
+    disk image is malformed", found by test_crash_safety's readers during an ingest). Across processes SQLite's
+    locking holds: a busy store makes the child give up (2 s timeout) and the pages are given back next time."""
+    path = folder / "chroma.sqlite3"
+    if not path.is_file():
+        return 0
+    before = path.stat().st_size
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    script = "import sys; from assistant.disk_space import _give_back; _give_back(sys.argv[1], sys.argv[2] == '1')"
+    try:
+        subprocess.run([sys.executable, "-c", script, str(folder), "1" if merge_text_index else "0"], env=env,
+                       check=True, capture_output=True, timeout=600)
+    except (subprocess.SubprocessError, OSError) as exc:
+        log.warning("could not give the free space of %s back to the disk yet: %s", path, exc)
+    return max(0, before - path.stat().st_size)
+
+
+def _give_back(folder_text: str, merge_text_index: bool) -> None:
+    """The child's half of `give_back_free_pages` (its own process: see there).
+
     Incremental auto-vacuum (stores created here): in steps of 4 MiB, each its own small transaction, so that it
     works on a nearly full disk. Older stores: a full VACUUM, which also turns incremental auto-vacuum on, but only
     when the disk can hold a second copy of the file; otherwise the pages stay free inside it for the store's next
     writes. `merge_text_index` (after a delete or a failed build, not after every ingest: it rewrites the whole
     full-text index) first clears the full-text index's tombstones. Never raises: a store busy in another process is
     vacuumed next time."""
+    folder = Path(folder_text)
     path = folder / "chroma.sqlite3"
-    if not path.is_file():
-        return 0
     before = path.stat().st_size
     try:
         with contextlib.closing(sqlite3.connect(path, timeout=2, isolation_level=None)) as db:
@@ -194,8 +219,7 @@ def give_back_free_pages(folder: Path, merge_text_index: bool = False) -> int:
                 db.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 db.execute("VACUUM")
     except sqlite3.Error as exc:
-        log.warning("could not give the free space of %s back to the disk yet: %s", path, exc)
-    return max(0, before - path.stat().st_size)
+        print(f"could not give the free space of {path} back to the disk yet: {exc}", file=sys.stderr)
 
 
 def reusable_bytes(folder: Path) -> int:
