@@ -479,7 +479,7 @@ def test_listing_text_makes_no_links_no_citations_and_wraps(
     with app_launcher(store, listing, env=env, log_dir=tmp_path) as server:
         page.goto(server.url)
         expect(page.locator("#pa-status")).to_contain_text(f"answers by the LLM {openai_stub.model}")
-        ask(page, "which papers study phishing links in listing text?")
+        ask(page, "What do the abstracts say about phishing links in listing text?")  # explain: the model writes
         llm = wait_for_answer(page, 1, f"Answered by the LLM {openai_stub.model}")
         expect(llm).to_contain_text("https://evil.example/phish")  # shown, as text
         assert own_links(llm) == [f"https://openreview.net/forum?id={LINKS_ID}"]
