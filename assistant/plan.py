@@ -101,13 +101,14 @@ _QUESTION_START = re.compile(
 )
 
 # --- follow-ups -----------------------------------------------------------------------------------------------------
+_LEAD_WORDS = r"\s*(?:and|also|what about|how about|only|just|now|but)\b"  # "and the spotlights?", "only orals"
 _FOLLOW_UP = re.compile(
     r"\b(?:those|them|these|they|their|theirs|this one|that one|the (?:first|second|third|last|above) (?:one|paper)"
     r"|the above|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
-    r"|^\s*(?:and|also|what about|how about|only|just|now|but)\b",
+    rf"|^{_LEAD_WORDS}",
     re.IGNORECASE,
 )
-_SCOPE_ONLY = re.compile(r"\s*(?:and|also|what about|how about|only|just|now|but)\b", re.IGNORECASE)
+_SCOPE_ONLY = re.compile(_LEAD_WORDS, re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
