@@ -197,15 +197,17 @@ class AccessGate:
             await self._refused(scope, send, 429, f"Too many failed logins: try again in {seconds} s.",
                                 [(b"retry-after", str(seconds).encode())])
             return
-        status = 0
 
-        async def watching_send(message: Message) -> None:
-            nonlocal status
+        async def judging_send(message: Message) -> None:
+            # The outcome is counted and logged before the client sees it: a client that fires its next guess the
+            # moment a refusal arrives already finds the failure recorded.
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                self._judge_login(int(message["status"]), user, client)
             await send(message)
 
-        await self.app(scope, _replay(body), watching_send)
+        await self.app(scope, _replay(body), judging_send)
+
+    def _judge_login(self, status: int, user: str, client: str) -> None:
         if status == 200:
             self.throttle.succeeded(client)
         elif 400 <= status < 500:
