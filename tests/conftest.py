@@ -62,8 +62,8 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Block every outbound connection of the test process that is not to loopback, for the whole run."""
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
 
 
 # --- the fast loop: `pytest -m "not slow"` ----------------------------------------------------------------------

@@ -219,8 +219,20 @@ def test_user_chosen_filters_combine_with_the_implied_ones(offline: Any) -> None
         decision=("Spotlight",), author="Sergey Levine", keyword="RL"
     )
     assert result.sources and all(h.paper.decision == "Spotlight" for h in result.sources)
-    follow_up = answer("which of those are posters?", [("q", result)], retriever, offline, filters=chosen)
-    assert follow_up.sources == []  # the pair form of history is accepted; the follow-up keeps the user's filters
+
+
+def test_a_follow_up_keeps_the_user_chosen_filters(offline: Any) -> None:
+    retriever = KeywordRetriever(handful_of_iclr_papers())
+    first = answer("Which papers are about reinforcement learning?", [], retriever, offline)
+    posters = [h.paper for h in first.sources if h.paper.decision == "Poster"]
+    chosen = Filters(author="Glen Berseth")
+    expected = [p.id for p in posters if chosen.author in p.authors]
+    assert len(posters) > len(expected) >= 1  # the user's filter leaves out some of the posters
+    searches = len(retriever.searches)
+    follow_up = answer("which of those are posters?", [("q", first)], retriever, offline, filters=chosen)
+    assert len(retriever.searches) == searches  # the pair form of history is accepted: answered from the previous
+    assert [h.paper.id for h in follow_up.sources] == expected
+    assert "by Glen Berseth" in follow_up.text
 
 
 def test_what_did_an_author_publish_lists_their_papers(handful_retriever: Any, offline: Any) -> None:

@@ -31,8 +31,9 @@ def test_filters_and_modes_reach_the_search(iclr_settings: Any) -> None:
 
 
 def test_it_composes_in_an_lcel_chain(iclr_settings: Any) -> None:
-    titles = PaperRetriever(settings=iclr_settings, k=3) | RunnableLambda(
-        lambda docs: [d.metadata["title"] for d in docs]
-    )
+    def titles_of(docs: list[Document]) -> list[str]:
+        return [str(d.metadata["title"]) for d in docs]
+
+    titles = PaperRetriever(settings=iclr_settings, k=3) | RunnableLambda(titles_of)
     out = titles.invoke("over-squashing in graph neural networks")
     assert len(out) == 3 and any("squash" in t.lower() for t in out)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from assistant import embeddings, llm
-from assistant.answering import AnswerChain, StreamReset, TextDelta
+from assistant.answering import AnswerChain, FinalAnswer, StreamReset, TextDelta
 from assistant.errors import EmbeddingError
 from assistant.redaction import MIN_RUN, redact, redact_stream
 
@@ -108,7 +108,9 @@ def test_the_model_writing_the_key_never_shows_it_even_before_a_reset(
     for _ in range(2):
         events = list(chain.stream("What is over-squashing in graph neural networks?"))
         deltas = [e.text for e in events if isinstance(e, TextDelta)]
-        final = events[-1].answer  # type: ignore[attr-defined]
+        last = events[-1]
+        assert isinstance(last, FinalAnswer)
+        final = last.answer
         assert deltas and all(runs(d) == [] for d in deltas) and runs("".join(deltas)) == []
         assert runs(final.text) == [] and runs(final.notice or "") == []
     assert any(isinstance(e, StreamReset) for e in events)  # the second stream did break after showing text

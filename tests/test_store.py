@@ -132,7 +132,9 @@ def test_a_reader_holding_the_old_generation_reads_the_new_one_after_a_switch(tm
     reader = embedded(tmp_path)
     build_listing(reader, "demo", [paper(i) for i in range(3)])
     assert set(reader.paper_hashes("demo")) == {"p0", "p1", "p2"}  # resolved and cached
-    writer = PaperStore(reader._reopen(), reader.location, folder=tmp_path)  # as another process would
+    reopen = reader._reopen
+    assert reopen is not None  # an embedded store can open a fresh client
+    writer = PaperStore(reopen(), reader.location, folder=tmp_path)  # as another process would
     build_listing(writer, "demo", [paper(5)], keep={"p0"})  # the old generation is dropped
     vector = item(paper(5))[2][0]
     assert reader.query_chunks("demo", vector, 1)[0].paper_id == "p5"

@@ -40,7 +40,27 @@ def test_group_by_ids_keeps_order_and_reports_unknown_ids(handful_retriever: Any
     result = summarize(Group(ids=(ids[2], "no-such-id", ids[0], ids[2])), handful_retriever, offline)
     assert [h.paper.id for h in result.sources] == [ids[2], ids[0]]
     assert result.notice == "Unknown paper id(s), left out: no-such-id."
-    assert "No keyword or term is shared" in result.text or "Shared themes:" in result.text
+    listed = result.text.split("Papers:")[1]
+    first, second = (handful_retriever.get([i])[0].title for i in (ids[2], ids[0]))
+    assert f"{first} [1]" in listed and f"{second} [2]" in listed and listed.index(first) < listed.index(second)
+
+
+def test_a_keyword_two_chosen_papers_share_is_their_theme(handful_retriever: Any, offline: Any) -> None:
+    sharing = [p.id for p in handful_retriever.papers() if "distribution shifts" in [k.lower() for k in p.keywords]]
+    assert len(sharing) == 2
+    themes = summarize(Group(ids=tuple(sharing)), handful_retriever, offline).text.split("Papers:")[0]
+    assert "- ‘distribution shifts’ (keyword): 2 papers [1, 2]" in themes.lower(), themes
+    assert "No keyword or term is shared" not in themes
+
+
+def test_papers_that_share_nothing_say_so(handful_retriever: Any, offline: Any) -> None:
+    papers = handful_retriever.papers()
+    apart = next((a.id, b.id) for a in papers for b in papers
+                 if a.id < b.id and not {k.lower() for k in a.keywords} & {k.lower() for k in b.keywords}
+                 and "No keyword or term is shared" in summarize(Group(ids=(a.id, b.id)), handful_retriever,
+                                                                  offline).text)
+    themes = summarize(Group(ids=apart), handful_retriever, offline).text.split("Papers:")[0]
+    assert themes.strip().endswith("- No keyword or term is shared by two or more of these papers.")
 
 
 def test_group_by_filter_takes_every_matching_paper(handful_retriever: Any, offline: Any) -> None:
