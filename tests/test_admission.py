@@ -258,6 +258,7 @@ def test_the_browser_logs_in_through_the_gate_and_gets_answers(guarded_app: Any)
     assert all(url.rstrip("/").endswith("info") for url in refused), refused
 
 
+@pytest.mark.slow  # a real uvicorn server
 def test_a_mounted_app_is_gated_under_its_path(small_store: Path) -> None:
     from fastapi import FastAPI
 

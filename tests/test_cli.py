@@ -77,6 +77,7 @@ def test_the_real_process_exits_with_one_line_and_status_2(tmp_path) -> None:
     assert out.stderr.startswith("error: collection 'nope' does not exist") and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # indexes the whole listing
 def test_a_first_question_on_an_empty_store_indexes_the_default_listing(tmp_path, cli_main) -> None:
     out = cli_main("search", "--json", "over-squashing", "--store", str(tmp_path / "fresh"), "--k", "3")
     assert out.returncode == 0, out.stderr

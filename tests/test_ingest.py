@@ -41,6 +41,7 @@ def test_plan_compares_hashes() -> None:
     assert (plan.unchanged, plan.added, plan.updated, plan.to_remove) == (1, 0, 1, ["gone"])
 
 
+@pytest.mark.slow  # three ingests into a real store
 def test_reingest_adds_nothing_and_a_changed_abstract_replaces_its_chunks(tmp_path, records) -> None:
     settings = make_settings(tmp_path / "store")
     listing = write_listing(tmp_path / "l.jsonl", records)
@@ -93,6 +94,7 @@ class FailingEmbedder:
         return self.real.embed_query(text)
 
 
+@pytest.mark.slow  # ingests into a real store
 def test_an_ingest_failing_midway_leaves_the_previous_contents(tmp_path, records) -> None:
     settings = make_settings(tmp_path / "store")
     service.ingest([write_listing(tmp_path / "a.jsonl", records[:10])], settings, "small")
@@ -109,6 +111,7 @@ def test_an_ingest_failing_midway_leaves_the_previous_contents(tmp_path, records
     assert all("cats" not in h.passage for h in after)
 
 
+@pytest.mark.slow  # a real ingest process, killed
 def test_an_ingest_killed_midway_leaves_a_usable_store_and_the_next_one_finishes(tmp_path, records) -> None:
     settings = make_settings(tmp_path / "store")
     service.ingest([write_listing(tmp_path / "a.jsonl", records[:10])], settings, "small")
@@ -150,6 +153,7 @@ def _more_records(n: int) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines[100 : 100 + n]]
 
 
+@pytest.mark.slow  # builds a real store
 def test_mean_vectors_serve_more_like_this(tmp_path, records) -> None:
     settings = make_settings(tmp_path / "store")
     service.ingest([write_listing(tmp_path / "a.jsonl", records)], settings, "small")
@@ -160,6 +164,7 @@ def test_mean_vectors_serve_more_like_this(tmp_path, records) -> None:
     assert scores == sorted(scores, reverse=True) and np.all(np.array(scores) <= 1.0001)
 
 
+@pytest.mark.slow  # two ingests of the whole listing
 def test_a_paper_first_seen_in_papers_cool_then_in_jsonl_is_one_paper(tmp_path) -> None:
     from assistant.listings import title_key
 

@@ -227,6 +227,7 @@ def _write_big_listing(path: Path, size: int) -> int:
     return count
 
 
+@pytest.mark.slow  # a 100 MB file
 @pytest.mark.timeout(300)
 def test_a_100_mb_listing_is_read_with_bounded_memory(tmp_path: Path) -> None:
     big = tmp_path / "big.jsonl"

@@ -466,6 +466,7 @@ def test_parsers_stream_lazily() -> None:
     assert pulled[0] <= 1000  # one line in, one paper out: nothing read ahead
 
 
+@pytest.mark.slow  # large generated files
 @pytest.mark.parametrize("fmt", ["jsonl", "papers.cool", "json"])
 def test_memory_stays_bounded_while_streaming(fmt: str) -> None:
     def lines() -> Iterator[str]:
@@ -513,6 +514,7 @@ def _parse_or_listing_error(text: str, fmt: str | None) -> list[Paper] | None:
         return None
 
 
+@pytest.mark.slow  # fuzzes every parser
 @_SETTINGS
 @given(text=_LISTING_TEXT, fmt=st.sampled_from([None, *FORMATS]))
 def test_parsers_raise_nothing_but_listing_error(text: str, fmt: str | None) -> None:

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -37,6 +39,7 @@ def test_four_clients_for_ten_seconds_without_a_failure_or_memory_growth(small_a
     assert small_app.proc.poll() is None
 
 
+@pytest.mark.slow  # hundreds of sessions through the app
 def test_the_sessions_kept_in_memory_are_bounded(small_store: Path) -> None:
     """Gradio keeps each session's state (~0.1 MB) until 10,000 sessions by default; the app keeps at most
     ui_max_sessions, dropping the least recently used, so one-time visitors cannot grow its memory without bound."""

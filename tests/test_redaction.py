@@ -49,6 +49,7 @@ def test_key_shaped_text_and_bearer_tokens_are_masked() -> None:
     assert redact("short runs stay: PLANT, a1b2c", PLANTED_KEY) == "short runs stay: PLANT, a1b2c"
 
 
+@pytest.mark.slow  # a subprocess per hash seed
 def test_redaction_is_the_same_under_every_hash_seed() -> None:
     """The old helper replaced pieces in set order, so what was left depended on PYTHONHASHSEED."""
     code = ("import sys; from assistant.llm import redact; "

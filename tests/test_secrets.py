@@ -68,6 +68,7 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Compl
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # CLI subprocesses
 def test_the_cli_never_prints_the_key_whatever_fails(
     small_store: Path, openai_stub: OpenAIStub, tmp_path: Path
 ) -> None:
@@ -114,6 +115,7 @@ def everything_logged(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[],
     yield lambda: caplog.text
 
 
+@pytest.mark.slow  # every failure path against a real store
 def test_service_logs_and_exceptions_never_hold_the_key(
     small_store: Path, openai_stub: OpenAIStub, everything_logged: Callable[[], str],
     capfd: pytest.CaptureFixture[str],

@@ -79,6 +79,7 @@ def test_the_copied_papers_keep_their_vectors_and_chunks(tmp_path: Path) -> None
     assert nearest[0].id == "p1#" + paper(1).content_hash + "#0" and nearest[0].text == "Paper 1 part 0"
 
 
+@pytest.mark.slow  # a failing build in a child process
 def test_a_build_that_fails_leaves_the_listing_as_it_was_and_no_folder_behind(tmp_path: Path) -> None:
     store = embedded(tmp_path)
     build_listing(store, "demo", [paper(i) for i in range(3)])
@@ -90,6 +91,7 @@ def test_a_build_that_fails_leaves_the_listing_as_it_was_and_no_folder_behind(tm
     assert len(store.generations("demo")) == 1 and index_folders(tmp_path) == folders
 
 
+@pytest.mark.slow  # a real build process, killed
 def test_a_killed_build_even_with_torn_index_files_leaves_the_listing_readable_and_is_dropped(tmp_path: Path) -> None:
     store = embedded(tmp_path)
     build_listing(store, "demo", [paper(i) for i in range(3)])

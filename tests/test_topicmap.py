@@ -101,6 +101,7 @@ def test_computation_is_deterministic(iclr_store: Path, iclr_map: tuple[TopicMap
     assert again.to_dict() == iclr_map[0].to_dict()
 
 
+@pytest.mark.slow  # two ingests and two maps
 def test_a_new_generation_gets_a_new_map_and_the_old_file_goes(
     small_store: Path, small_listing: Path, tmp_path: Path
 ) -> None:
@@ -155,6 +156,7 @@ def synthetic(n: int, seed: int = 1) -> tuple[list[Paper], np.ndarray]:
     return papers, vectors.astype(np.float32)
 
 
+@pytest.mark.slow  # a synthetic large listing
 def test_a_large_listing_is_laid_out_by_pca_and_drawn_as_a_sample() -> None:
     papers, vectors = synthetic(6000)
     topic_map = compute_map("big", "g1", papers, vectors)

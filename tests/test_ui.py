@@ -214,6 +214,7 @@ def test_passwords_never_reach_the_log(locked_app: Any) -> None:
 
 # --- mounting into an existing FastAPI app --------------------------------------------------------------------------
 
+@pytest.mark.slow  # a real uvicorn server
 def test_the_app_mounts_into_an_existing_fastapi_app(small_store: Path) -> None:
     from assistant import ui
 
