@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     from assistant.errors import AssistantError
     from assistant.settings import Settings
-    from assistant.ui import Startup, build_app, serve_kwargs
+    from assistant.web import Startup, build_app, serve_kwargs
 
     try:
         settings = Settings.load(

@@ -409,6 +409,11 @@ class AnswerChain:
 def check_question(question: str, settings: Settings) -> None:
     if not question:
         raise AssistantError("The question is empty: ask something about the papers.")
+    check_question_length(question, settings)
+
+
+def check_question_length(question: str, settings: Settings) -> None:
+    """The one question length rule: the chain applies it, and the faces before any work (service re-exports it)."""
     if len(question) > settings.max_question_chars:
         raise InputTooLarge(
             f"The question has {len(question)} characters; the limit is {settings.max_question_chars} "

@@ -286,7 +286,7 @@ def cmd_map(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from .tables import comparison_csv, comparison_markdown
+    from .web.tables import comparison_csv, comparison_markdown
 
     table = service.compare(args.ids, settings, columns=args.columns)
     if args.json:

@@ -24,9 +24,9 @@ from .chunking import count_tokens
 from .errors import AssistantError, InputTooLarge, LLMError
 from .extractive import CorpusStats, terms
 from .keyword_index import split_sentences
+from .links import paper_url
 from .llm import ChatLLM, complete
 from .prompts import NumberedPapers, Prompts, batch_papers, fence, fence_listing
-from .render import paper_url
 from .types import Paper
 
 log = logging.getLogger(__name__)

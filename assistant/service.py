@@ -123,6 +123,11 @@ def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | Non
     return services(settings).retriever(collection).similar(paper_id, k=k)
 
 
+def check_question_length(question: str, settings: Settings) -> None:
+    """Refuse a question over `max_question_chars` before any work (InputTooLarge says the limit and the fix)."""
+    answering.check_question_length(question, settings)
+
+
 def papers(ids: Sequence[str], settings: Settings, collection: str | None = None) -> list[Paper]:
     return services(settings).retriever(collection).get(ids)
 
@@ -312,6 +317,13 @@ def answer_from_dict(data: Mapping[str, Any], papers: Sequence[Paper], limit: in
         matches=kept, groups=[str(g) for g in groups if isinstance(g, str)][:limit],
         topic=str(data.get("topic") or ""),
     )
+
+
+def earlier_answer(data: Mapping[str, Any], settings: Settings, collection: str | None, limit: int) -> Answer:
+    """An earlier answer an API client sends back (what `ask` returned), its papers (a set answer's whole set, at
+    most `limit`) fetched from the store by id, so a follow-up ("which of them...") knows what "them" is."""
+    ids = answer_paper_ids(data, limit)
+    return answer_from_dict(data, papers(ids, settings, collection) if ids else [], limit)
 
 
 def _screened(item: Mapping[str, Any], by_id: Mapping[str, Paper], position: int) -> Screened | None:

@@ -24,8 +24,8 @@ import numpy as np
 from _common import ICLR_LISTING, bench_settings, print_machine, stats_ms, write_json
 
 from assistant import service, topicmap
-from assistant.tables import map_html
 from assistant.types import Paper
+from assistant.web.tables import map_html
 
 
 def timed(fn: Any) -> tuple[Any, float]:

@@ -15,7 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from assistant.access import (
+from assistant.errors import ConfigError
+from assistant.settings import Settings
+from assistant.web.access import (
     BodySizeLimit,
     LoginThrottle,
     RateLimiter,
@@ -24,8 +26,6 @@ from assistant.access import (
     max_request_bytes,
     parse_accounts,
 )
-from assistant.errors import ConfigError
-from assistant.settings import Settings
 
 from .servers import serving_in_thread
 

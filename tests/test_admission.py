@@ -262,7 +262,7 @@ def test_the_browser_logs_in_through_the_gate_and_gets_answers(guarded_app: Any)
 def test_a_mounted_app_is_gated_under_its_path(small_store: Path) -> None:
     from fastapi import FastAPI
 
-    from assistant import ui
+    from assistant import web
     from assistant.settings import Settings
 
     from .servers import serving_in_thread
@@ -270,7 +270,7 @@ def test_a_mounted_app_is_gated_under_its_path(small_store: Path) -> None:
     site = FastAPI()
     settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
                         ui_rate_limit=0, ui_auth=f"alice:{ACCOUNTS['alice']}")
-    ui.mount(site, settings, path="/papers")
+    web.mount(site, settings, path="/papers")
     with serving_in_thread(site) as url, httpx.Client(base_url=f"{url}/papers/", timeout=60) as http:
         assert http.get("gradio_api/app_id").status_code == 401 and http.get("config").status_code == 401
         assert http.post("gradio_api/upload", files={"files": ("a", b"x")}).status_code == 404

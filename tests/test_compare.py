@@ -1,4 +1,4 @@
-"""Comparison tables (assistant.compare, assistant.tables): offline cells on real ICLR 2022 abstracts, LLM cells
+"""Comparison tables (assistant.compare, assistant.web.tables): offline cells on real ICLR 2022 abstracts, LLM cells
 from the scripted OpenAI-compatible server over real HTTP (good JSON, invented quotes, bad JSON, failures), the
 exports, and the service over a real store."""
 
@@ -34,8 +34,8 @@ from assistant.extractive import CorpusStats
 from assistant.keyword_index import split_sentences
 from assistant.llm import OpenAIChatLLM
 from assistant.prompts import load_prompts
-from assistant.tables import comparison_csv, comparison_html, comparison_markdown
 from assistant.types import Paper
+from assistant.web.tables import comparison_csv, comparison_html, comparison_markdown
 
 from .conftest import PLANTED_KEY, make_settings
 from .openai_stub import Reply

@@ -36,8 +36,8 @@ from assistant.listings import (
     title_slug_id,
     unify_ids,
 )
-from assistant.render import bibtex
 from assistant.types import Paper, SkippedRecord
+from assistant.web.render import bibtex
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seeds" / "iclr2022-first25.txt"

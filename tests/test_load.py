@@ -47,15 +47,15 @@ def test_the_sessions_kept_in_memory_are_bounded(small_store: Path) -> None:
     from fastapi import FastAPI
     from gradio_client import Client
 
-    from assistant import ui
+    from assistant import web
     from assistant.settings import Settings
 
     from .servers import serving_in_thread
 
     settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
                         ui_rate_limit=0, ui_max_sessions=3)
-    demo = ui.build_app(settings)
-    site = gr.mount_gradio_app(FastAPI(), demo, path="/papers", **ui.serve_kwargs(settings))
+    demo = web.build_app(settings)
+    site = gr.mount_gradio_app(FastAPI(), demo, path="/papers", **web.serve_kwargs(settings))
     with serving_in_thread(site) as url:
         clients = [Client(f"{url}/papers/", verbose=False) for _ in range(6)]
         for client in clients:

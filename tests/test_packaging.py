@@ -31,6 +31,8 @@ def test_the_wheel_holds_every_module_the_prompts_and_the_listing(wheel: Path) -
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "assistant").rglob("*.py")}
     assert modules <= names, f"not packaged: {sorted(modules - names)} (add new subpackages to pyproject.toml)"
+    static = {p.relative_to(ROOT).as_posix() for p in (ROOT / "assistant" / "web" / "static").iterdir()}
+    assert static and static <= names, f"not packaged: {sorted(static - names)} (package-data in pyproject.toml)"
     prompts = {f"assistant/shipped_prompts/{p.name}" for p in (ROOT / "prompts").glob("*.md")}
     assert prompts and prompts <= names
     assert {"assistant/shipped_listing/accepted.jsonl", "assistant/shipped_listing/accepted.embeddings.npz"} <= names
@@ -56,3 +58,7 @@ def test_an_installed_wheel_answers_from_another_folder(wheel: Path, tmp_path: P
     where = subprocess.run([sys.executable, "-c", "import assistant; print(assistant.__file__)"], cwd=elsewhere,
                            env=env, capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(target))
+    # The page's CSS and JavaScript come from the installed package's files.
+    css = subprocess.run([sys.executable, "-c", "from assistant.web import assets; print(len(assets.stylesheet()))"],
+                         cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout
+    assert int(css) > 1000

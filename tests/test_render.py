@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from assistant import render
 from assistant.types import OPENREVIEW_FORUM, Answer, Citation, Hit, Paper
+from assistant.web import render
 
 HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
 HOSTILE_ABSTRACT = (

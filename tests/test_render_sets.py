@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from assistant import render, render_sets, service
+from assistant import service
 from assistant.listing_files import read_listing
 from assistant.types import Answer, Citation, Hit, Paper, Screened
+from assistant.web import render, render_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTING = ROOT / "data" / "iclr2022" / "accepted.jsonl"
@@ -192,14 +193,14 @@ def test_a_set_of_200_papers_renders_in_milliseconds(listing: list[Paper]) -> No
 
 
 def test_other_answers_keep_the_plain_panel(rl_answer: Answer) -> None:
-    from assistant.ui import Conversation, PaperAssistantUI
+    from assistant.web.session import Conversation, sources_panel
 
     explain = Answer("Curvature [1].", rl_answer.citations[:1], rl_answer.sources[:8], "offline")
     assert not explain.is_set
     conv = Conversation(hits=explain.sources, citations=explain.citations, answer=explain)
-    assert PaperAssistantUI._sources_panel(conv) == render.sources_html(explain.sources, explain.citations)
+    assert sources_panel(conv) == render.sources_html(explain.sources, explain.citations)
     conv = Conversation(hits=rl_answer.sources, citations=rl_answer.citations, answer=rl_answer)
-    assert PaperAssistantUI._sources_panel(conv) == render_sets.set_sources_html(rl_answer)
+    assert sources_panel(conv) == render_sets.set_sources_html(rl_answer)
 
 
 # --- numbering in the chat ------------------------------------------------------------------------------------------

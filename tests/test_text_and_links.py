@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from assistant import render
 from assistant.answering import answer
 from assistant.citations import CITATION, cited_numbers
 from assistant.summarize import Group, Summarizer
 from assistant.types import OPENREVIEW_FORUM, Answer, Citation, Hit, Paper
+from assistant.web import render
 from tests.conftest import OVERSQUASHING_ID, make_settings
 from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers
 

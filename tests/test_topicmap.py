@@ -1,5 +1,5 @@
 """The topic map (assistant.topicmap) on real stores: the shipped ICLR 2022 listing, a copy of the small listing
-that is re-ingested, and synthetic vectors for the large-listing path; its rendering (assistant.tables)."""
+that is re-ingested, and synthetic vectors for the large-listing path; its rendering (assistant.web.tables)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from assistant import service
-from assistant.tables import MAX_DRAWN, drawn_points, map_html
 from assistant.topicmap import (
     CACHE_DIR,
     MAX_CLUSTERS,
@@ -27,6 +26,7 @@ from assistant.topicmap import (
     listing_vectors,
 )
 from assistant.types import Paper
+from assistant.web.tables import MAX_DRAWN, drawn_points, map_html
 
 from .conftest import HOSTILE_TITLE, make_settings
 

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from assistant.access import max_request_bytes
 from assistant.settings import Settings
+from assistant.web.access import max_request_bytes
 
 from .servers import serving_in_thread
 
@@ -216,7 +216,7 @@ def test_passwords_never_reach_the_log(locked_app: Any) -> None:
 
 @pytest.mark.slow  # a real uvicorn server
 def test_the_app_mounts_into_an_existing_fastapi_app(small_store: Path) -> None:
-    from assistant import ui
+    from assistant import web
 
     site = FastAPI()
 
@@ -226,7 +226,7 @@ def test_the_app_mounts_into_an_existing_fastapi_app(small_store: Path) -> None:
 
     settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
                         ui_rate_limit=0)
-    ui.mount(site, settings, path="/papers")
+    web.mount(site, settings, path="/papers")
     with serving_in_thread(site) as url:
         assert httpx.get(f"{url}/health", timeout=30).json() == {"status": "ok"}
         assert httpx.get(f"{url}/papers/gradio.js", timeout=30).headers["content-type"].startswith(

@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .errors import ConfigError
-from .settings import Settings
+from ..errors import ConfigError
+from ..settings import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

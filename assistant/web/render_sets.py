@@ -1,5 +1,5 @@
 """The sources panel of a set answer ("which papers…?", "how many…?"): the count, the papers grouped by theme, each
-with its verdict and deciding quote. Pure like assistant.render (text in, text out; the count, numbers and the
+with its verdict and deciding quote. Pure like assistant.web.render (text in, text out; the count, numbers and the
 set's exports live there) and under the same rules: every field that came from a listing or a model (titles,
 quotes, theme names, the topic) is escaped here.
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..types import Answer, Screened
 from .render import VERDICT_LABELS, citation_numbers, count_heading, escape_html, source_card
-from .types import Answer, Screened
 
 SHOWN_PER_GROUP = 10  # cards a section shows before its "show more"
 MAX_PANEL_CARDS = 300  # cards one panel holds (300 cards: about 0.8 MB of HTML, parsed in ~0.2 s on 2 cores)

@@ -6,7 +6,7 @@ listing or a model is escaped here before any renderer sees it:
 - HTML output escapes every field (`escape_html`), attributes included;
 - Markdown output (the chatbot renders Markdown) escapes HTML *and* the square brackets, so neither a listing nor
   a model can produce a link or an image of its own: the only links in an answer are the citation links made here;
-- URLs are kept only when they are plain http(s) URLs.
+- URLs are kept only when they are plain http(s) URLs (assistant/links.py).
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from .citations import CITATION, citation_items
-from .text import drop_invisible
-from .types import OPENREVIEW_FORUM, OPENREVIEW_PDF, Answer, Citation, Hit, Paper, Screened
+from ..citations import CITATION, citation_items
+from ..links import paper_url as paper_url
+from ..links import pdf_url as pdf_url
+from ..links import safe_url as safe_url
+from ..text import drop_invisible
+from ..types import Answer, Citation, Hit, Paper, Screened
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 # The character each GFM autolink needs: the ':' of '://' (any scheme), the '.' of 'www.', every '@' (e-mail,
@@ -67,37 +70,7 @@ def defuse_autolinks(markdown: str) -> str:
     return _AUTOLINK_ANCHOR.sub(r"\\\g<0>", markdown)
 
 
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is a plain http(s) URL, with characters that could end a Markdown link or an HTML attribute
-    percent-encoded; None otherwise (javascript:, data:, relative paths...)."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return quote(url, safe=":/?#[]@!$&'*+,;=%-._~")
-
-
 # --- links of a paper ------------------------------------------------------------------------------------------------
-def paper_url(paper: Paper) -> str | None:
-    """The paper's page (OpenReview forum for OpenReview listings)."""
-    return safe_url(paper.url)
-
-
-def pdf_url(paper: Paper) -> str | None:
-    """The PDF: given by the listing, or derived from an OpenReview forum URL."""
-    if paper.pdf_url:
-        return safe_url(paper.pdf_url)
-    page = paper.url or ""
-    if page.startswith(OPENREVIEW_FORUM):
-        return safe_url(OPENREVIEW_PDF + page[len(OPENREVIEW_FORUM) :])
-    return None
-
-
 def page_label(url: str) -> str:
     host = urlsplit(url).netloc.lower()
     return "OpenReview" if host.endswith("openreview.net") else "Paper page"

@@ -1,5 +1,5 @@
 """Pure rendering of the topic map (SVG in HTML) and of comparison tables (HTML, Markdown, CSV). Text in, text out,
-like assistant.render, whose escaping rules apply: every listing or model text is escaped for where it goes, and the
+like assistant.web.render, whose escaping rules apply: every listing or model text is escaped for where it goes, and the
 only links are the paper links render makes (`paper_url`: plain http(s) only)."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import csv
 import io
 from collections.abc import Collection, Mapping, Sequence
 
-from .compare import Cell, Comparison, Row
+from ..compare import Cell, Comparison, Row
+from ..topicmap import MapPoint, TopicMap
+from ..types import Paper
 from .render import authors_text, escape_html, escape_markdown_literal, escape_markdown_text, paper_url
-from .topicmap import MapPoint, TopicMap
-from .types import Paper
 
 WIDTH, HEIGHT, MARGIN = 1000, 640, 24
 MAX_DRAWN = 4000  # points drawn at most: a 50k listing still renders (sampled evenly, answer papers always drawn)

@@ -25,6 +25,8 @@ from starlette.middleware import Middleware
 from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse
 
+from ..errors import shown
+from ..settings import Settings
 from .access import (
     ASGIApp,
     BodySizeLimit,
@@ -37,8 +39,6 @@ from .access import (
     max_request_bytes,
     parse_accounts,
 )
-from .errors import shown
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 
