@@ -1,4 +1,4 @@
-"""Admission to the app (assistant/gate.py), attacked over real HTTP against `python app.py` on 127.0.0.1 (small
+"""Admission to the app (assistant/web/gate.py), attacked over real HTTP against `python app.py` on 127.0.0.1 (small
 real listing, offline answers): routes without a session, the login page's schema, cancelling another user's
 request, login throttling, forged X-Forwarded-For, uploads, malformed calls and what a refusal logs."""
 

@@ -1,6 +1,6 @@
 """Access and load guards of the web app: login accounts from settings, a per-client rate limit, a login throttle,
 the proxies whose X-Forwarded-For is believed, and a request body size limit (an ASGI middleware). Framework-light so
-the guards can be tested without a browser; assistant/gate.py applies the admission rules to every request."""
+the guards can be tested without a browser; assistant/web/gate.py applies the admission rules to every request."""
 
 from __future__ import annotations
 

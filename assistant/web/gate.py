@@ -1,5 +1,5 @@
 """Admission of every request to the web app before Gradio sees it: one ASGI middleware (`AccessGate`) applying the
-rules of assistant/access.py.
+rules of assistant/web/access.py.
 
 - With login configured, only the login page, its static assets and the login form answer without a session. This
   is an allow-list: every other route, including ones a later Gradio adds, needs a session (deny by default). The
