@@ -92,6 +92,7 @@ def test_the_pages_css_and_javascript_are_static_files_the_app_loads() -> None:
     assert not no_python_strings, f"CSS kept as a Python string in {no_python_strings}"
 
 
+@pytest.mark.slow  # a subprocess (a fresh interpreter is the only way to see what an import loads)
 def test_rendering_loads_without_gradio() -> None:
     """The CLI renders comparison tables with assistant.web.tables: importing it must not start Gradio (seconds)."""
     import subprocess
