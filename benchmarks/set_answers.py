@@ -1,6 +1,6 @@
 """Set answers (issue 9): the offline set answer's latency at 1k papers, and LLM screening's round trips.
 
-    python benchmarks/set_answers.py [--store DIR] [--rounds N] [--delay S]
+    python benchmarks/set_answers.py [--store DIR] [--rounds N] [--delay S] [--store-100k DIR]
 
 1. Offline: every set question of the dev set (data/devset/iclr2022, list and count types) answered through the
    chain on the shipped ICLR 2022 listing (1,095 papers), after one warm-up pass (the per-paper caches fill once per
@@ -10,6 +10,8 @@
    each call after --delay seconds (a model's round trip): the screening time divided by that delay is the number
    of round trips it costs (batches of settings.screen_batch, settings.screen_concurrency at once), and the same
    for the whole set answer (screening plus the call that names the groups).
+3. With --store-100k: the same offline set answers over the generated 100k-chunk store of
+   benchmarks/search_latency.py (50,000 papers of real ICLR sentences), one timed pass, with its own top-8 baseline.
 """
 
 from __future__ import annotations
@@ -107,6 +109,9 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None, help="store folder (default: a temporary one)")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
     parser.add_argument("--delay", type=float, default=1.0, help="seconds the scripted model takes per call")
+    parser.add_argument("--store-100k", type=Path, default=None,
+                        help="also time the offline set answers over benchmarks/search_latency.py's generated "
+                             "100k-chunk store in this folder (collection 'synthetic'; build it with that script)")
     args = parser.parse_args()
     print_machine()
     store = args.store or Path(tempfile.mkdtemp(prefix="bench-sets-"))
@@ -115,6 +120,11 @@ def main() -> None:
         service.ingest([ICLR_LISTING], settings, "iclr2022")
     results = {"offline": offline_latency(settings, set_questions(), args.rounds),
                "llm": llm_round_trips(settings, args.delay)}
+    if args.store_100k is not None:
+        large = bench_settings(args.store_100k, collection="synthetic")
+        if not service.open_store(large).has_listing("synthetic"):
+            parser.error(f"no 'synthetic' listing in {args.store_100k}: run benchmarks/search_latency.py first")
+        results["offline_100k_chunks"] = offline_latency(large, set_questions(), 1)
     json.dump(results, sys.stdout, indent=2)
     print()
 
