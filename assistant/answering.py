@@ -4,7 +4,8 @@
 With no LLM configured, or when the endpoint fails, the same chain answers with the offline (extractive) answerer
 and says so; a failure mid-stream resets the streamed text and the offline answer follows with a notice.
 
-Service-facing API: `stream_answer(...)` yields `TextDelta`s, perhaps a `StreamReset`, then one `FinalAnswer`;
+Service-facing API: `stream_answer(...)` yields `TextDelta`s, perhaps a `StreamReset`, then one `FinalAnswer`
+(assistant/events.py);
 `answer(...)` returns the final `Answer`. Both take the chat history as the earlier `Answer`s of the conversation
 (or `(question, Answer)` pairs), and optional filters chosen by the user, which the filters the question implies
 ("orals", "by <author>") refine.
@@ -13,17 +14,16 @@ Service-facing API: `stream_answer(...)` yields `TextDelta`s, perhaps a `StreamR
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, check_stream, make_citations, removed_notice
 from .errors import AssistantError, InputTooLarge, LLMError
+from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
 from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .llm import ChatLLM, complete, make_llm
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
@@ -31,13 +31,15 @@ from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_f
 from .screening import Topic, llm_group_names, screen_offline, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
+from .stages import PostRetrieval
 from .types import Answer, Filters, Hit, Paper, Screened, SearchMode
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HISTORY_TURNS_FOR_CONDENSE = 3
 HISTORY_ANSWER_CHARS = 600
-FILTER_ONLY_LIMIT = 3  # a question that only filters ("what did X publish") lists up to this many times top_k
+__all__ = ["AnswerEvent", "FinalAnswer", "StreamReset", "TextDelta", "final_answer"]  # events.py, re-exported
 
 
 class RetrieverLike(Protocol):
@@ -62,43 +64,8 @@ class RetrieverLike(Protocol):
     def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
         ...
 
-
-# --- events ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TextDelta:
-    """A piece of the answer text, already citation-checked: append it to what is shown."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class StreamReset:
-    """The model failed after text was streamed: discard the text shown so far; the offline answer follows."""
-
-    notice: str
-
-
-@dataclass(frozen=True)
-class FinalAnswer:
-    """The complete answer; its text equals the deltas since the last reset."""
-
-    answer: Answer
-
-
-AnswerEvent = TextDelta | StreamReset | FinalAnswer
-
-
-def final_answer(events: Iterator[AnswerEvent]) -> Answer:
-    """Drain a stream of events and return its Answer."""
-    result = None
-    for event in events:
-        if isinstance(event, FinalAnswer):
-            result = event.answer
-    if result is None:
-        raise AssistantError("The answer stream ended without an answer.")
-    return result
+    def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
+        ...
 
 
 # --- what the chain knows about a collection --------------------------------------------------------------------
@@ -108,25 +75,18 @@ def final_answer(events: Iterator[AnswerEvent]) -> Answer:
 class CollectionInfo:
     stats: CorpusStats
     authors: AuthorIndex
-    key: tuple[int, int]
     listing: str = ""  # how a set answer names the listing: "ICLR 2022"
 
 
-_collections: weakref.WeakKeyDictionary[object, CollectionInfo] = weakref.WeakKeyDictionary()
-_collections_lock = threading.Lock()
-
-
 def collection_info(retriever: RetrieverLike) -> CollectionInfo:
-    """Idf statistics and the author index of the retriever's collection, rebuilt when its papers change."""
-    papers = retriever.papers()
-    key = (len(papers), hash(frozenset(p.id for p in papers)))
-    with _collections_lock:
-        info = _collections.get(retriever)
-        if info is None or info.key != key:
-            name = listing_name(papers, str(getattr(retriever, "collection", "current")))
-            info = CollectionInfo(CorpusStats.build(papers), AuthorIndex.build(papers), key, name)
-            _collections[retriever] = info
-        return info
+    """Idf statistics and the author index of the retriever's collection, built once per live generation of the
+    listing (Retriever.derived): a re-ingest that changes authors under the same paper ids is seen at once."""
+    collection = str(getattr(retriever, "collection", "current"))
+
+    def build(papers: list[Paper]) -> CollectionInfo:
+        return CollectionInfo(CorpusStats.build(papers), AuthorIndex.build(papers), listing_name(papers, collection))
+
+    return retriever.derived("answering.collection_info", build)
 
 
 # --- the chain's state ---------------------------------------------------------------------------------------------
@@ -166,7 +126,8 @@ class ChainState:
 
 
 class AnswerChain:
-    """Answers questions over one collection. Thread-safe; build once per (retriever, settings)."""
+    """Answers questions over one collection. Thread-safe; the services object keeps one per collection and
+    prompt files (service.Services.chain)."""
 
     def __init__(
         self,
@@ -179,6 +140,7 @@ class AnswerChain:
         self.settings = settings
         self.llm = make_llm(settings) if llm == "auto" else llm
         self.prompts = prompts or load_prompts(settings.prompts_dir)
+        self.stage = PostRetrieval(settings)
         self.runnable: Runnable[ChainInput, AnswerEvent] = (
             RunnableLambda(self._condense)
             | RunnableLambda(self._retrieve)
@@ -238,25 +200,13 @@ class AnswerChain:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
             state.set_question = is_set_question(state.info)
             if state.set_question:
-                state.hits = self._candidates(state.info)
+                state.hits = self.stage.set_candidates(
+                    self.retriever, state.info.topic, state.info.filters, bool(state.info.terms))
             else:
-                state.hits = self._search(state.standalone, state.info)
+                state.hits = self.stage.explain_hits(
+                    self.retriever, state.standalone, state.info.filters, bool(state.info.terms))
             state.offline = OfflineContext(describe_filters(state.info.filters))
         return state
-
-    def _candidates(self, info: QuestionInfo) -> list[Hit]:
-        """Every candidate of a set question: all papers that pass the filters when the question only filters
-        ("what did X publish?"), else every paper above the set floor (settings.set_floor, set_limit)."""
-        filters = None if info.filters.is_empty() else info.filters
-        query = info.topic if info.terms else ""
-        return self.retriever.candidates(query, filters)
-
-    def _search(self, query: str, info: QuestionInfo) -> list[Hit]:
-        filters = None if info.filters.is_empty() else info.filters
-        if filters is not None and filters.author and not info.terms:
-            papers = self.retriever.papers(filters)[: self.settings.top_k * FILTER_ONLY_LIMIT]
-            return [Hit(p, 0.0) for p in papers]
-        return self.retriever.search(query, k=self.settings.top_k, filters=filters)
 
     # --- step 3: numbered context ----------------------------------------------------------------------------------
     def _number(self, state: ChainState) -> ChainState:
@@ -486,28 +436,13 @@ def notice_for(error: LLMError | None) -> str | None:
 
 # --- service-facing functions -------------------------------------------------------------------------------------
 
-_chains: weakref.WeakKeyDictionary[object, dict[int, AnswerChain]] = weakref.WeakKeyDictionary()
-_chains_lock = threading.Lock()
-
-
-def chain_for(retriever: RetrieverLike, settings: Settings) -> AnswerChain:
-    """A cached chain per retriever and settings (the LLM client and prompts are built once)."""
-    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-    key = hash((settings.model_dump_json(), secret))
-    with _chains_lock:
-        per_retriever = _chains.setdefault(retriever, {})
-        if key not in per_retriever:
-            per_retriever[key] = AnswerChain(retriever, settings)
-        return per_retriever[key]
-
-
 def stream_answer(
     question: str, history: History, retriever: RetrieverLike, settings: Settings,
     filters: Filters | None = None, llm: ChatLLM | None | Literal["auto"] = "auto",
 ) -> Iterator[AnswerEvent]:
-    """Events for one question: TextDelta..., maybe StreamReset, then FinalAnswer."""
-    chain = chain_for(retriever, settings) if llm == "auto" else AnswerChain(retriever, settings, llm)
-    return chain.stream(question, history, filters)
+    """Events for one question: TextDelta..., maybe StreamReset, then FinalAnswer (a chain built for this call:
+    the service keeps its chains in the services object)."""
+    return AnswerChain(retriever, settings, llm).stream(question, history, filters)
 
 
 def answer(

@@ -29,7 +29,6 @@ from .types import Answer, Hit, IngestSummary, SearchMode
 
 if TYPE_CHECKING:
     from .retrieval import Retriever
-    from .service import Services
 
 MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
 METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
@@ -360,8 +359,8 @@ def _row(label: str, cells: Sequence[str]) -> str:
 # --- wiring to the product ----------------------------------------------------------------------------------------
 def retrieval_settings(settings: Settings) -> dict[str, Any]:
     """The settings that decide retrieval quality, recorded with every report."""
-    names = ("search_mode", "fusion", "dense_weight", "bm25_idf_floor", "rrf_k", "candidates", "bm25_k1", "bm25_b",
-             "bm25_stem", "chunk_tokens", "chunk_overlap", "embedder")
+    names = ("search_mode", "fusion", "dense_weight", "bm25_idf_floor", "rrf_k", "fusion_candidates", "candidates",
+             "set_floor", "top_n", "bm25_k1", "bm25_b", "bm25_stem", "chunk_tokens", "chunk_overlap", "embedder")
     return {n: getattr(settings, n) for n in names if hasattr(settings, n)}
 
 
@@ -428,7 +427,9 @@ def run_eval(
         qs = QuestionSet(qs.queries[:limit], qs.qrels, qs.corpus, qs.name, qs.unjudged)
     with eval_collection(qs, settings, collection, store_given, progress) as target:
         run_settings, name = target.settings, target.collection
-        retriever = _uncached_retriever(service.services(run_settings), name)
+        # Through the service: the same store, stage and settings as the faces; query embeddings not cached, so that
+        # every mode pays for its own and the latency figures are those of a new question.
+        retriever = service.services(run_settings).timing_retriever(name)
         results: dict[str, ModeResult] = {
             mode: evaluate_mode(qs, _searcher(retriever), mode, lambda: retriever.last_timings.as_dict())
             for mode in modes
@@ -447,16 +448,6 @@ def run_eval(
         if set_queries:
             report.sets = evaluate_sets(qs, set_queries, asked)
     return report
-
-
-def _uncached_retriever(svc: Services, collection: str) -> Retriever:
-    """A retriever whose query embeddings are never cached, so that every mode pays for its own embedding and the
-    latency figures are those of a new question."""
-    from .retrieval import Retriever
-
-    svc.retriever(collection)  # raises CollectionNotFound with a hint
-    embedder = getattr(svc.embedder, "inner", svc.embedder)
-    return Retriever(svc.store, embedder, svc.settings, collection)
 
 
 def _searcher(retriever: Retriever) -> SearchFn:

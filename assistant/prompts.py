@@ -81,19 +81,38 @@ class Prompts:
     name_groups: Prompt
 
 
-_cache: dict[tuple[str, tuple[float, ...]], Prompts] = {}
-_cache_lock = threading.Lock()
-
-
 def load_prompts(folder: Path) -> Prompts:
-    """Load and validate every template in `folder` (cached until a file changes)."""
+    """Load and validate every template in `folder` (read afresh: PromptFiles keeps them for a process)."""
     paths = [find_template(folder, name) for name in PROMPT_VARIABLES]
-    key = (str(folder.resolve()), tuple(p.stat().st_mtime for p in paths))
-    with _cache_lock:
-        if key not in _cache:
-            loaded = [load_prompt(name, path) for name, path in zip(PROMPT_VARIABLES, paths, strict=True)]
-            _cache[key] = Prompts(*loaded)
-        return _cache[key]
+    return Prompts(*[load_prompt(name, path) for name, path in zip(PROMPT_VARIABLES, paths, strict=True)])
+
+
+Stamp = tuple[str, tuple[tuple[str, int, int], ...]]  # the folder, and each template's (path, mtime_ns, size)
+
+
+def prompts_stamp(folder: Path) -> Stamp:
+    """What identifies a prompts folder's current templates: an edit changes a file's mtime or size."""
+    paths = [find_template(folder, name) for name in PROMPT_VARIABLES]
+    files = tuple((str(path), st.st_mtime_ns, st.st_size) for path, st in ((p, p.stat()) for p in paths))
+    return str(folder.resolve()), files
+
+
+class PromptFiles:
+    """A prompts folder's templates as loaded last, reloaded when a file's (mtime, size) changes: the services
+    object owns one, so an edited template reaches answers, summaries and comparisons at once."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._loaded: tuple[Stamp, Prompts] | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> tuple[Stamp, Prompts]:
+        """(stamp, prompts) of the templates on disk now; the stamp keys what is built from them (a chain)."""
+        stamp = prompts_stamp(self.folder)
+        with self._lock:
+            if self._loaded is None or self._loaded[0] != stamp:
+                self._loaded = (stamp, load_prompts(self.folder))
+            return self._loaded
 
 
 def find_template(folder: Path, name: str) -> Path:

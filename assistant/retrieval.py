@@ -2,15 +2,18 @@
 paper, with metadata filters.
 
 The BM25 index and the paper table are built in memory from the store's paper records, and rebuilt when the
-store's version for the listing changes (an ingest, here or in another process)."""
+listing's live generation changes (an ingest, here or in another process); so is everything derived from the papers
+(`Retriever.derived`: the answer chain's idf statistics and author index). The fused ranking goes through the
+post-retrieval stage (assistant/stages.py), which decides how much of it each use gets."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -18,12 +21,14 @@ from .chunking import chunk_paper
 from .embeddings import Embedder
 from .keyword_index import KeywordIndex
 from .settings import Settings
+from .stages import PostRetrieval
 from .store import PaperStore
 from .types import Filters, Hit, Paper, SearchMode
 
 log = logging.getLogger(__name__)
 
 _VERSION_CHECK_SECONDS = 2.0  # how stale a reader may be before it asks the store whether an ingest happened
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,13 +46,14 @@ class Timings:
 
 @dataclass
 class _Snapshot:
-    """The in-memory view of a listing at one store version."""
+    """The in-memory view of a listing at one live generation (never rewritten once live: see store.py)."""
 
-    version: int
+    generation: str
     papers: dict[str, Paper]
     hashes: dict[str, str]
     keyword: KeywordIndex
     ids: list[str] = field(default_factory=list)
+    derived: dict[str, Any] = field(default_factory=dict)  # Retriever.derived: built from these papers, once
 
 
 def paper_matches(paper: Paper, filters: Filters) -> bool:
@@ -119,7 +125,9 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.collection = collection
+        self.stage = PostRetrieval(settings)
         self._lock = threading.Lock()
+        self._derive_lock = threading.Lock()  # apart from _lock: a build must not hold up the searches
         self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0
         self.last_timings = Timings()
@@ -131,13 +139,13 @@ class Retriever:
         if snap is not None and now - self._checked_at < _VERSION_CHECK_SECONDS:
             return snap
         with self._lock:
-            version = self.store.version(self.collection)
+            generation = self.store.generation(self.collection)
             self._checked_at = now
-            if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = self._load(version)
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = self._load(generation)
             return self._snapshot
 
-    def _load(self, version: int) -> _Snapshot:
+    def _load(self, generation: str) -> _Snapshot:
         started = time.perf_counter()
         stored = list(self.store.iter_papers(self.collection))
         papers = {s.paper.id: s.paper for s in stored}
@@ -146,12 +154,21 @@ class Retriever:
             title_weight=self.settings.bm25_title_weight,
         )
         log.info("loaded %d papers of %s in %.2fs", len(papers), self.collection, time.perf_counter() - started)
-        return _Snapshot(version, papers, {s.paper.id: s.content_hash for s in stored}, keyword, list(papers))
+        return _Snapshot(generation, papers, {s.paper.id: s.content_hash for s in stored}, keyword, list(papers))
 
     def refresh(self) -> None:
         """Forget the snapshot so the next search reloads (after an ingest in this process)."""
         with self._lock:
             self._snapshot = None
+
+    def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
+        """What `build` makes of the listing's papers, built once per live generation under `name`: a re-ingest
+        (new authors, titles or abstracts under the same ids) rebuilds it with the papers the searches see."""
+        snap = self._current()
+        with self._derive_lock:
+            if name not in snap.derived:
+                snap.derived[name] = build(list(snap.papers.values()))
+            return cast(T, snap.derived[name])
 
     # --- public API ----------------------------------------------------------------------------------------------
     def papers(self, filters: Filters | None = None) -> list[Paper]:
@@ -167,7 +184,8 @@ class Retriever:
     def search(
         self, query: str, k: int | None = None, mode: SearchMode | None = None, filters: Filters | None = None
     ) -> list[Hit]:
-        """The best k papers for a query, best first."""
+        """The best k papers for a query, best first: each side ranks fusion_candidates (at least k), the fused
+        ranking goes through the post-retrieval stage."""
         k = k or self.settings.top_k
         mode = mode or self.settings.search_mode
         snap = self._current()
@@ -175,7 +193,7 @@ class Retriever:
         timings = Timings()
         dense: dict[str, tuple[float, str]] = {}
         keyword: dict[str, float] = {}
-        n = max(self.settings.candidates, k)
+        n = max(self.settings.fusion_candidates, k)
         if mode in ("hybrid", "dense"):
             dense = self._dense(snap, query, n, allowed, timings)
         if mode in ("hybrid", "bm25"):
@@ -185,7 +203,7 @@ class Retriever:
             keyword = snap.keyword.search(query, n, allowed, include=include)
             timings.bm25 = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        ranked = self._fuse(snap, mode, dense, keyword, k, query=query)
+        ranked = self.stage.pass_on(query, self._fuse(snap, mode, dense, keyword, n, query=query), k)
         timings.fusion = (time.perf_counter() - t) * 1000
         passages = self._passages(dense, [pid for pid, _ in ranked], timings)
         t = time.perf_counter()
@@ -211,15 +229,14 @@ class Retriever:
         self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
     ) -> list[Hit]:
         """The candidates of a set question ("which papers...?", "how many...?"), best first: every paper whose fused
-        score reaches `floor` (settings.set_floor), up to `limit` (settings.set_limit), far past top_k so that the
+        score reaches `floor` (settings.set_floor), up to `limit` (settings.candidates), far past top_n so that the
         screening sees the whole set. A blank query (a filter-only question: "what did X publish?") takes every
         paper that passes the filters, in listing order, however many. Hits carry no passage (screening reads the
         whole abstract)."""
         snap = self._current()
         if not query.strip():
             return [Hit(p, 0.0) for p in snap.papers.values() if filters is None or paper_matches(p, filters)]
-        limit = limit or self.settings.set_limit
-        floor = self.settings.set_floor if floor is None else floor
+        limit = self.stage.set_depth(limit)
         mode = self.settings.search_mode
         allowed = self._allowed_ids(snap, filters)
         timings = Timings()
@@ -229,9 +246,9 @@ class Retriever:
             dense = self._dense(snap, query, limit, allowed, timings)
         if mode in ("hybrid", "bm25"):
             keyword = snap.keyword.search(query, limit, allowed, include=list(dense))
-        ranked = self._fuse(snap, mode, dense, keyword, limit, query=query)
-        if mode != "bm25":  # raw BM25 scores have no absolute scale: there every paper with a match is a candidate
-            ranked = [(pid, score) for pid, score in ranked if score >= floor]
+        # Raw BM25 scores have no absolute scale: there every paper with a match is a candidate.
+        floor = self.stage.set_floor(floor) if mode != "bm25" else None
+        ranked = self.stage.pass_on(query, self._fuse(snap, mode, dense, keyword, limit, query=query), limit, floor)
         self.last_timings = timings
         return [
             Hit(snap.papers[pid], float(score), dense_score=dense[pid][0] if pid in dense else None,

@@ -1,5 +1,10 @@
 """The operations both faces (CLI and Gradio app) call. No rendering here, no Chroma either: this module wires
-settings to the store, the embedder, retrieval and answering, and caches what is costly to build."""
+settings to the store, the embedder, retrieval and answering, and caches what is costly to build.
+
+Process state has one owner: the `Services` object of the settings (`services(settings)`). What it keeps is keyed by
+what makes it stale: a listing's papers, idf statistics, author index and topic map by the listing's live
+generation (an ingest, here or in another process, makes a new one), the prompts and the answer chains built on them
+by the template files' (mtime, size)."""
 
 from __future__ import annotations
 
@@ -13,13 +18,13 @@ from typing import Any
 from . import answering, topicmap
 from . import compare as comparisons
 from . import summarize as summaries
-from .answering import AnswerEvent, History, collection_info
+from .answering import AnswerChain, AnswerEvent, History, collection_info
 from .doctor import Check, format_checks, run_checks
 from .embeddings import Embedder, EmbeddingCache, make_embedder
 from .errors import AssistantError, InputTooLarge, StoreError
 from .ingest import Progress, ingest_paths
 from .llm import make_llm
-from .prompts import load_prompts
+from .prompts import PromptFiles, Prompts, Stamp
 from .retrieval import Retriever
 from .screening import quote_in_paper
 from .settings import Settings
@@ -32,13 +37,43 @@ __all__ = ["format_checks"]  # re-exported for the faces, which call only this m
 
 @dataclass
 class Services:
-    """What one process keeps open: the store, the embedder and a retriever per collection."""
+    """What one process keeps open: the store, the embedder, a retriever per collection (its papers and what is
+    derived from them, per live generation), the prompts, an answer chain per collection and prompt files, and the
+    topic maps."""
 
     settings: Settings
     store: PaperStore
     embedder: Embedder
     _retrievers: dict[str, Retriever] = field(default_factory=dict)
+    _chains: dict[tuple[str, Stamp], AnswerChain] = field(default_factory=dict)
+    maps: topicmap.MapCache = field(default_factory=topicmap.MapCache)
+    _prompt_files: PromptFiles = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._prompt_files = PromptFiles(self.settings.prompts_dir)
+
+    def prompts(self) -> tuple[Stamp, Prompts]:
+        """The prompt templates on disk now (reloaded after an edit) and their stamp."""
+        return self._prompt_files.current()
+
+    def chain(self, collection: str | None = None) -> AnswerChain:
+        """The answer chain of a collection, built again when a prompt file changes (its LLM client with it)."""
+        retriever = self.retriever(collection)
+        stamp, prompts = self.prompts()
+        key = (retriever.collection, stamp)
+        with self._lock:
+            if key not in self._chains:
+                self._chains = {k: c for k, c in self._chains.items() if k[0] != retriever.collection}
+                self._chains[key] = AnswerChain(retriever, self.settings, prompts=prompts)
+            return self._chains[key]
+
+    def timing_retriever(self, collection: str) -> Retriever:
+        """A retriever of the collection whose query embeddings are never cached, so that each search pays for its
+        own embedding (the evaluation's latency figures are those of a new question). Same stage and settings."""
+        shared = self.retriever(collection)  # raises CollectionNotFound with a fix hint
+        embedder = getattr(self.embedder, "inner", self.embedder)  # QueryCachingEmbedder's model
+        return Retriever(self.store, embedder, self.settings, shared.collection)
 
     def forget(self, collection: str) -> None:
         """Make the collection's retriever reload (after an ingest in this process)."""
@@ -137,8 +172,7 @@ def ask_stream(
     collection: str | None = None,
 ) -> Iterator[AnswerEvent]:
     """Answer events for a question in a conversation: text deltas, maybe a reset, then the final Answer."""
-    retriever = services(settings).retriever(collection)
-    return answering.stream_answer(question, history, retriever, settings, filters)
+    return services(settings).chain(collection).stream(question, history, filters)
 
 
 def ask(
@@ -154,7 +188,8 @@ def summarize_stream(
 ) -> Iterator[AnswerEvent]:
     """A cited summary of a group of papers, given by a query, ids, a filter or a query within a filter."""
     group = summaries.Group(query=query, ids=tuple(ids or ()), filters=filters)
-    return summaries.stream_summary(group, services(settings).retriever(collection), settings)
+    svc = services(settings)
+    return summaries.Summarizer(svc.retriever(collection), settings, prompts=svc.prompts()[1]).stream(group)
 
 
 def summarize(
@@ -234,8 +269,6 @@ def set_to_dict(answer: Answer) -> dict[str, Any]:
 
 
 # --- the topic map and comparison tables (issue 12) -----------------------------------------------------------------
-_maps = topicmap.MapCache()
-
 
 def topic_map(settings: Settings, collection: str | None = None) -> topicmap.TopicMap:
     """The listing's topic map: computed once per listing generation, then served from memory (and, for an
@@ -244,13 +277,13 @@ def topic_map(settings: Settings, collection: str | None = None) -> topicmap.Top
     name = collection or settings.collection
     svc.retriever(name)  # raises CollectionNotFound with a fix hint
     folder = None if settings.chroma_url else settings.store_dir
-    return _maps.get(svc.store, name, folder)
+    return svc.maps.get(svc.store, name, folder)
 
 
 def computed_topic_map(settings: Settings, collection: str | None = None) -> topicmap.TopicMap | None:
     """The listing's topic map if it is computed already (in this process), else None."""
     svc = services(settings)
-    return _maps.peek(svc.store, collection or settings.collection)
+    return svc.maps.peek(svc.store, collection or settings.collection)
 
 
 def compare(
@@ -261,14 +294,15 @@ def compare(
     wanted = list(dict.fromkeys(str(i).strip() for i in ids if str(i).strip()))
     if len(wanted) > comparisons.MAX_PAPERS:
         raise InputTooLarge(f"at most {comparisons.MAX_PAPERS} papers can be compared at once; got {len(wanted)}.")
-    retriever = services(settings).retriever(collection)
+    svc = services(settings)
+    retriever = svc.retriever(collection)
     found = {p.id: p for p in retriever.get(wanted)}
     if wanted and not found:
         shown = ", ".join(wanted[:5]) + (" ..." if len(wanted) > 5 else "")
         raise AssistantError(f"none of these paper ids is in the listing ({shown}): take ids from "
                              "`assistant search --json QUERY` or an answer's sources.")
     llm = make_llm(settings)
-    prompts = load_prompts(settings.prompts_dir) if llm is not None else None
+    prompts = svc.prompts()[1] if llm is not None else None
     table = comparisons.compare_papers(
         [found[i] for i in wanted if i in found], columns, llm, prompts, settings.context_tokens,
         collection_info(retriever).stats,

@@ -74,17 +74,27 @@ class Settings(BaseSettings):
         "docs/benchmarks.md).",
     )
     rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
-    candidates: int = Field(100, ge=10, le=2000, description="Candidates taken from each side before fusion.")
+    fusion_candidates: int = Field(
+        100, ge=10, le=2000, description="Papers each side (dense, BM25) ranks before fusion for a search or an "
+        "explain answer (at least the k asked for)."
+    )
     bm25_k1: float = Field(1.2, gt=0, description="BM25 k1.")
     bm25_b: float = Field(0.75, ge=0, le=1, description="BM25 b.")
     bm25_stem: bool = Field(True, description="English stemming for BM25 (author names are matched unstemmed too).")
     bm25_title_weight: int = Field(
         2, ge=1, le=5, description="Times a paper's title counts in its BM25 text (title words weigh more)."
     )
-    top_k: int = Field(8, ge=1, le=100, description="Papers retrieved per question.")
-    set_limit: int = Field(
-        200, ge=10, le=5000, description="Most candidates a list or count question screens (\"which papers...?\", "
-        "\"how many...?\"); a filter-only question (\"what did X publish?\") takes every paper that passes the filter."
+    top_k: int = Field(8, ge=1, le=100, description="Results a search returns (CLI `search`, the app's search) "
+                       "unless the request asks for another number.")
+    top_n: int = Field(
+        8, ge=1, le=100, description="Papers the post-retrieval stage passes on to an explain answer (the best of "
+        "the fused ranking, fewer when they exceed context_tokens); a question that only filters (\"what did X "
+        "publish?\") lists up to 3 x this."
+    )
+    candidates: int = Field(
+        200, ge=10, le=5000, description="Most candidates the post-retrieval stage passes on to a list or count "
+        "question (\"which papers...?\", \"how many...?\") for screening; a filter-only question (\"what did X "
+        "publish?\") takes every paper that passes the filter."
     )
     set_floor: float = Field(
         0.2, ge=0.0, le=1.0, description="Fused score below which a paper is not a candidate of a list or count "

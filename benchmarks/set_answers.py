@@ -90,7 +90,7 @@ def llm_round_trips(settings: Any, delay: float) -> dict[str, Any]:
                                    llm_settings.screen_concurrency, llm_settings.context_tokens)
         screening = time.perf_counter() - started
         calls = len(stub.chat_requests)
-        chain = AnswerChain(retriever, llm_settings.with_overrides(set_limit=100, set_floor=0.0), llm, prompts)
+        chain = AnswerChain(retriever, llm_settings.with_overrides(candidates=100, set_floor=0.0), llm, prompts)
         started = time.perf_counter()
         result = chain.answer("which papers study diffusion models?")
         whole = time.perf_counter() - started

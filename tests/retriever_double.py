@@ -5,9 +5,9 @@ The end-to-end tests use the real store instead (see the `iclr_retriever` fixtur
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.answering import passes
 from assistant.extractive import CorpusStats, paper_text, terms
@@ -22,6 +22,7 @@ LISTINGS = (
 TITLE_WORDS = ("over-squashing", "diffusion", "score-based", "graph neural", "message passing", "transformer")
 AUTHORS = ("Sergey Levine", "Michael Bronstein")
 PER_WORD = 6
+T = TypeVar("T")
 
 
 def listing_path() -> Path:
@@ -71,6 +72,7 @@ class KeywordRetriever:
         self._papers = {p.id: p for p in papers}
         self._terms = {pid: set(terms(paper_text(p))) for pid, p in self._papers.items()}
         self._stats = CorpusStats.build(self._papers.values())
+        self._derived: dict[str, Any] = {}  # like Retriever.derived: built once per set of papers (add() resets it)
         self.searches: list[tuple[str, Filters | None]] = []
 
     def add(self, paper: Paper) -> None:
@@ -100,6 +102,11 @@ class KeywordRetriever:
             return [Hit(p, 0.0) for p in self.papers(filters)]
         found = self.search(query, k=limit or len(self._papers), filters=filters)
         return [h for h in found if h.score >= 0.5 * found[0].score] if found else []
+
+    def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
+        if name not in self._derived:
+            self._derived[name] = build(list(self._papers.values()))
+        return self._derived[name]  # type: ignore[no-any-return]
 
     def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
         return {}  # no embeddings here: grouping falls back to term vectors

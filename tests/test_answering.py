@@ -258,7 +258,7 @@ def test_bad_questions_are_refused(handful_retriever: Any, offline: Any) -> None
 
 
 def test_context_is_numbered_within_the_token_budget(handful_retriever: Any, tmp_path: Any) -> None:
-    small = make_settings(tmp_path / "s", llm="offline", context_tokens=500, top_k=8)
+    small = make_settings(tmp_path / "s", llm="offline", context_tokens=500, top_n=8)
     result = answer("diffusion models", [], handful_retriever, small)
     assert 1 <= len(result.sources) < 8
 
@@ -290,7 +290,7 @@ def test_llm_out_of_range_citation_is_removed_and_never_streamed(
     handful_retriever: Any, openai_stub: Any, stub_settings: Any
 ) -> None:
     openai_stub.script(Reply(text="Real [1], invented [9] and [1, 42].", chunk_chars=2))
-    chain = llm_chain(handful_retriever, stub_settings(top_k=3))
+    chain = llm_chain(handful_retriever, stub_settings(top_n=3))
     deltas, _, result = collect(chain.stream("What is known about over-squashing in graph neural networks?"))
     assert len(result.sources) <= 3
     assert result.text == "Real [1], invented and [1]."
@@ -319,7 +319,7 @@ def test_injected_instructions_stay_data_and_fake_citations_are_removed(
 ) -> None:
     openai_stub.default = Reply(obey=True, text="The abstracts do not answer this [1].")
     retriever, injected = hostile_retriever()
-    settings = stub_settings(top_k=3)
+    settings = stub_settings(top_n=3)
     question = "How is over-squashing in graph neural networks explained?"
     _, _, clean = collect(llm_chain(handful_retriever, settings).stream(question))
     _, _, result = collect(llm_chain(retriever, settings).stream(question))
@@ -469,7 +469,7 @@ def test_streams_a_real_answer_from_a_llama_cpp_server(
 ) -> None:
     settings = make_settings(
         tmp_path / "store", llm="openai", llm_model="smollm2", openai_base_url=llama_server, openai_api_key=PLANTED_KEY,
-        context_tokens=600, top_k=3, llm_max_tokens=60, llm_timeout=120, llm_first_token_timeout=60, llm_retries=0,
+        context_tokens=600, top_n=3, llm_max_tokens=60, llm_timeout=120, llm_first_token_timeout=60, llm_retries=0,
     )
     # An explain question: the model writes the answer (a set question's model calls are JSON screening instead,
     # tested against this server in test_screening_llm.py).

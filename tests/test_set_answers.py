@@ -233,9 +233,9 @@ def test_titles_and_quotes_cannot_forge_citations() -> None:
     assert defang("as shown in [12] and [3, 4]") == "as shown in (12) and (3, 4)"
 
 
-def test_candidates_go_far_past_top_k_within_floor_and_limit(iclr_retriever: Any, iclr_settings: Any) -> None:
+def test_candidates_go_far_past_top_n_within_floor_and_limit(iclr_retriever: Any, iclr_settings: Any) -> None:
     deep = iclr_retriever.candidates("federated learning")
-    assert iclr_settings.top_k < len(deep) <= iclr_settings.set_limit
+    assert iclr_settings.top_n < len(deep) <= iclr_settings.candidates
     assert all(h.score >= iclr_settings.set_floor for h in deep)
     assert [h.score for h in deep] == sorted((h.score for h in deep), reverse=True)
     assert len(iclr_retriever.candidates("federated learning", limit=30, floor=0.0)) == 30
