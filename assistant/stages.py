@@ -71,5 +71,5 @@ class PostRetrieval:
         """Every candidate of a set question ("which papers...?", "how many...?"): all papers that pass the filters
         when the question only filters, else every paper above the set floor, up to `candidates`."""
         filters = None if filters is None or filters.is_empty() else filters
-        return ranker.candidates(topic if topical else "", filters)
+        return ranker.candidates(topic if topical else "", filters, self.set_depth(), self.set_floor())
 

@@ -23,7 +23,6 @@ from typing import Any, cast
 from _common import ICLR_LISTING, QUESTIONS, bench_settings, print_machine, stats_ms, write_json
 
 from assistant import answering, service
-from assistant.retrieval import Retriever
 from assistant.settings import Settings
 
 QUESTION = QUESTIONS[0]
@@ -31,10 +30,7 @@ QUESTION = QUESTIONS[0]
 
 def request_fn(settings: Settings, what: str) -> tuple[Callable[[], object], str]:
     """The unit of work one client repeats, and a label saying what it is."""
-    svc = service.services(settings)
-    svc.retriever(settings.collection)
-    embedder = getattr(svc.embedder, "inner", svc.embedder)
-    retriever = Retriever(svc.store, embedder, settings, settings.collection)
+    retriever = service.services(settings).timing_retriever(settings.collection)
     if what == "search":
         return (lambda: retriever.search(QUESTION, k=settings.top_k)), "search"
     ask = getattr(service, "ask", None)
