@@ -1,0 +1,60 @@
+"""The post-retrieval stage (assistant/stages.py): the settings `top_n`, `candidates` and `set_floor` decide how
+many papers each kind of question gets, through the real retriever over a real store and through the service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import service
+from assistant.stages import FILTER_ONLY_LIMIT, PostRetrieval
+from assistant.types import Filters
+from tests.conftest import make_settings
+from tests.test_service_state import records, write_listing
+
+RANKING = [("a", 0.9), ("b", 0.5), ("c", 0.25), ("d", 0.1)]
+
+
+def test_the_stage_passes_on_the_best_n_above_the_floor() -> None:
+    stage = PostRetrieval(make_settings(Path("unused")))
+    assert stage.pass_on("q", RANKING, 2) == RANKING[:2]
+    assert stage.pass_on("q", RANKING, 10, floor=0.2) == RANKING[:3]
+    assert stage.pass_on("q", RANKING, 10, floor=0.95) == []
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("stages")
+    service.ingest([write_listing(folder / "listing.jsonl", records())], make_settings(folder / "store"), "state")
+    return folder / "store"
+
+
+def test_top_n_sets_how_many_papers_an_explain_answer_gets(small_store: Path) -> None:
+    for top_n in (2, 5):
+        settings = make_settings(small_store, top_n=top_n, top_k=8)
+        answer = service.ask("How do models cope with distribution shift?", [], settings, collection="state")
+        assert answer.intent == "explain" and len(answer.sources) == top_n
+        assert len(service.search("distribution shift", settings, collection="state")) == 8  # top_k: searches
+
+
+def test_candidates_and_the_floor_set_how_deep_a_set_question_goes(small_store: Path) -> None:
+    deep = make_settings(small_store, candidates=10, set_floor=0.0)
+    retriever = service.services(deep).retriever("state")
+    assert len(retriever.candidates("robustness of neural networks")) == 10  # 12 papers, cut at 10
+    shallow = make_settings(small_store, candidates=10, set_floor=1.0)  # no fused score reaches 1.0 here
+    assert service.services(shallow).retriever("state").candidates("robustness of neural networks") == []
+    answer = service.ask("Which papers study robustness of neural networks?", [], shallow, collection="state")
+    assert answer.is_set and answer.matches == []
+
+
+def test_a_filter_only_question_lists_up_to_a_multiple_of_top_n(small_store: Path) -> None:
+    papers = records()
+    settings = make_settings(small_store, top_n=1)
+    stage, retriever = PostRetrieval(settings), service.services(settings).retriever("state")
+    only = stage.explain_hits(retriever, "", Filters(author=papers[0]["authors"][0]), topical=False)
+    assert [h.paper.id for h in only] == [papers[0]["id"]]
+    common = "an"  # an author filter matches part of a name: this part is in many of these papers' author lists
+    assert sum(any(common in a for a in p["authors"]) for p in papers) > FILTER_ONLY_LIMIT
+    many = stage.explain_hits(retriever, "", Filters(author=common), topical=False)
+    assert len(many) == FILTER_ONLY_LIMIT * settings.top_n
