@@ -31,8 +31,8 @@ from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_f
 from .screening import Topic, llm_group_names, screen_offline, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
-from .stages import PostRetrieval
-from .types import Answer, Filters, Hit, Paper, Screened, SearchMode
+from .stages import PostRetrieval, Ranker
+from .types import Answer, Filters, Hit, Paper, Screened
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,23 +42,11 @@ HISTORY_ANSWER_CHARS = 600
 __all__ = ["AnswerEvent", "FinalAnswer", "StreamReset", "TextDelta", "final_answer"]  # events.py, re-exported
 
 
-class RetrieverLike(Protocol):
-    """The part of assistant.retrieval.Retriever the chain uses."""
-
-    def search(
-        self, query: str, k: int | None = None, mode: SearchMode | None = None, filters: Filters | None = None
-    ) -> list[Hit]:
-        ...
-
-    def papers(self, filters: Filters | None = None) -> list[Paper]:
-        ...
+class RetrieverLike(Ranker, Protocol):
+    """The part of assistant.retrieval.Retriever the chain uses (the stage's Ranker: search, papers, candidates;
+    and these)."""
 
     def get(self, ids: Sequence[str]) -> list[Paper]:
-        ...
-
-    def candidates(
-        self, query: str, filters: Filters | None = None, limit: int | None = None, floor: float | None = None
-    ) -> list[Hit]:
         ...
 
     def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:

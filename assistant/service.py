@@ -90,6 +90,7 @@ class Services:
             return self._retrievers[name]
 
 
+# The one module-level state: the open services objects (per store and model); every cache hangs off one of them.
 _open: dict[tuple[str, str | None, str], Services] = {}
 _open_lock = threading.Lock()
 
@@ -189,7 +190,7 @@ def summarize_stream(
     """A cited summary of a group of papers, given by a query, ids, a filter or a query within a filter."""
     group = summaries.Group(query=query, ids=tuple(ids or ()), filters=filters)
     svc = services(settings)
-    return summaries.Summarizer(svc.retriever(collection), settings, prompts=svc.prompts()[1]).stream(group)
+    return summaries.stream_summary(group, svc.retriever(collection), settings, prompts=svc.prompts()[1])
 
 
 def summarize(

@@ -311,9 +311,11 @@ def summary_answer(
 
 
 def stream_summary(
-    group: Group, retriever: RetrieverLike, settings: Settings, llm: ChatLLM | None | Literal["auto"] = "auto"
+    group: Group, retriever: RetrieverLike, settings: Settings, llm: ChatLLM | None | Literal["auto"] = "auto",
+    prompts: Prompts | None = None,
 ) -> Iterator[AnswerEvent]:
-    return Summarizer(retriever, settings, llm).stream(group)
+    """The summary's events; `prompts` as the services object has them (None: read from settings.prompts_dir)."""
+    return Summarizer(retriever, settings, llm, prompts).stream(group)
 
 
 def summarize(
