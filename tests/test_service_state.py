@@ -29,7 +29,10 @@ def records() -> list[dict[str, Any]]:
 
 
 def write_listing(path: Path, papers: list[dict[str, Any]]) -> Path:
+    """A listing of these papers, with the shipped listing's embeddings beside it (its chunks are found there, so
+    the ingest embeds nothing)."""
     path.write_text("".join(json.dumps(p) + "\n" for p in papers), encoding="utf-8")
+    shutil.copyfile(service.shipped_cache_path(ICLR), service.shipped_cache_path(path))
     return path
 
 
@@ -73,13 +76,19 @@ def system_prompts(stub: Any) -> list[str]:
     return [r.body["messages"][0]["content"] for r in stub.chat_requests]
 
 
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A persistent store holding the first papers of the shipped listing (collection `state`)."""
+    folder = tmp_path_factory.mktemp("small-store")
+    service.ingest([write_listing(folder / "listing.jsonl", records())], make_settings(folder / "store"), "state")
+    return folder / "store"
+
+
 @pytest.fixture
-def prompt_settings(tmp_path: Path, stub_settings: Callable[..., Any]) -> Any:
-    """Stub-LLM settings over a small real store, with a copy of prompts/ the test may edit."""
+def prompt_settings(small_store: Path, tmp_path: Path, stub_settings: Callable[..., Any]) -> Any:
+    """Stub-LLM settings over the small store, with a copy of prompts/ the test may edit."""
     prompts = shutil.copytree(Path(__file__).resolve().parent.parent / "prompts", tmp_path / "prompts")
-    settings = stub_settings(prompts_dir=prompts)  # its store: tmp_path / "store"
-    service.ingest([write_listing(tmp_path / "listing.jsonl", records())], settings, "state")
-    return settings
+    return stub_settings(prompts_dir=prompts).with_overrides(store_dir=small_store)
 
 
 @pytest.mark.parametrize("keep_mtime", [False, True], ids=["edited", "edited-same-mtime"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from assistant import service
 from assistant.stages import FILTER_ONLY_LIMIT, PostRetrieval
 from assistant.types import Filters
 from tests.conftest import make_settings
-from tests.test_service_state import records, write_listing
+from tests.test_service_state import records, small_store
 
+__all__ = ["small_store"]  # the fixture (a store of the first papers of the shipped listing)
 RANKING = [("a", 0.9), ("b", 0.5), ("c", 0.25), ("d", 0.1)]
 
 
@@ -21,13 +20,6 @@ def test_the_stage_passes_on_the_best_n_above_the_floor() -> None:
     assert stage.pass_on("q", RANKING, 2) == RANKING[:2]
     assert stage.pass_on("q", RANKING, 10, floor=0.2) == RANKING[:3]
     assert stage.pass_on("q", RANKING, 10, floor=0.95) == []
-
-
-@pytest.fixture(scope="module")
-def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("stages")
-    service.ingest([write_listing(folder / "listing.jsonl", records())], make_settings(folder / "store"), "state")
-    return folder / "store"
 
 
 def test_top_n_sets_how_many_papers_an_explain_answer_gets(small_store: Path) -> None:
