@@ -20,8 +20,7 @@ from .disk_space import estimate_bytes, estimate_chunks
 from .embeddings import Embedder, EmbeddingCache
 from .errors import ListingError
 from .keyword_index import has_indexable_words, paper_text
-from .listing_files import read_listings
-from .listings import known_ids, title_key, title_slug_id, unify_ids
+from .listings import known_ids, read_listings, title_key, title_slug_id, unify_ids
 from .settings import Settings
 from .store import PaperStore, paper_to_json
 from .types import Chunk, IngestSummary, Paper, SkippedRecord

@@ -1,4 +1,4 @@
-"""Character rules for untrusted text, in one place: listing ingest (listings.py), prompts (prompts.py) and BibTeX
+"""Character rules for untrusted text, in one place: listing ingest (listings/), prompts (prompts.py) and BibTeX
 (render.py) call these, so a character is treated the same wherever it arrives.
 
 - Control characters: C0/C1 controls (tab and newline are kept: the callers fold them), terminal escape sequences

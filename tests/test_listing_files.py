@@ -1,4 +1,4 @@
-"""Listing files (assistant/listing_files.py): real files on disk, every encoding and every way a file can be bad."""
+"""Listing files (assistant/listings/files.py): real files on disk, every encoding and every way a file can be bad."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ListingError
-from assistant.listing_files import iter_listing, read_listing, read_listings, sniff_encoding
-from assistant.listings import title_slug_id
+from assistant.listings import iter_listing, read_listing, read_listings, sniff_encoding, title_slug_id
 from assistant.types import Paper, SkippedRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,7 +234,7 @@ def test_a_100_mb_listing_is_read_with_bounded_memory(tmp_path: Path) -> None:
     assert big.stat().st_size >= 100 * 2**20
     script = textwrap.dedent(f"""
         import json, resource, sys
-        from assistant.listing_files import iter_listing, read_listing
+        from assistant.listings import iter_listing, read_listing
         from assistant.types import Paper
         read_listing({str(SEED)!r})  # warm up: imports and a small parse
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

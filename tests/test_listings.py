@@ -1,4 +1,4 @@
-"""The pure listing parsers (assistant/listings.py): real listing text in, papers and skipped records out."""
+"""The pure listing parsers (assistant/listings/): real listing text in, papers and skipped records out."""
 
 from __future__ import annotations
 

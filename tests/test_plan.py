@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.extractive import terms
-from assistant.listing_files import read_listing
+from assistant.listings import read_listing
 from assistant.plan import AuthorIndex, QueryPlan, analyse, fold, merge_follow_up, plan_question
 from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse

@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from assistant import service
-from assistant.listing_files import read_listing
+from assistant.listings import read_listing
 from assistant.types import Answer, Citation, Hit, Paper, Screened
 from assistant.web import render, render_sets
 

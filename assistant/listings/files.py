@@ -1,4 +1,4 @@
-"""Listing files: open them, decode the bytes, stream the lines into the pure parsers of listings.py.
+"""Listing files: open them, decode the bytes, stream the lines into the pure parsers of this package.
 
 Decoding: a BOM says UTF-8, UTF-16 or UTF-32; BOM-less UTF-16 is recognised by its NUL pattern; everything else is
 read as UTF-8, where a line that is not valid UTF-8 has its bad bytes read as Latin-1 (recorded in the result's
@@ -6,7 +6,7 @@ read as UTF-8, where a line that is not valid UTF-8 has its bad bytes read as La
 ListingError naming the file, with the formats accepted.
 
 Memory: lines are read one at a time, so a large JSONL, CSV or papers.cool listing is parsed with memory bounded by
-its largest line (see listings.py for the formats read whole).
+its largest line (see parsing.py for the formats read whole).
 """
 
 from __future__ import annotations
@@ -15,19 +15,15 @@ import codecs
 import os
 from collections.abc import Iterator, Sequence
 
-from .errors import ListingError
-from .listings import (
-    ACCEPTED_FORMATS,
-    Item,
-    collect,
-    defaults_from_name,
-    detect_format,
-    iter_papers,
-    known_ids,
-    split_lines,
-    unify_ids,
-)
-from .types import ParseResult
+from ..errors import ListingError
+from ..types import ParseResult
+from .base import Item
+from .cleaning import split_lines
+from .detection import detect_format
+from .identity import known_ids, unify_ids
+from .parsing import collect, iter_papers
+from .registry import accepted_formats
+from .venues import defaults_from_name
 
 _HEAD_BYTES = 8192
 _BOMS = (
@@ -90,19 +86,19 @@ def sniff_encoding(head: bytes, path: str) -> str:
     """The encoding of a file from its first bytes. Raises ListingError for an empty or binary file."""
     if not head:
         raise ListingError(path, f"the file is empty (0 bytes). Fix: give a listing with papers in it: "
-                                 f"{ACCEPTED_FORMATS}")
+                                 f"{accepted_formats()}")
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return encoding
     for magic, what in _MAGIC:
         if head.startswith(magic):
-            raise ListingError(path, f"this is {what}. Accepted: {ACCEPTED_FORMATS}")
+            raise ListingError(path, f"this is {what}. Accepted: {accepted_formats()}")
     utf16 = _utf16_without_bom(head)
     if utf16:
         return utf16
     if _looks_binary(head):
         raise ListingError(path, f"this looks like a binary file (it has NUL bytes), not a text listing. Accepted: "
-                                 f"{ACCEPTED_FORMATS}")
+                                 f"{accepted_formats()}")
     return "utf-8"
 
 
@@ -201,7 +197,7 @@ def read_listings(paths: Sequence[str | os.PathLike[str]], strict: bool = False)
     and only by title in another gets the OpenReview id) and a paper found in several files merged into one (the
     first file's fields win; gaps are filled from the later ones)."""
     if not paths:
-        raise ListingError("<no files>", f"no listing files were given. Fix: name one or more: {ACCEPTED_FORMATS}")
+        raise ListingError("<no files>", f"no listing files were given. Fix: name one or more: {accepted_formats()}")
     results = [read_listing(p, strict=strict) for p in paths]
     papers = [paper for r in results for paper in r.papers]
     unified = unify_ids(papers, known_ids(papers))
