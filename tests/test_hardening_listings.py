@@ -61,6 +61,8 @@ CASES = [
     Case("array.json", "ok", (), 3),
     Case("wrapper.json", "ok", (), 2),
     Case("beir_corpus.jsonl", "ok", (), 3),
+    Case("openreview_notes.json", "ok", (), 5),
+    Case("openreview_broken.json", "skips", (":6", ":7", ":9"), 2),
     # made by `made_here` below
     Case("all_bad.jsonl", "error", (":1",)),
     Case("listing.jsonl.gz", "error", ("gzip-compressed",)),
