@@ -10,11 +10,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..text import drop_invisible
-from ..types import Paper, SkippedRecord
+from ..types import Paper
 from .base import Head, Item, ListingFormat, RecordAdapter
 from .cleaning import clean_abstract, clean_line, split_names, strip_eol, unique
 from .identity import default_pdf_url, default_url, openreview_id_from_url, title_slug_id
-from .records import BadRecord
+from .records import BadRecord, adapted
 from .venues import NO_DEFAULTS, ListingDefaults, normalize_decision
 
 _TITLE_LINE = re.compile(r"#(\d+)(?:[ \t]+(.*))?")
@@ -111,14 +111,6 @@ def paper_from_block(rec: CoolRecord, defaults: ListingDefaults) -> Paper:
     )
 
 
-def _finish(rec: CoolRecord, path: str, defaults: ListingDefaults,
-            adapter: RecordAdapter[CoolRecord]) -> tuple[int, Item]:
-    try:
-        return rec.line, adapter(rec, defaults)
-    except BadRecord as exc:
-        return rec.line, SkippedRecord(path, rec.line, str(exc))
-
-
 def _cool_header(line: str, defaults: ListingDefaults) -> ListingDefaults:
     """Text before the first paper: a venue line ('ICLR.2022') sets venue and year; anything else is ignored."""
     m = _HEADER_VENUE.fullmatch(clean_line(line))
@@ -134,14 +126,14 @@ def parse_papers_cool(lines: Iterable[str], path: str, defaults: ListingDefaults
         title_line = _TITLE_LINE.fullmatch(line)
         if title_line:
             if rec is not None:
-                yield _finish(rec, path, defaults, adapter)
+                yield adapted(rec, path, rec.line, defaults, adapter)
             rec = CoolRecord(number, strip_buttons(title_line.group(2) or ""))
         elif rec is None:
             defaults = _cool_header(line, defaults)
         else:
             rec.feed(line, number)
     if rec is not None:
-        yield _finish(rec, path, defaults, adapter)
+        yield adapted(rec, path, rec.line, defaults, adapter)
 
 
 def _format_subject(paper: Paper) -> list[str]:

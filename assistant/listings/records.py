@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..types import Paper, SkippedRecord
-from .base import Item, RecordAdapter
+from .base import Item, Raw, RecordAdapter
 from .cleaning import clean_abstract, clean_line, split_names, unique
 from .identity import default_pdf_url, default_url, is_openreview_id, openreview_id_from_url, title_slug_id
 from .venues import NO_DEFAULTS, ListingDefaults, normalize_decision, split_venue
@@ -132,8 +132,13 @@ def record_item(rec: object, path: str, line: int, defaults: ListingDefaults,
     """(line, the Paper `adapter` makes of `rec`, or the SkippedRecord saying why it could not)."""
     if not isinstance(rec, dict):
         return line, SkippedRecord(path, line, f"wrong type: expected a JSON object (a record), got {type_name(rec)}")
+    return adapted(rec, path, line, defaults, adapter)
+
+
+def adapted(raw: Raw, path: str, line: int, defaults: ListingDefaults, adapter: RecordAdapter[Raw]) -> tuple[int, Item]:
+    """(line, the Paper `adapter` makes of a raw record of any format, or the SkippedRecord saying why not)."""
     try:
-        return line, adapter(rec, defaults)
+        return line, adapter(raw, defaults)
     except BadRecord as exc:
         return line, SkippedRecord(path, line, str(exc))
 
