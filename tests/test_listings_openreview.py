@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli, render, service
+from assistant import cli, service
 from assistant.errors import ListingError
 from assistant.listings import (
     ACCEPTED_FORMATS,
@@ -25,6 +25,7 @@ from assistant.listings import (
 )
 from assistant.listings.registry import by_rank
 from assistant.types import Paper, SkippedRecord
+from assistant.web import render
 
 from .conftest import ICLR, ROOT, make_settings
 
