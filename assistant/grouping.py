@@ -5,10 +5,12 @@ Clusters: k-means (scikit-learn, fixed seed, so the same set always gives the sa
 embedding vectors (the mean of their chunks); idf-weighted term vectors when the store has no vectors for them.
 The number of groups grows with the square root of the set's size, bounded by settings.set_max_groups.
 
-Names (c-TF-IDF style): a word or word pair scores by the share of the cluster's papers using it, times its rarity
-in the whole listing (idf), times how much more common it is in this cluster than in the other clusters of the
-answer. The topic's own words (every cluster shares them), and words that describe results rather than subjects
-("significantly outperform", "state of the art", "extensive experiments"), never name a group.
+Names: the c-TF-IDF weight of topicmap.py (`ctfidf`), the whole listing as the background: a word or word pair
+scores by how often the group's papers use it, against how many papers of the listing use it, so a name is both
+common in the group and distinctive of it (a rare word two papers happen to share, "aforementioned", does not
+outrank the group's subject). A label must be more common in its group than in the answer's other groups. The
+topic's own words (every group shares them), and filler (evidence.FILLER: words of results and framing,
+"significantly outperform", "extensive experiments"), never name a group.
 """
 
 from __future__ import annotations
@@ -18,38 +20,19 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 
 import numpy as np
 
+from .evidence import FILLER, is_filler, text_surfaces
 from .extractive import CorpusStats, surface_terms
-from .screening import text_surfaces
+from .topicmap import MAX_LISTING_SHARE, ctfidf
 from .types import Paper
 
 SEED = 0
 LABELS_PER_NAME = 2
 MIN_LABEL_SHARE = 0.15  # a label is used by at least this share of its group's papers (and two of them)
-MAX_SINGLE_DF = 0.05  # a single word names a group only if at most this share of the listing uses it
 PAIR_BONUS = 2.0  # word pairs ("markov games") say more than single words
-# Words of results, evaluation and framing: a group named by them says nothing about its subject.
-_GENERIC = """outperform outperforms outperforming outperformed significantly significant state art sota
-benchmark benchmarks experiment experiments experimental empirical empirically extensive extensively result results
-performance performances perform performs improve improves improved improvement improvements achieve achieves
-achieved achieving demonstrate demonstrates demonstrated show shows shown novel new method methods methodology
-approach approaches existing previous prior propose proposes proposed framework frameworks problem problems task tasks
-paper work works baseline baselines superior effective effectiveness competitive strong stronger better best
-wide range variety various several different code available github com https http www publicly release released
-comparable compared comparison evaluate evaluated evaluation evaluations leading leads lead current recent recently
-well based further first also however thus furthermore moreover specifically particular particularly key main
-simple simply able ability often many much large small number numbers set sets use using used study studies
-way ways end even still make makes made provide provides provided introduce introduces introduced present presents
-called termed named extensive gain gains suggest suggests demonstrating showing propose art-of-the state-of-the-art
-sample samples approach high higher low lower solve solves solving effect effects goal goals design designs
-predict predicts predicting change changes changing three two four five global local examples example deep
-theoretic theoretical queried query bound bounds decoding desiderata able apply applies applied applying
-issue issues challenge challenges setting settings case cases general generally way enable enables allow allows"""
-GENERIC = frozenset(_GENERIC.split())
-_DIGITS = re.compile(r"^[\d.]+$")
+MAX_SINGLE_DF = 0.05  # a single word names a group only if at most this share of the listing uses it
 
 
 def group_count(n: int, max_groups: int) -> int:
@@ -112,10 +95,8 @@ def group_papers(
 # --- names --------------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def is_generic(surface: str) -> bool:
-    parts = re.split(r"[\s\-]+", surface.lower())
-    return any(p in GENERIC or _DIGITS.match(p) or len(p) < 3 for p in parts if p) or not parts
+GENERIC = FILLER  # the older names, kept for callers
+is_generic = is_filler
 
 
 def _keys_of(paper: Paper) -> dict[str, str]:
@@ -165,19 +146,22 @@ def rank_labels(
     others = total_papers - size
     least = max(2, math.ceil(MIN_LABEL_SHARE * size)) if size >= 3 and strict else min(2, size)
     rare = MAX_SINGLE_DF * max(stats.n_docs, 1) if strict else float("inf")
+    length = sum(users[g].values())
+    mean_length = sum(sum(u.values()) for u in users) / max(len(users), 1)
     scored = []
     for key, count in users[g].items():
         if count < least or key in topic_keys or any(part in topic_keys for part in key.split()):
             continue
         pair = " " in key
-        if (not pair and stats.df.get(key, 0) > rare) or is_generic(surfaces[key]):
-            continue  # a single word common in the listing ("data", "effect") names nothing
-        share = count / size
+        common = rare if not pair else MAX_LISTING_SHARE * stats.n_docs
+        if stats.df.get(key, 0) > common or is_filler(surfaces[key]):
+            continue  # a word ("data") or pair ("neural networks") common in the listing names nothing
         elsewhere = sum(u.get(key, 0) for i, u in enumerate(users) if i != g) / others if others else 0.0
-        distinct = share - elsewhere
-        if distinct <= 0:
-            continue
-        scored.append((share * distinct * stats.idf(key) ** 2 * (PAIR_BONUS if pair else 1.0), key))
+        if count / size - elsewhere <= 0:
+            continue  # not more common here than in the answer's other groups
+        # c-TF-IDF against the whole listing (topicmap's rule): frequent in the group, rare in the listing
+        weight = ctfidf(count, length, stats.df.get(key, 0) + count, mean_length)
+        scored.append((weight * (PAIR_BONUS if pair else 1.0), key))
     return [key for _, key in sorted(scored, key=lambda sk: (-sk[0], sk[1]))]
 
 

@@ -38,7 +38,7 @@ related relevant interested interesting recommend suggest suggestions et al coun
 compared comparing comparison contrast versus vs conference listing collection proceedings submission submissions
 neurips nips icml cvpr iccv eccv emnlp naacl aaai ijcai aistats corl tmlr jmlr arxiv openreview year years
 contribution contributions people person someone researcher researchers every everything entire say says said
-came come comes coming selected chosen picked"""
+came come comes coming selected chosen picked apply applies applied applying"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
@@ -111,6 +111,7 @@ _FOLLOW_UP = re.compile(
 _SCOPE_ONLY = re.compile(_LEAD_WORDS, re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_WORD_OR_COMMA = re.compile(rf",|{_WORD.pattern}", re.UNICODE)
 
 
 def words(text: str) -> list[str]:
@@ -457,7 +458,19 @@ def topic_of(text: str) -> str:
     prose (URLs, code, paths, file names, bare numbers) left out."""
     text = _NOT_PROSE.sub(" ", text)
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
-    return " ".join(w for w in words(text) if any(is_content_word(p) for p in w.split("-")))
+    kept: list[str] = []
+    between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows
+    broken = False  # a framing or filter word came since the last content word
+    for word in _WORD_OR_COMMA.findall(text):
+        if word != "," and any(is_content_word(p) for p in word.split("-")):
+            kept += ([","] if broken else between) if kept else []
+            kept.append(word)
+            between, broken = [], False
+        elif word == "," or word.lower() in STOPWORDS:
+            between.append(word)
+        else:  # what is left and right of a framing word ("compare", "papers") is not one phrase
+            broken = True
+    return " ".join(kept).replace(" ,", ",")
 
 
 def remove_phrases(text: str, phrases: Sequence[str]) -> str:

@@ -35,14 +35,32 @@ from functools import lru_cache
 
 from .chunking import count_tokens
 from .errors import LLMError
-from .extractive import CorpusStats, key_sentence, paper_text, phrases, stem, terms, word_terms
+from .evidence import (
+    EXPANSION_WEIGHT,
+    Topic,
+    capped,
+    expansion_keys,
+    head_keys,
+    holds_any,
+    is_jargon,
+    paper_keys,
+    resolve,
+    surfaces_of,
+    text_keys,
+    text_surfaces,
+    word_evidence,
+)
+from .extractive import CorpusStats, key_sentence
 from .keyword_index import split_sentences
 from .llm import ChatLLM, complete
-from .plan import is_content_word, words
 from .prompts import Prompt, fence, join_blocks, paper_block
 from .types import Hit, Paper, Screened, Verdict
 
 log = logging.getLogger(__name__)
+__all__ = [  # the topic and its word evidence live in evidence.py; these names are imported from here too
+    "Topic", "capped", "expansion_keys", "head_keys", "holds_any", "is_jargon", "paper_keys", "surfaces_of",
+    "text_keys", "text_surfaces", "word_evidence",
+]
 
 VERDICTS: tuple[Verdict, ...] = ("relevant", "possible", "not_relevant")
 _QUOTE_CHARS = str.maketrans({
@@ -50,85 +68,7 @@ _QUOTE_CHARS = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ",
 })
 GROUP_TITLES = 15  # titles of a group shown to the model that names it
-_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d]")  # as extractive.phrases: no pair across these
 _JSON_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
-
-
-# --- the topic and the evidence ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Topic:
-    """What the candidates are screened against: the topic as the user wrote it, and its stemmed terms and word
-    pairs (the evidence keys)."""
-
-    text: str
-    terms: tuple[str, ...]
-    pairs: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, text: str, given_terms: Sequence[str] = ()) -> Topic:
-        own = tuple(dict.fromkeys(given_terms or terms(text)))
-        return cls(text, own, tuple(dict.fromkeys(key for key, _ in phrases(text))))
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return self.terms + self.pairs
-
-
-@lru_cache(maxsize=262144)
-def _content_stem(word: str) -> str | None:
-    """The stem of a word whose every hyphen part is a content word (the joined form: "over-squashing" ->
-    "oversquash"), else None. Cached: this is the inner loop of screening."""
-    if not all(is_content_word(part) for part in word.split("-")):
-        return None
-    return stem(word.replace("-", ""))
-
-
-@lru_cache(maxsize=8192)
-def text_surfaces(text: str) -> dict[str, str]:
-    """`surfaces_of`, cached (the grouping reads each paper's text again and again). Do not modify the dict."""
-    return surfaces_of(text)
-
-
-def surfaces_of(text: str) -> dict[str, str]:
-    """Each stemmed term and adjacent word pair of a text -> its first surface form: the same keys as
-    extractive.terms and extractive.phrases give."""
-    keys: dict[str, str] = {}
-    for piece in _PHRASE_BREAK.split(text):
-        previous: tuple[str, str] | None = None
-        for word in words(piece):
-            for key, surface in word_terms(word):
-                keys.setdefault(key, surface)
-            current = _content_stem(word)
-            if current is not None and previous is not None:
-                keys.setdefault(f"{previous[0]} {current}", f"{previous[1]} {word.lower()}")
-            previous = (current, word.lower()) if current is not None else None
-    return keys
-
-
-@lru_cache(maxsize=65536)
-def text_keys(text: str) -> frozenset[str]:
-    """The keys of `surfaces_of`, as a set, computed once per text (a listing is screened again and again; about
-    1 KiB a sentence, bounded by the cache size)."""
-    return frozenset(surfaces_of(text))
-
-
-def paper_keys(paper: Paper) -> frozenset[str]:
-    """The keys of a paper's title, abstract and keywords."""
-    return text_keys(paper_text(paper))
-
-
-def word_evidence(paper: Paper, topic: Topic, stats: CorpusStats, keys_needed: int = 2) -> float:
-    """The idf weight of the topic's terms and word pairs present in the paper, as a share of the weight of its
-    `keys_needed` heaviest ones (capped at 1): a short topic must be covered whole, a long one ("catastrophic
-    forgetting in continual or class-incremental learning") is matched by a paper holding its strongest part."""
-    weights = sorted((stats.idf(k) for k in topic.keys), reverse=True)
-    needed = sum(weights[:keys_needed])
-    if not needed:
-        return 0.0
-    present = paper_keys(paper)
-    return min(1.0, sum(stats.idf(k) for k in topic.keys if k in present) / needed)
 
 
 # --- the offline rule ------------------------------------------------------------------------------------------
@@ -150,6 +90,7 @@ class Rule:
     possible: float = 0.5
     keys_needed: int = 2
     meaning_reference: float = 0.45
+    jargon_words: float = 0.0
 
     def score(self, words: float, meaning: float) -> float:
         return self.words_weight * words + (1 - self.words_weight) * meaning
@@ -162,15 +103,6 @@ class Rule:
 
 
 DEFAULT_RULE = Rule()
-# Pseudo-relevance feedback (see expansion_keys), three numbers calibrated with the rule.
-EXPANSION_MIN_PAPERS = 3
-EXPANSION_SHARE = 0.5
-EXPANSION_MAX_DF = 0.03
-EXPANSION_WEIGHT = 1.0  # expansion words count this much of full word evidence
-# The jargon cap (see is_jargon, head_keys): three numbers calibrated on the dev set.
-HEAD_RATIO = 0.8
-JARGON_TOP = 10
-JARGON_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -203,6 +135,7 @@ def screen_offline(
     filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence."""
     if not topic.keys:
         return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]
+    topic = resolve(topic, stats)
     found = evidence(hits, topic, stats, rule)
     expansion = expansion_keys([h.paper for h, ev in zip(hits, found, strict=True) if ev.words >= 1.0
                                 and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
@@ -212,60 +145,11 @@ def screen_offline(
     head = head_keys(topic, stats) + expansion.keys
     jargon = is_jargon(hits, head)
     return [
-        Screened(hit, capped(rule.verdict(ev.words, ev.meaning), jargon and not holds_any(hit.paper, head)),
+        Screened(hit, capped(rule.verdict(ev.words, ev.meaning),
+                             jargon and (ev.words < rule.jargon_words or not holds_any(hit.paper, head))),
                  deciding_sentence(hit.paper, topic, stats))
         for hit, ev in zip(hits, found, strict=True)
     ]
-
-
-def head_keys(topic: Topic, stats: CorpusStats) -> tuple[str, ...]:
-    """The topic's rarest terms and word pairs that the listing uses (idf at least HEAD_RATIO of the rarest's):
-    its jargon ("over-squashing", "multi-agent reinforcement"), not the field words around it ("graph neural
-    network")."""
-    used = [k for k in topic.keys if stats.df.get(k, 0) > 0]
-    if not used:
-        return ()
-    rarest = max(stats.idf(k) for k in used)
-    return tuple(k for k in used if stats.idf(k) >= HEAD_RATIO * rarest)
-
-
-def holds_any(paper: Paper, keys: Sequence[str]) -> bool:
-    present = paper_keys(paper)
-    return any(k in present for k in keys)
-
-
-def is_jargon(hits: Sequence[Hit], head: Sequence[str]) -> bool:
-    """A question in the papers' own words: at least JARGON_SHARE of the JARGON_TOP best candidates use its head
-    terms. A question in lay words (whose terms the matching papers do not use) is not, and is left to meaning."""
-    top = hits[:JARGON_TOP]
-    return bool(head and top) and sum(holds_any(h.paper, head) for h in top) >= JARGON_SHARE * len(top)
-
-
-def capped(verdict: Verdict, lacks_head: bool) -> Verdict:
-    """In a jargon question, a paper without any head term is at most possibly relevant: close in meaning (an
-    ordinary graph network paper for "over-squashing") is not being about it."""
-    return "possible" if lacks_head and verdict == "relevant" else verdict
-
-
-def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats) -> Topic:
-    """The topic's own vocabulary, learnt from the papers that match it beyond doubt (pseudo-relevance feedback):
-    words and word pairs that at least half of them use and that are rare in the listing (at most
-    EXPANSION_MAX_DF of its papers). "Diffusion models" brings "score-based" and "denoising", so a paper on
-    score-based generative models is found although it never says "diffusion model". Empty below
-    EXPANSION_MIN_PAPERS confident papers."""
-    if len(confident) < EXPANSION_MIN_PAPERS:
-        return Topic(topic.text, ())
-    counts: dict[str, int] = {}
-    for paper in confident:
-        for key in paper_keys(paper):
-            counts[key] = counts.get(key, 0) + 1
-    own = set(topic.keys)
-    limit = EXPANSION_MAX_DF * stats.n_docs
-    keys = tuple(sorted(
-        key for key, n in counts.items()
-        if n >= EXPANSION_SHARE * len(confident) and key not in own and stats.df.get(key, 0) <= limit
-    ))
-    return Topic(topic.text, keys)
 
 
 # --- the deciding sentence ----------------------------------------------------------------------------------------

@@ -213,11 +213,18 @@ def distinctive_terms(groups: Sequence[Sequence[Paper]]) -> list[list[str]]:
         least = max(2, math.ceil(MIN_TERM_SHARE * len(group))) if len(group) > 1 else 1
         # with few clusters, one cluster's own words are used by a large share of the listing
         common = max(MAX_LISTING_SHARE, 1.5 / len(groups)) * n_papers
-        weights = {key: tf / length * math.log(1 + mean_length / overall[key])
+        weights = {key: ctfidf(tf, length, overall[key], mean_length)
                    for key, tf in used.items() if tf >= least and overall[key] <= common and len(key) > 2}
         ranked = sorted(weights, key=lambda key: (-weights[key], key))
         picked.append(_without_repeats(ranked, surfaces))
     return picked
+
+
+def ctfidf(tf: int, length: int, overall: int, mean_length: float) -> float:
+    """A term's c-TF-IDF weight in a class: its frequency there (`tf` of the class's `length` term uses) times
+    log(1 + the mean class length / its frequency over all classes, `overall`). Shared with the naming of a set
+    answer's groups (grouping.py)."""
+    return tf / max(length, 1) * math.log(1 + mean_length / max(overall, 1))
 
 
 def label_terms(text: str) -> list[tuple[str, str]]:

@@ -1,0 +1,326 @@
+"""The words of a set question's topic and their evidence in a paper, for the offline screening (screening.py).
+
+- Keys: the topic's stemmed terms and adjacent word pairs (hyphenated and joined forms count alike), the same keys
+  as extractive.terms and extractive.phrases give, so a paper using the phrase ("federated learning") outweighs
+  one using its words apart.
+- Facets (`resolve`): a topic that lists alternatives ("pruning and lottery tickets", "catastrophic forgetting in
+  continual or class-incremental learning", "prompt tuning, adapters and other parameter-efficient fine-tuning")
+  is matched by a paper about any one of them. Each alternative, with the words around the list that all
+  alternatives share, is a facet ("catastrophic forgetting in continual learning", "catastrophic forgetting in
+  class-incremental learning"); the word evidence is that of the best-covered facet.
+- Coverage: the idf weight of a facet's keys that a paper holds, as a share of the weight of its `keys_needed`
+  heaviest keys that the listing uses (a key no paper uses cannot be matched, and must not lower every paper).
+- Head keys: each facet's rarest keys, its jargon ("over-squashing"), not the field words around it.
+- Expansion (pseudo-relevance feedback): words the confident matches share that are rare in the listing.
+- FILLER: words of results, evaluation and framing ("significantly outperform", "extensive experiments"), in one
+  place: they never name a group of a set answer (grouping.py) nor expand a topic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from .extractive import CorpusStats, paper_text, phrases, stem, terms, word_terms
+from .plan import is_content_word, words
+from .types import Hit, Paper, Verdict
+
+_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d]")  # as extractive.phrases: no pair across these
+_TOKENS = re.compile(r",|[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)  # plan.words, and commas
+_JOINS = frozenset({"or", "and", ",", "nor"})  # what lists alternatives
+_JOIN_FILLERS = frozenset({"other", "others", "either", "also", "as", "well", "the", "a", "an", "any", "related"})
+MAX_FACETS = 12
+ALIAS = "|"  # a facet key "selfattent|self attent" is present when either form is
+
+# Pseudo-relevance feedback (see expansion_keys), numbers calibrated with the rule.
+EXPANSION_MIN_PAPERS = 3
+EXPANSION_SHARE = 0.5
+EXPANSION_MAX_DF = 0.03
+EXPANSION_WEIGHT = 1.0  # expansion words count this much of full word evidence
+# The jargon cap (see is_jargon, head_keys): three numbers calibrated on the dev set.
+HEAD_RATIO = 0.8
+JARGON_TOP = 10
+JARGON_SHARE = 0.4
+
+# Words of results, evaluation and framing: a group named by them says nothing about its subject, and a topic
+# expanded by them admits any paper.
+_FILLER = """outperform outperforms outperforming outperformed significantly significant state art sota
+benchmark benchmarks experiment experiments experimental empirical empirically extensive extensively result results
+performance performances perform performs improve improves improved improvement improvements achieve achieves
+achieved achieving demonstrate demonstrates demonstrated show shows shown novel new method methods methodology
+approach approaches existing previous prior propose proposes proposed framework frameworks problem problems task tasks
+paper work works baseline baselines superior effective effectiveness competitive strong stronger better best
+wide range variety various several different code available github com https http www publicly release released
+comparable compared comparison evaluate evaluated evaluation evaluations leading leads lead current recent recently
+well based further first also however thus furthermore moreover specifically particular particularly key main
+simple simply able ability often many much large small number numbers set sets use using used study studies
+way ways end even still make makes made provide provides provided introduce introduces introduced present presents
+called termed named extensive gain gains suggest suggests demonstrating showing propose art-of-the state-of-the-art
+sample samples approach high higher low lower solve solves solving effect effects goal goals design designs
+predict predicts predicting change changes changing three two four five global local examples example deep
+theoretic theoretical queried query bound bounds decoding desiderata able apply applies applied applying
+issue issues challenge challenges setting settings case cases general generally way enable enables allow allows
+though although whereas while since yet thereby therefore hence aforementioned respectively namely
+important importance crucial critical fundamental promising remarkable remarkably substantially substantial
+consistently consistent notably typically usually commonly widely largely mainly mostly fully highly
+investigate investigates investigated investigating explore explores explored exploring devise devises devised
+reasonable inaccurate tightly increasing gained gaining grow grows enhance enhances enhanced"""
+FILLER = frozenset(_FILLER.split())
+_DIGITS = re.compile(r"^[\d.]+$")
+
+
+@lru_cache(maxsize=65536)
+def is_filler(surface: str) -> bool:
+    """Whether a word or word pair (as written) holds a filler word, a number or a word under three letters."""
+    parts = [p for p in re.split(r"[\s\-]+", surface.lower()) if p]
+    return not parts or any(p in FILLER or _DIGITS.match(p) or len(p) < 3 for p in parts)
+
+
+# --- the topic and its facets ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What the candidates are screened against: the topic as the user wrote it, and its stemmed terms and word
+    pairs (the evidence keys). `facets` (set by `resolve`, which reads the listing) are the key sets a paper may
+    cover: one per alternative when the topic lists several, else the topic's own keys."""
+
+    text: str
+    terms: tuple[str, ...]
+    pairs: tuple[str, ...] = ()
+    facets: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def of(cls, text: str, given_terms: Sequence[str] = ()) -> Topic:
+        own = tuple(dict.fromkeys(given_terms or terms(text)))
+        return cls(text, own, tuple(dict.fromkeys(key for key, _ in phrases(text))))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.terms + self.pairs
+
+    @property
+    def alternatives(self) -> tuple[tuple[str, ...], ...]:
+        return self.facets or (self.keys,)
+
+
+def resolve(topic: Topic, stats: CorpusStats) -> Topic:
+    """The topic with its facets (see `facets_of`, `coverage_keys`)."""
+    if topic.facets or not topic.keys:
+        return topic
+    found = facets_of(topic.text, stats) or [topic.text]
+    return replace(topic, facets=tuple(coverage_keys(facet) or topic.keys for facet in found))
+
+
+def coverage_keys(text: str) -> tuple[str, ...]:
+    """The keys of a facet: its terms and word pairs, a hyphenated word counted once, by its joined form or its
+    parts written apart ("self-attention" | "self attention"), never by its parts alone (a paper on
+    "self-supervised ... attention" is not about self-attention)."""
+    said = words(text)
+    parts = {stem(p) for w in said if "-" in w for p in w.split("-")} - {stem(w) for w in said}
+    spaced = {_content_stem(w): " ".join(stem(p) for p in w.split("-")) for w in said if w.count("-") == 1}
+    keys = [*terms(text), *(key for key, _ in phrases(text))]
+    return tuple(dict.fromkeys(f"{k}{ALIAS}{spaced[k]}" if spaced.get(k) else k for k in keys if k not in parts))
+
+
+def facets_of(text: str, stats: CorpusStats | None = None) -> list[str]:
+    """The alternatives of a topic, each with the words around its list ("transformers or self-attention to
+    graphs" -> "transformers to graphs", "self-attention to graphs"); [] when it lists none. Alternatives are
+    runs of content words joined by "or", "and" or commas (with "other", "either" ... beside them). A one-word
+    alternative before a longer last one shares its last word when the listing uses that pair ("noisy or ambiguous
+    labels" -> "noisy labels", "ambiguous labels"; but "pruning and lottery tickets" -> "pruning")."""
+    tokens = _TOKENS.findall(text)
+    lists = [alts for alts in alternative_runs(tokens) if len(alts) > 1]
+    if not lists:
+        return []
+    choices = []
+    for alts in lists:
+        last = tokens[alts[-1][0] : alts[-1][1]]
+        options = []
+        for start, end in alts:
+            own = tokens[start:end]
+            if stats is not None and len(own) == 1 < len(last) and shares_head(own[0], last[-1], stats):
+                own = [*own, last[-1]]
+            options.append(own)
+        choices.append(options)
+    facets = []
+    for chosen in itertools.islice(itertools.product(*choices), MAX_FACETS):
+        kept: list[str] = []
+        at = 0
+        for alts, alternative in zip(lists, chosen, strict=True):
+            kept += [*tokens[at : alts[0][0]], *alternative]
+            at = alts[-1][1]
+        facets.append(" ".join([*kept, *tokens[at:]]).replace(" ,", ","))
+    return facets
+
+
+def alternative_runs(tokens: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """The runs of content words ([start, end) token indexes), grouped into lists joined by "or", "and", commas."""
+    runs: list[list[int]] = []
+    for i, token in enumerate(tokens):
+        if token != "," and any(is_content_word(part) for part in token.split("-")):
+            if runs and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+    lists: list[list[tuple[int, int]]] = []
+    for r, (start, end) in enumerate(runs):
+        between = {t.lower() for t in tokens[runs[r - 1][1] : start]} if r else set()
+        if between and between <= _JOINS | _JOIN_FILLERS and between & _JOINS:
+            lists[-1].append((start, end))
+        else:
+            lists.append([(start, end)])
+    return lists
+
+
+def shares_head(modifier: str, head: str, stats: CorpusStats) -> bool:
+    """Whether the listing uses `modifier head` ("noisy labels"): then "noisy or ambiguous labels" means it."""
+    first, second = _content_stem(modifier), _content_stem(head)
+    return first is not None and second is not None and stats.df.get(f"{first} {second}", 0) > 0
+
+
+# --- the keys of a text ------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=262144)
+def _content_stem(word: str) -> str | None:
+    """The stem of a word whose every hyphen part is a content word (the joined form: "over-squashing" ->
+    "oversquash"), else None. Cached: this is the inner loop of screening."""
+    if not all(is_content_word(part) for part in word.split("-")):
+        return None
+    return stem(word.replace("-", ""))
+
+
+@lru_cache(maxsize=262144)
+def _joined(first: str, second: str) -> str:
+    """The key of two words written as one ("time series" -> the key of "time-series")."""
+    return stem((first + second).replace("-", "").lower())
+
+
+@lru_cache(maxsize=8192)
+def text_surfaces(text: str) -> dict[str, str]:
+    """`surfaces_of`, cached (the grouping reads each paper's text again and again). Do not modify the dict."""
+    return surfaces_of(text)
+
+
+def surfaces_of(text: str) -> dict[str, str]:
+    """Each stemmed term and adjacent word pair of a text -> its first surface form: the same keys as
+    extractive.terms and extractive.phrases give."""
+    keys: dict[str, str] = {}
+    for piece in _PHRASE_BREAK.split(text):
+        previous: tuple[str, str] | None = None
+        for word in words(piece):
+            for key, surface in word_terms(word):
+                keys.setdefault(key, surface)
+            current = _content_stem(word)
+            if current is not None and previous is not None:
+                keys.setdefault(f"{previous[0]} {current}", f"{previous[1]} {word.lower()}")
+            previous = (current, word.lower()) if current is not None else None
+    return keys
+
+
+@lru_cache(maxsize=65536)
+def text_keys(text: str) -> frozenset[str]:
+    """The keys of `surfaces_of`, as a set, computed once per text (a listing is screened again and again; about
+    1 KiB a sentence, bounded by the cache size)."""
+    return frozenset(surfaces_of(text))
+
+
+def paper_keys(paper: Paper) -> frozenset[str]:
+    """The keys of a paper's title, abstract and keywords."""
+    return text_keys(paper_text(paper))
+
+
+# --- word evidence -----------------------------------------------------------------------------------------------
+
+
+def word_evidence(paper: Paper, topic: Topic, stats: CorpusStats, keys_needed: int = 2) -> float:
+    """The best coverage of the topic's facets by the paper (see `coverage`)."""
+    present = paper_keys(paper)
+    return max(coverage(keys, present, stats, keys_needed) for keys in topic.alternatives)
+
+
+def coverage(keys: Sequence[str], present: frozenset[str], stats: CorpusStats, keys_needed: int) -> float:
+    """The idf weight of the keys present, as a share of the weight of the `keys_needed` heaviest keys the listing
+    uses (capped at 1): a short topic must be covered whole, a long one is matched by a paper holding its strongest
+    part."""
+    weights = sorted((weight(k, stats) for k in keys if used(k, stats)), reverse=True)
+    needed = sum(weights[:keys_needed])
+    if not needed:
+        return 0.0
+    return min(1.0, sum(weight(k, stats) for k in keys if holds(present, k)) / needed)
+
+
+def weight(key: str, stats: CorpusStats) -> float:
+    return stats.idf(key.split(ALIAS)[0])
+
+
+def used(key: str, stats: CorpusStats) -> bool:
+    return stats.df.get(key.split(ALIAS)[0], 0) > 0
+
+
+def holds(present: frozenset[str], key: str) -> bool:
+    return key in present or (ALIAS in key and any(form in present for form in key.split(ALIAS)))
+
+
+def holds_any(paper: Paper, keys: Sequence[str]) -> bool:
+    present = paper_keys(paper)
+    return any(holds(present, k) for k in keys)
+
+
+# --- head terms and expansion ------------------------------------------------------------------------------------
+
+
+def head_keys(topic: Topic, stats: CorpusStats) -> tuple[str, ...]:
+    """Each facet's rarest terms and word pairs that the listing uses (idf at least HEAD_RATIO of the facet's
+    rarest): its jargon ("over-squashing", "multi-agent reinforcement"), not the field words around it ("graph
+    neural network"). A paper on any one alternative holds some."""
+    found: list[str] = []
+    for keys in topic.alternatives:
+        known = [k for k in keys if used(k, stats)]
+        if known:
+            rarest = max(weight(k, stats) for k in known)
+            found += [k for k in known if weight(k, stats) >= HEAD_RATIO * rarest]
+    return tuple(dict.fromkeys(found))
+
+
+def is_jargon(hits: Sequence[Hit], head: Sequence[str]) -> bool:
+    """A question in the papers' own words: at least JARGON_SHARE of the JARGON_TOP best candidates use its head
+    terms. A question in lay words (whose terms the matching papers do not use) is not, and is left to meaning."""
+    top = hits[:JARGON_TOP]
+    return bool(head and top) and sum(holds_any(h.paper, head) for h in top) >= JARGON_SHARE * len(top)
+
+
+def capped(verdict: Verdict, lacks_head: bool) -> Verdict:
+    """In a jargon question, a paper without any head term is at most possibly relevant: close in meaning (an
+    ordinary graph network paper for "over-squashing") is not being about it."""
+    return "possible" if lacks_head and verdict == "relevant" else verdict
+
+
+def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats) -> Topic:
+    """The topic's own vocabulary, learnt from the papers that match it beyond doubt (pseudo-relevance feedback):
+    words and word pairs that at least half of them use, that are rare in the listing (at most EXPANSION_MAX_DF of
+    its papers) and that are no filler ("though", "achieve better"). "Diffusion models" brings "score-based" and
+    "denoising", so a paper on score-based generative models is found although it never says "diffusion model".
+    Empty below EXPANSION_MIN_PAPERS confident papers."""
+    if len(confident) < EXPANSION_MIN_PAPERS:
+        return Topic(topic.text, ())
+    counts: dict[str, int] = {}
+    surfaces: dict[str, str] = {}
+    for paper in confident:
+        for key, surface in text_surfaces(paper_text(paper)).items():
+            counts[key] = counts.get(key, 0) + 1
+            surfaces.setdefault(key, surface)
+    said = words(topic.text)
+    own = {*topic.keys, *(_joined(a, b) for a, b in zip(said, said[1:], strict=False))}  # "time series" too
+    own |= {form for keys in topic.alternatives for key in keys for form in key.split(ALIAS)}
+    limit = EXPANSION_MAX_DF * stats.n_docs
+    keys = tuple(sorted(
+        key for key, n in counts.items()
+        if n >= EXPANSION_SHARE * len(confident) and key not in own and stats.df.get(key, 0) <= limit
+        and not is_filler(surfaces[key])
+    ))
+    return Topic(topic.text, keys)
