@@ -33,7 +33,7 @@ _TOKENS = re.compile(r",|[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE) 
 _JOINS = frozenset({"or", "and", ",", "nor"})  # what lists alternatives
 _JOIN_FILLERS = frozenset({"other", "others", "either", "also", "as", "well", "the", "a", "an", "any", "related"})
 MAX_FACETS = 12
-ALIAS = "|"  # a facet key "selfattent|self attent" is present when either form is
+FACET_WEIGHT = 0.6  # a paper covering one alternative only has this share of full word evidence (dev set)
 
 # Pseudo-relevance feedback (see expansion_keys), numbers calibrated with the rule.
 EXPANSION_MIN_PAPERS = 3
@@ -108,22 +108,16 @@ class Topic:
 
 
 def resolve(topic: Topic, stats: CorpusStats) -> Topic:
-    """The topic with its facets (see `facets_of`, `coverage_keys`)."""
+    """The topic with its facets (see `facets_of`)."""
     if topic.facets or not topic.keys:
         return topic
     found = facets_of(topic.text, stats) or [topic.text]
-    return replace(topic, facets=tuple(coverage_keys(facet) or topic.keys for facet in found))
+    return replace(topic, facets=tuple(keys_of(facet) or topic.keys for facet in found))
 
 
-def coverage_keys(text: str) -> tuple[str, ...]:
-    """The keys of a facet: its terms and word pairs, a hyphenated word counted once, by its joined form or its
-    parts written apart ("self-attention" | "self attention"), never by its parts alone (a paper on
-    "self-supervised ... attention" is not about self-attention)."""
-    said = words(text)
-    parts = {stem(p) for w in said if "-" in w for p in w.split("-")} - {stem(w) for w in said}
-    spaced = {_content_stem(w): " ".join(stem(p) for p in w.split("-")) for w in said if w.count("-") == 1}
-    keys = [*terms(text), *(key for key, _ in phrases(text))]
-    return tuple(dict.fromkeys(f"{k}{ALIAS}{spaced[k]}" if spaced.get(k) else k for k in keys if k not in parts))
+def keys_of(text: str) -> tuple[str, ...]:
+    """The terms and word pairs of a text, in order."""
+    return tuple(dict.fromkeys([*terms(text), *(key for key, _ in phrases(text))]))
 
 
 def facets_of(text: str, stats: CorpusStats | None = None) -> list[str]:
@@ -238,37 +232,32 @@ def paper_keys(paper: Paper) -> frozenset[str]:
 
 
 def word_evidence(paper: Paper, topic: Topic, stats: CorpusStats, keys_needed: int = 2) -> float:
-    """The best coverage of the topic's facets by the paper (see `coverage`)."""
+    """The coverage of the topic by the paper (see `coverage`), or FACET_WEIGHT of its best coverage of one
+    alternative when the topic lists several: a paper on "adapters" alone is evidence for "prompt tuning, adapters
+    and other parameter-efficient fine-tuning", but a weaker one than a paper on the list's subject (measured: full
+    weight for one alternative admits every paper using a common one, "adapt...")."""
     present = paper_keys(paper)
-    return max(coverage(keys, present, stats, keys_needed) for keys in topic.alternatives)
+    whole = coverage(topic.keys, present, stats, keys_needed)
+    if len(topic.facets) < 2:
+        return whole
+    return max(whole, FACET_WEIGHT * max(coverage(keys, present, stats, keys_needed) for keys in topic.facets))
 
 
 def coverage(keys: Sequence[str], present: frozenset[str], stats: CorpusStats, keys_needed: int) -> float:
     """The idf weight of the keys present, as a share of the weight of the `keys_needed` heaviest keys the listing
     uses (capped at 1): a short topic must be covered whole, a long one is matched by a paper holding its strongest
-    part."""
-    weights = sorted((weight(k, stats) for k in keys if used(k, stats)), reverse=True)
+    part. A key no paper uses (a word pair of the question the listing never writes) cannot be matched and would
+    lower every paper alike."""
+    weights = sorted((stats.idf(k) for k in keys if stats.df.get(k, 0) > 0), reverse=True)
     needed = sum(weights[:keys_needed])
     if not needed:
         return 0.0
-    return min(1.0, sum(weight(k, stats) for k in keys if holds(present, k)) / needed)
-
-
-def weight(key: str, stats: CorpusStats) -> float:
-    return stats.idf(key.split(ALIAS)[0])
-
-
-def used(key: str, stats: CorpusStats) -> bool:
-    return stats.df.get(key.split(ALIAS)[0], 0) > 0
-
-
-def holds(present: frozenset[str], key: str) -> bool:
-    return key in present or (ALIAS in key and any(form in present for form in key.split(ALIAS)))
+    return min(1.0, sum(stats.idf(k) for k in keys if k in present) / needed)
 
 
 def holds_any(paper: Paper, keys: Sequence[str]) -> bool:
     present = paper_keys(paper)
-    return any(holds(present, k) for k in keys)
+    return any(k in present for k in keys)
 
 
 # --- head terms and expansion ------------------------------------------------------------------------------------
@@ -280,10 +269,10 @@ def head_keys(topic: Topic, stats: CorpusStats) -> tuple[str, ...]:
     neural network"). A paper on any one alternative holds some."""
     found: list[str] = []
     for keys in topic.alternatives:
-        known = [k for k in keys if used(k, stats)]
+        known = [k for k in keys if stats.df.get(k, 0) > 0]
         if known:
-            rarest = max(weight(k, stats) for k in known)
-            found += [k for k in known if weight(k, stats) >= HEAD_RATIO * rarest]
+            rarest = max(stats.idf(k) for k in known)
+            found += [k for k in known if stats.idf(k) >= HEAD_RATIO * rarest]
     return tuple(dict.fromkeys(found))
 
 
@@ -316,7 +305,7 @@ def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats)
             surfaces.setdefault(key, surface)
     said = words(topic.text)
     own = {*topic.keys, *(_joined(a, b) for a, b in zip(said, said[1:], strict=False))}  # "time series" too
-    own |= {form for keys in topic.alternatives for key in keys for form in key.split(ALIAS)}
+    own |= {key for keys in topic.alternatives for key in keys}
     limit = EXPANSION_MAX_DF * stats.n_docs
     keys = tuple(sorted(
         key for key, n in counts.items()
