@@ -10,7 +10,8 @@
   class-incremental learning"); the word evidence is that of the best-covered facet.
 - Coverage: the idf weight of a facet's keys that a paper holds, as a share of the weight of its `keys_needed`
   heaviest keys that the listing uses (a key no paper uses cannot be matched, and must not lower every paper).
-- Head keys: each facet's rarest keys, its jargon ("over-squashing"), not the field words around it.
+- Head keys: each facet's rarest keys, its jargon ("over-squashing"), not the field words around it. A paper
+  without any has limited word evidence (NO_HEAD_WORDS), and in a jargon question it is at most possible.
 - Expansion (pseudo-relevance feedback): words the confident matches share that are rare in the listing.
 - FILLER: words of results, evaluation and framing ("significantly outperform", "extensive experiments"), in one
   place: they never name a group of a set answer (grouping.py) nor expand a topic.
@@ -42,6 +43,7 @@ EXPANSION_MAX_DF = 0.03
 EXPANSION_WEIGHT = 1.0  # expansion words count this much of full word evidence
 # The jargon cap (see is_jargon, head_keys): three numbers calibrated on the dev set.
 HEAD_RATIO = 0.8
+NO_HEAD_WORDS = 0.6  # the most word evidence of a paper holding none of a topic's head keys (dev set)
 JARGON_TOP = 10
 JARGON_SHARE = 0.4
 
@@ -247,12 +249,23 @@ def coverage(keys: Sequence[str], present: frozenset[str], stats: CorpusStats, k
     """The idf weight of the keys present, as a share of the weight of the `keys_needed` heaviest keys the listing
     uses (capped at 1): a short topic must be covered whole, a long one is matched by a paper holding its strongest
     part. A key no paper uses (a word pair of the question the listing never writes) cannot be matched and would
-    lower every paper alike."""
-    weights = sorted((stats.idf(k) for k in keys if stats.df.get(k, 0) > 0), reverse=True)
+    lower every paper alike. A paper holding none of the head keys (the rarest, most specific: "object-centric" of
+    "object-centric representation learning") has at most NO_HEAD_WORDS: the field words alone are not the topic."""
+    known = [k for k in keys if stats.df.get(k, 0) > 0]
+    weights = sorted((stats.idf(k) for k in known), reverse=True)
     needed = sum(weights[:keys_needed])
     if not needed:
         return 0.0
-    return min(1.0, sum(stats.idf(k) for k in keys if k in present) / needed)
+    share = min(1.0, sum(stats.idf(k) for k in known if k in present) / needed)
+    return share if any(k in present for k in head_of(known, stats)) else min(share, NO_HEAD_WORDS)
+
+
+def head_of(known: Sequence[str], stats: CorpusStats) -> list[str]:
+    """The keys (all used by the listing) whose idf is at least HEAD_RATIO of the rarest one's."""
+    if not known:
+        return []
+    rarest = max(stats.idf(k) for k in known)
+    return [k for k in known if stats.idf(k) >= HEAD_RATIO * rarest]
 
 
 def holds_any(paper: Paper, keys: Sequence[str]) -> bool:
@@ -267,12 +280,7 @@ def head_keys(topic: Topic, stats: CorpusStats) -> tuple[str, ...]:
     """Each facet's rarest terms and word pairs that the listing uses (idf at least HEAD_RATIO of the facet's
     rarest): its jargon ("over-squashing", "multi-agent reinforcement"), not the field words around it ("graph
     neural network"). A paper on any one alternative holds some."""
-    found: list[str] = []
-    for keys in topic.alternatives:
-        known = [k for k in keys if stats.df.get(k, 0) > 0]
-        if known:
-            rarest = max(stats.idf(k) for k in known)
-            found += [k for k in known if stats.idf(k) >= HEAD_RATIO * rarest]
+    found = [k for keys in topic.alternatives for k in head_of([k for k in keys if stats.df.get(k, 0) > 0], stats)]
     return tuple(dict.fromkeys(found))
 
 
