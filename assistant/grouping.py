@@ -160,7 +160,7 @@ def rank_labels(
         if count / size - elsewhere <= 0:
             continue  # not more common here than in the answer's other groups
         # c-TF-IDF against the whole listing (topicmap's rule): frequent in the group, rare in the listing
-        weight = ctfidf(count, length, stats.df.get(key, 0) + count, mean_length)
+        weight = ctfidf(count, length, max(stats.df.get(key, 0), count), mean_length)
         scored.append((weight * (PAIR_BONUS if pair else 1.0), key))
     return [key for _, key in sorted(scored, key=lambda sk: (-sk[0], sk[1]))]
 

@@ -1,0 +1,132 @@
+"""The word evidence of a set question's topic (assistant/evidence.py), table-driven over the shipped ICLR 2022
+listing's own vocabulary (its document frequencies decide the head terms and which word pairs it uses).
+
+Kinds covered: topics that list alternatives ("X or Y", "X, Y and Z") and the words they share; long topics whose
+word pairs the listing never writes; compound topics whose specific modifier must carry weight; expansion words
+that must not be filler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.evidence import (
+    FACET_WEIGHT,
+    NO_HEAD_WORDS,
+    Topic,
+    expansion_keys,
+    facets_of,
+    head_keys,
+    is_filler,
+    resolve,
+    word_evidence,
+)
+from assistant.extractive import CorpusStats
+from assistant.listing_files import read_listing
+from assistant.plan import topic_of
+from assistant.types import Paper
+
+ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
+
+
+@pytest.fixture(scope="module")
+def stats() -> CorpusStats:
+    return CorpusStats.build(read_listing(ICLR).papers)
+
+
+def paper(abstract: str, title: str = "A paper") -> Paper:
+    return Paper(id=f"test-{abs(hash((title, abstract)))}", title=title, abstract=abstract)
+
+
+# topic as the plan gives it -> its alternatives, each with the words the list shares
+FACETS: list[tuple[str, list[str]]] = [
+    ("pruning and lottery tickets", ["pruning", "lottery tickets"]),
+    ("transformers or self-attention to graphs", ["transformers to graphs", "self-attention to graphs"]),
+    ("catastrophic forgetting in continual or class-incremental learning",
+     ["catastrophic forgetting in continual learning", "catastrophic forgetting in class-incremental learning"]),
+    ("learning with noisy or ambiguous labels", ["learning with noisy labels", "learning with ambiguous labels"]),
+    ("prompt tuning, adapters and other parameter-efficient fine-tuning",
+     ["prompt tuning", "adapters", "parameter-efficient fine-tuning"]),
+    ("backdoor or data poisoning attacks", ["backdoor attacks", "data poisoning attacks"]),
+    ("GNN expressive power and the Weisfeiler-Lehman test", ["GNN expressive power", "Weisfeiler-Lehman test"]),
+    ("AI for designing drugs, molecules and proteins",
+     ["AI for designing drugs", "AI for molecules", "AI for proteins"]),
+    # no list: one facet, the topic itself
+    ("federated learning", []),
+    ("graph neural networks for molecules", []),
+    ("over-squashing", []),
+]
+
+
+@pytest.mark.parametrize(("topic", "facets"), FACETS, ids=[t for t, _ in FACETS])
+def test_the_alternatives_of_a_topic(stats: CorpusStats, topic: str, facets: list[str]) -> None:
+    assert facets_of(topic, stats) == facets
+    resolved = resolve(Topic.of(topic), stats)
+    assert len(resolved.alternatives) == max(1, len(facets))
+
+
+# topic, abstract, least word evidence, most word evidence
+EVIDENCE: list[tuple[str, str, float, float]] = [
+    # one alternative of a list is evidence, weaker than the whole
+    ("pruning and lottery tickets", "We prune neural networks at initialization.", FACET_WEIGHT, FACET_WEIGHT),
+    ("pruning and lottery tickets", "Pruning finds winning lottery tickets.", 1.0, 1.0),
+    ("pruning and lottery tickets", "A study of adaptive optimizers.", 0.0, 0.0),
+    # a long topic: the paper holding its strongest part is covered whole
+    ("catastrophic forgetting in continual or class-incremental learning",
+     "We study catastrophic forgetting in class-incremental learning.", 1.0, 1.0),
+    # a compound topic: its field words alone ("representation learning") are not the topic
+    ("object-centric representation learning", "We study representation learning with contrastive objectives.",
+     0.0, NO_HEAD_WORDS),
+    ("object-centric representation learning", "We learn object-centric representations of scenes.", 1.0, 1.0),
+    ("transformers or self-attention to graphs", "Vision transformers split an image into patches.", 0.0,
+     NO_HEAD_WORDS),
+]
+
+
+@pytest.mark.parametrize(("topic", "abstract", "least", "most"), EVIDENCE, ids=[f"{t}: {a}" for t, a, _, _ in EVIDENCE])
+def test_word_evidence_of_a_paper(stats: CorpusStats, topic: str, abstract: str, least: float, most: float) -> None:
+    found = word_evidence(paper(abstract), resolve(Topic.of(topic), stats), stats)
+    assert least - 1e-9 <= found <= most + 1e-9
+
+
+def test_a_word_pair_the_listing_never_uses_does_not_lower_every_paper(stats: CorpusStats) -> None:
+    """Two topics with the same terms, one with an extra pair no paper writes ("selfattention graphs"): the evidence
+    of a paper holding the topic's words is the same."""
+    covered = paper("Graph transformers use self-attention over the nodes of graphs.")
+    plain = word_evidence(covered, resolve(Topic.of("graph self-attention"), stats), stats)
+    with_unused_pair = word_evidence(covered, resolve(Topic.of("graph self-attention graphs"), stats), stats)
+    assert plain == pytest.approx(with_unused_pair) == 1.0
+
+
+def test_the_plan_keeps_the_words_that_join_a_topic_so_pairs_never_cross_them() -> None:
+    """"transformers or self-attention to graphs" has no pair "transformers self-attention": the plan's topic keeps
+    the inner words, and a framing word breaks the phrase."""
+    topic = topic_of("Which papers apply transformers or self-attention to graphs?")
+    assert topic == "transformers or self-attention to graphs"
+    assert Topic.of(topic).pairs == ()
+    assert topic_of("compare transformers vs CNNs on small datasets") == "transformers, CNNs on small datasets"
+
+
+def test_head_keys_hold_the_jargon_of_every_alternative(stats: CorpusStats) -> None:
+    head = head_keys(resolve(Topic.of("pruning and lottery tickets"), stats), stats)
+    assert "prune" in head and "lotteri ticket" in head
+
+
+def test_expansion_learns_the_topics_own_words_never_filler(stats: CorpusStats) -> None:
+    confident = [paper(f"Though we achieve better results, our score-based generative model {n} denoises data.")
+                 for n in range(4)]
+    learnt = expansion_keys(confident, Topic.of("diffusion models"), stats).keys
+    assert "denois" in learnt
+    assert not any(is_filler(word) for key in learnt for word in key.split())
+    assert "though" not in learnt and "achiev better" not in learnt
+
+
+@pytest.mark.parametrize("surface", ["significantly outperform", "aforementioned datasets", "though", "3d", "new"])
+def test_filler(surface: str) -> None:
+    assert is_filler(surface)
+
+
+@pytest.mark.parametrize("surface", ["graph neural", "diffusion", "lottery tickets", "federated learning"])
+def test_not_filler(surface: str) -> None:
+    assert not is_filler(surface)

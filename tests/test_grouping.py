@@ -1,0 +1,66 @@
+"""The names of a set answer's groups (assistant/grouping.py), on real papers of the shipped ICLR 2022 listing: by
+topicmap's c-TF-IDF against the whole listing, never filler, never the question's own words, and not a rare word a
+few papers of the group happen to share."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.evidence import is_filler
+from assistant.extractive import CorpusStats, terms
+from assistant.grouping import name_groups
+from assistant.listing_files import read_listing
+from assistant.types import Paper
+
+ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
+
+
+@pytest.fixture(scope="module")
+def listing() -> tuple[list[Paper], CorpusStats]:
+    papers = read_listing(ICLR).papers
+    return papers, CorpusStats.build(papers)
+
+
+def titled(papers: list[Paper], *words: str) -> list[Paper]:
+    return [p for p in papers if any(w in p.title.lower() for w in words)][:10]
+
+
+def groups_of(papers: list[Paper]) -> list[list[Paper]]:
+    return [titled(papers, "federated"), titled(papers, "diffusion", "score-based"), titled(papers, "graph neural")]
+
+
+# the words one of which each group's name must hold (the subject of the group)
+SUBJECTS = [("federated", "client"), ("diffusion", "score", "denois", "sampling"), ("graph", "gnn")]
+
+
+def test_each_group_is_named_by_its_subject_never_by_filler(listing: tuple[list[Paper], CorpusStats]) -> None:
+    papers, stats = listing
+    names = name_groups(groups_of(papers), stats, set())
+    assert len(set(names)) == 3
+    for name, subject in zip(names, SUBJECTS, strict=True):
+        assert any(word in name.lower() for word in subject), names
+        assert not any(is_filler(label) for label in name.lower().split(", ")), names
+
+
+@pytest.mark.parametrize("sharing", [2, 3, 5])
+def test_a_rare_word_some_papers_share_does_not_outrank_the_subject(
+    listing: tuple[list[Paper], CorpusStats], sharing: int
+) -> None:
+    """A word no other paper of the listing uses, in `sharing` of the 10 federated papers (idf squared, the old rule,
+    named the group by it at 5): the group's own subject words, used by most of its papers, name it."""
+    papers, stats = listing
+    groups = groups_of(papers)
+    groups[0] = [replace(p, abstract=f"{p.abstract} (quokkaform).") if i < sharing else p
+                 for i, p in enumerate(groups[0])]
+    names = name_groups(groups, stats, set())
+    assert "quokkaform" not in names[0].lower()
+    assert "federated" in names[0].lower() or "client" in names[0].lower()
+
+
+def test_the_questions_own_words_never_name_a_group(listing: tuple[list[Paper], CorpusStats]) -> None:
+    papers, stats = listing
+    names = name_groups(groups_of(papers), stats, set(terms("federated learning diffusion graph neural")))
+    assert not any(word in name.lower() for name in names for word in ("federated", "diffusion", "graph neural"))
