@@ -59,6 +59,16 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("AI for designing drugs, molecules and proteins", "list", "AI for designing drugs, molecules and proteins", None,
      ()),
     ("neural architecture search papers?", "list", "neural architecture search", None, ()),
+    # topics that list alternatives keep the words joining them (screening reads "X or Y" as alternatives, and no
+    # word pair is made across a dropped word); a framing word inside breaks the phrase
+    ("which papers apply transformers or self-attention to graphs?", "list", "transformers or self-attention to graphs",
+     None, ()),
+    ("list the work about pruning and lottery tickets", "list", "pruning and lottery tickets", None, ()),
+    ("show me papers on prompt tuning, adapters and other parameter-efficient fine-tuning", "list",
+     "prompt tuning, adapters and other parameter-efficient fine-tuning", None, ()),
+    ("how many backdoor or data poisoning papers are there?", "count", "backdoor or data poisoning", None, ()),
+    ("Which orals study robustness, and which papers study it under distribution shift?", "list",
+     "robustness, distribution shift", None, ("Oral",)),
     # lay phrasings that hold "how" / "when" mid-phrase are still searches, not requests for an explanation
     ("models that stay accurate when the images are blurred or noisy", "list",
      "models that stay accurate when the images are blurred or noisy", None, ()),
