@@ -239,25 +239,30 @@ def word_evidence(paper: Paper, topic: Topic, stats: CorpusStats, keys_needed: i
     and other parameter-efficient fine-tuning", but a weaker one than a paper on the list's subject (measured: full
     weight for one alternative admits every paper using a common one, "adapt...")."""
     present = paper_keys(paper)
-    whole = coverage(topic.keys, present, stats, keys_needed)
     if len(topic.facets) < 2:
-        return whole
+        return coverage(topic.keys, present, stats, keys_needed)
+    whole = coverage(topic.keys, present, stats, keys_needed, head_keys(topic, stats))  # the head of any facet
     return max(whole, FACET_WEIGHT * max(coverage(keys, present, stats, keys_needed) for keys in topic.facets))
 
 
-def coverage(keys: Sequence[str], present: frozenset[str], stats: CorpusStats, keys_needed: int) -> float:
+def coverage(
+    keys: Sequence[str], present: frozenset[str], stats: CorpusStats, keys_needed: int,
+    head: Sequence[str] | None = None,
+) -> float:
     """The idf weight of the keys present, as a share of the weight of the `keys_needed` heaviest keys the listing
     uses (capped at 1): a short topic must be covered whole, a long one is matched by a paper holding its strongest
     part. A key no paper uses (a word pair of the question the listing never writes) cannot be matched and would
     lower every paper alike. A paper holding none of the head keys (the rarest, most specific: "object-centric" of
-    "object-centric representation learning") has at most NO_HEAD_WORDS: the field words alone are not the topic."""
+    "object-centric representation learning"; `head`, if given, else the keys' own) has at most NO_HEAD_WORDS: the
+    field words alone are not the topic."""
     known = [k for k in keys if stats.df.get(k, 0) > 0]
     weights = sorted((stats.idf(k) for k in known), reverse=True)
     needed = sum(weights[:keys_needed])
     if not needed:
         return 0.0
     share = min(1.0, sum(stats.idf(k) for k in known if k in present) / needed)
-    return share if any(k in present for k in head_of(known, stats)) else min(share, NO_HEAD_WORDS)
+    head = head_of(known, stats) if head is None else head
+    return share if any(k in present for k in head) else min(share, NO_HEAD_WORDS)
 
 
 def head_of(known: Sequence[str], stats: CorpusStats) -> list[str]:
