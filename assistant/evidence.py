@@ -94,6 +94,7 @@ class Topic:
     terms: tuple[str, ...]
     pairs: tuple[str, ...] = ()
     facets: tuple[tuple[str, ...], ...] = ()
+    head: tuple[str, ...] = ()  # with facets: every facet's head keys (see `head_keys`), set by `resolve`
 
     @classmethod
     def of(cls, text: str, given_terms: Sequence[str] = ()) -> Topic:
@@ -114,7 +115,8 @@ def resolve(topic: Topic, stats: CorpusStats) -> Topic:
     if topic.facets or not topic.keys:
         return topic
     found = facets_of(topic.text, stats) or [topic.text]
-    return replace(topic, facets=tuple(keys_of(facet) or topic.keys for facet in found))
+    resolved = replace(topic, facets=tuple(keys_of(facet) or topic.keys for facet in found))
+    return replace(resolved, head=head_keys(resolved, stats))
 
 
 def keys_of(text: str) -> tuple[str, ...]:
@@ -241,7 +243,7 @@ def word_evidence(paper: Paper, topic: Topic, stats: CorpusStats, keys_needed: i
     present = paper_keys(paper)
     if len(topic.facets) < 2:
         return coverage(topic.keys, present, stats, keys_needed)
-    whole = coverage(topic.keys, present, stats, keys_needed, head_keys(topic, stats))  # the head of any facet
+    whole = coverage(topic.keys, present, stats, keys_needed, topic.head or head_keys(topic, stats))  # any facet's
     return max(whole, FACET_WEIGHT * max(coverage(keys, present, stats, keys_needed) for keys in topic.facets))
 
 
