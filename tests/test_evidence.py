@@ -23,7 +23,7 @@ from assistant.evidence import (
     word_evidence,
 )
 from assistant.extractive import CorpusStats
-from assistant.listing_files import read_listing
+from assistant.listings import read_listing
 from assistant.plan import topic_of
 from assistant.types import Paper
 

@@ -12,7 +12,7 @@ import pytest
 from assistant.evidence import is_filler
 from assistant.extractive import CorpusStats, terms
 from assistant.grouping import name_groups
-from assistant.listing_files import read_listing
+from assistant.listings import read_listing
 from assistant.types import Paper
 
 ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
