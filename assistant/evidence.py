@@ -304,12 +304,15 @@ def capped(verdict: Verdict, lacks_head: bool) -> Verdict:
     return "possible" if lacks_head and verdict == "relevant" else verdict
 
 
-def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats) -> Topic:
+def expansion_keys(
+    confident: Sequence[Paper], topic: Topic, stats: CorpusStats, share: float = EXPANSION_SHARE
+) -> Topic:
     """The topic's own vocabulary, learnt from the papers that match it beyond doubt (pseudo-relevance feedback):
-    words and word pairs that at least half of them use, that are rare in the listing (at most EXPANSION_MAX_DF of
-    its papers) and that are no filler ("though", "achieve better"). "Diffusion models" brings "score-based" and
-    "denoising", so a paper on score-based generative models is found although it never says "diffusion model".
-    Empty below EXPANSION_MIN_PAPERS confident papers."""
+    words and word pairs that at least `share` of them use (half by default), that are rare in the listing (at most
+    EXPANSION_MAX_DF of its papers) and that are no filler ("though", "achieve better"). "Diffusion models" brings
+    "score-based" and "denoising", so a paper on score-based generative models is found although it never says
+    "diffusion model". Empty below EXPANSION_MIN_PAPERS papers. (The screening also feeds it the papers closest in
+    meaning to a question in lay words, whose own words the abstracts do not use.)"""
     if len(confident) < EXPANSION_MIN_PAPERS:
         return Topic(topic.text, ())
     counts: dict[str, int] = {}
@@ -324,7 +327,7 @@ def expansion_keys(confident: Sequence[Paper], topic: Topic, stats: CorpusStats)
     limit = EXPANSION_MAX_DF * stats.n_docs
     keys = tuple(sorted(
         key for key, n in counts.items()
-        if n >= EXPANSION_SHARE * len(confident) and key not in own and stats.df.get(key, 0) <= limit
+        if n >= share * len(confident) and key not in own and stats.df.get(key, 0) <= limit
         and not is_filler(surfaces[key])
     ))
     return Topic(topic.text, keys)

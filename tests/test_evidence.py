@@ -25,7 +25,8 @@ from assistant.evidence import (
 from assistant.extractive import CorpusStats
 from assistant.listings import read_listing
 from assistant.plan import topic_of
-from assistant.types import Paper
+from assistant.screening import screen_offline
+from assistant.types import Hit, Paper
 
 ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
 
@@ -130,3 +131,18 @@ def test_filler(surface: str) -> None:
 @pytest.mark.parametrize("surface", ["graph neural", "diffusion", "lottery tickets", "federated learning"])
 def test_not_filler(surface: str) -> None:
     assert not is_filler(surface)
+
+
+def test_a_question_in_lay_words_learns_the_listings_words_from_the_closest_papers(stats: CorpusStats) -> None:
+    """"training models on data that stays on users' phones": no abstract says it so. The ten candidates closest in
+    meaning share "federated" and "clients": a paper further down that says so is relevant, one that does not
+    stays out, though both are as close in meaning."""
+    closest = [Hit(paper(f"Federated learning trains across clients {n} without sharing their data."), 0.6,
+                   dense_score=0.6 - n * 0.001) for n in range(10)]
+    on_topic = paper("We reduce the communication of federated averaging between clients.", "Cheap FedAvg")
+    off_topic = paper("We reduce the communication of distributed training between workers.", "Cheap SGD")
+    hits = [*closest, Hit(on_topic, 0.4, dense_score=0.42), Hit(off_topic, 0.4, dense_score=0.42)]
+    verdicts = {s.hit.paper.title: s.verdict for s in screen_offline(hits, Topic.of("training models on data that "
+                                                                                   "stays on users' phones"), stats)}
+    assert verdicts["Cheap FedAvg"] == "relevant"
+    assert verdicts["Cheap SGD"] != "relevant"
