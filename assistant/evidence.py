@@ -111,11 +111,15 @@ class Topic:
 
 
 def resolve(topic: Topic, stats: CorpusStats) -> Topic:
-    """The topic with its facets (see `facets_of`)."""
+    """The topic with its facets (see `facets_of`). A word pair a facet borrows from another alternative
+    ("quantization networks" of "quantization or low-precision neural networks") is left out of its keys: the
+    borrowed word is context, and a paper on "network quantization" must not need the pair (nor have it as head)."""
     if topic.facets or not topic.keys:
         return topic
     found = facets_of(topic.text, stats) or [topic.text]
-    resolved = replace(topic, facets=tuple(keys_of(facet) or topic.keys for facet in found))
+    own = set(topic.pairs)  # a pair a facet borrows from another alternative ("quantization networks") is context
+    facets = tuple(tuple(k for k in keys_of(facet) if " " not in k or k in own) or topic.keys for facet in found)
+    resolved = replace(topic, facets=facets)
     return replace(resolved, head=head_keys(resolved, stats))
 
 

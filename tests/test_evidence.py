@@ -73,6 +73,9 @@ EVIDENCE: list[tuple[str, str, float, float]] = [
     ("pruning and lottery tickets", "We prune neural networks at initialization.", FACET_WEIGHT, FACET_WEIGHT),
     ("pruning and lottery tickets", "Pruning finds winning lottery tickets.", 1.0, 1.0),
     ("pruning and lottery tickets", "A study of adaptive optimizers.", 0.0, 0.0),
+    # a word an alternative borrows from the last one ("quantization [networks]") is context, not required
+    ("quantization or low-precision neural networks", "We study network quantization to 8 bits.",
+     FACET_WEIGHT, 1.0),
     # a long topic: the paper holding its strongest part is covered whole
     ("catastrophic forgetting in continual or class-incremental learning",
      "We study catastrophic forgetting in class-incremental learning.", 1.0, 1.0),
