@@ -14,7 +14,9 @@ the rest are not relevant. One adaptive cap on top (`is_jargon`): when the quest
 that the listing uses, plus the words learnt from the confident matches), a paper holding none of them is at most
 possible: closeness in meaning alone ("over-squashing" near every graph network paper, "multi-agent RL" near all
 of RL) does not make it about the topic. A question in lay words, whose terms the best candidates do not use, is
-left to the rule as it is.
+left to the rule, with the words the LAY_SEEDS candidates closest in meaning share counted as evidence (the
+listing's own words for it: "federated", "clients" for "data that stays on users' phones"). The topic's words, its
+alternatives and head terms are evidence.py's.
 
 With an LLM (`screen_with_llm`): the candidates go in batches (settings.screen_batch abstracts a call, prompt
 prompts/screen.md), at most settings.screen_concurrency calls at once. Each reply is JSON verdicts with a supporting
