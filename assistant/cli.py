@@ -205,21 +205,18 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
-    freed = service.services(settings).store.delete_listing(args.name)
+    freed = service.delete_listing(settings, args.name)
     print(f"deleted collection {args.name}" + (f", {freed / 2**20:.1f} MiB freed" if freed else ""))
     return 0
 
 
 def cmd_tidy(args: argparse.Namespace, settings: Settings) -> int:
-    from .store import remove_unused_index_folders
-
-    folder = args.folder or settings.store_dir
-    if args.folder is None and not settings.chroma_url:  # the embedded store: also what failed ingests left
-        freed = service.services(settings).store.tidy_all()
-        print(f"tidied {folder}: {freed / 2**20:.1f} MiB freed")
-        return 0
-    removed, freed = remove_unused_index_folders(folder)
-    print(f"removed {removed} unused index folder(s) from {folder}, {freed / 2**20:.1f} MiB freed")
+    tidied = service.tidy(settings, args.folder)
+    if tidied.removed_folders is None:  # the embedded store: also what failed ingests left
+        print(f"tidied {tidied.folder}: {tidied.freed / 2**20:.1f} MiB freed")
+    else:
+        print(f"removed {tidied.removed_folders} unused index folder(s) from {tidied.folder}, "
+              f"{tidied.freed / 2**20:.1f} MiB freed")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Listing files in, papers in the store: parse -> compare hashes -> chunk -> embed -> build -> commit.
 
 Parsing finishes before anything is written, so a bad listing (or `--strict` with any skip) changes nothing.
-The new version of the listing is built beside the live one and made live in one step at the end (see store.py),
+The new version of the listing is built beside the live one and made live in one step at the end (see store/),
 so an ingest that fails or is killed midway leaves the listing as it was; the next ingest drops what it left."""
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import chunk_paper
-from .disk_space import estimate_bytes, estimate_chunks
 from .embeddings import Embedder, EmbeddingCache
 from .errors import ListingError
 from .keyword_index import has_indexable_words, paper_text
 from .listings import known_ids, read_listings, title_key, title_slug_id, unify_ids
 from .settings import Settings
 from .store import PaperStore, paper_to_json
+from .store.disk_space import estimate_bytes, estimate_chunks
 from .types import Chunk, IngestSummary, Paper, SkippedRecord
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def _require_indexable_text(papers: Sequence[Paper], paths: Sequence[Path]) -> N
 
 class EmbeddingJournal:
     """The vectors an ingest embeds, saved batch by batch beside the store. A killed ingest loses its unfinished
-    generation (store.py) but not its embedding work: the next ingest of the listing starts from these files, and
+    generation (store/) but not its embedding work: the next ingest of the listing starts from these files, and
     clears them once it has committed. Each batch is its own file, written atomically, so a kill loses at most the
     batch being embedded."""
 

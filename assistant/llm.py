@@ -15,13 +15,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
 from langchain_core.messages import BaseMessage
 from pydantic import SecretStr
 
 from .errors import LLMError
-from .redaction import redact, redact_stream
+from .redaction import DEFAULT_ENDPOINT, endpoint_label, redact, redact_stream
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ENDPOINT = "https://api.openai.com/v1"
 DEFAULT_OPENAI_CHAT_MODEL = "gpt-4o-mini"  # used on api.openai.com when no model is named
 SERVER_DETAIL_CHARS = 200
 
@@ -78,14 +76,6 @@ def default_model(settings: Settings) -> str:
     if not models:
         raise LLMError(f"The endpoint {where} lists no models at /v1/models: set ASSISTANT_LLM_MODEL.")
     return models[0]
-
-
-def endpoint_label(base_url: str | None) -> str:
-    """scheme://host[:port] of the endpoint: no user, password, path or query (they may carry credentials)."""
-    parts = urlsplit(base_url or DEFAULT_ENDPOINT)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}"
 
 
 class OpenAIChatLLM:

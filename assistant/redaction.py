@@ -1,5 +1,6 @@
 """The one rule that keeps an API key out of everything shown or logged: error messages of the LLM and embeddings
-endpoints (assistant/llm.py, assistant/embeddings.py) and the model's own streamed answer.
+endpoints (assistant/llm.py, assistant/embeddings/) and the model's own streamed answer; and the one way an
+endpoint is named in them (`endpoint_label`).
 
 Redacted: the whole key, any run of MIN_RUN or more of its characters (a server may echo it without its `sk-`
 prefix, or cut), and anything key-shaped (OpenAI-style keys, bearer tokens). Every character covered by some match is
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 
 MASK = "***"
 MIN_RUN = 6  # a shorter run of the key is too common to mean anything (and too short to help an attacker)
@@ -19,6 +21,7 @@ KEY_PATTERNS = (
 )
 # The end of a streamed text that may still grow into a key-shaped match once more text arrives.
 _GROWING_KEY = re.compile(r"(?i)(?<!\w)(?:s|sk|sk-\S{0,256}|b|be|bea|bear|beare|bearer|bearer\s+\S{0,256})$")
+DEFAULT_ENDPOINT = "https://api.openai.com/v1"  # what the openai client calls when no base URL is set
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
 
 
@@ -113,3 +116,11 @@ def redact_stream(pieces: Iterable[str], secret: str | None) -> Iterator[str]:
     rest = redactor.flush()
     if rest:
         yield rest
+
+
+def endpoint_label(base_url: str | None) -> str:
+    """scheme://host[:port] of the endpoint: no user, password, path or query (they may carry credentials)."""
+    parts = urlsplit(base_url or DEFAULT_ENDPOINT)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"

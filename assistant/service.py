@@ -28,7 +28,7 @@ from .prompts import PromptFiles, Prompts, Stamp
 from .retrieval import Retriever
 from .screening import quote_in_paper
 from .settings import Settings
-from .store import PaperStore, open_store
+from .store import PaperStore, open_store, remove_unused_index_folders
 from .types import Answer, Citation, Filters, Hit, IngestSummary, Paper, Screened, SearchMode
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,33 @@ def ensure_default_listing(settings: Settings, progress: Progress | None = None)
         return None
     log.info("first run: ingesting %s into collection %s", settings.default_listing, settings.collection)
     return ingest([settings.default_listing], settings, settings.collection, progress=progress)
+
+
+def delete_listing(settings: Settings, name: str) -> int:
+    """Delete a listing from the store; returns the bytes given back to the disk (0 for a Chroma server)."""
+    return services(settings).store.delete_listing(name)
+
+
+@dataclass(frozen=True)
+class Tidied:
+    """What `tidy` did: the folder it tidied, the bytes it gave back, and (a Chroma folder tidied from outside the
+    store, e.g. a server's) how many unused index folders it removed."""
+
+    folder: Path
+    freed: int
+    removed_folders: int | None = None
+
+
+def tidy(settings: Settings, folder: Path | None = None) -> Tidied:
+    """Give disk back. The embedded store (no folder named): every generation no listing has live, left by killed
+    or failed ingests or by a delete the disk was too full to finish, then the index folders Chroma left. A folder
+    named (a Chroma server's, run on its machine): only the index folders Chroma left, since the server owns the
+    catalogue."""
+    where = folder or settings.store_dir
+    if folder is None and not settings.chroma_url:
+        return Tidied(where, services(settings).store.tidy_all())
+    removed, freed = remove_unused_index_folders(where)
+    return Tidied(where, freed, removed)
 
 
 def search(

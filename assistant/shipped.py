@@ -8,9 +8,10 @@ folder, so an installed `assistant` works from any folder.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
+
+from .files import package_dir
 
 CHECKOUT = Path(__file__).resolve().parent.parent  # the repo, when running from a checkout
 
@@ -18,10 +19,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent  # the repo, when running from
 def _shipped(folder_in_checkout: Path, package: str) -> Path:
     if folder_in_checkout.is_dir():
         return folder_in_checkout
-    spec = importlib.util.find_spec(package)
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    return folder_in_checkout  # neither: the loader names this path in its error
+    return package_dir(package) or folder_in_checkout  # neither: the loader names this path in its error
 
 
 def prompts_dir() -> Path:

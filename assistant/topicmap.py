@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -33,6 +32,7 @@ import numpy as np
 
 from .errors import StoreError
 from .extractive import phrases, word_terms
+from .files import write_atomically
 from .questions import words
 from .store import PaperStore
 from .types import Paper
@@ -337,10 +337,7 @@ def write_cached(folder: Path | None, topic_map: TopicMap) -> None:
         return
     path = cache_path(folder, topic_map.collection, topic_map.generation)
     try:
-        path.parent.mkdir(exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(json.dumps(topic_map.to_dict(), separators=(",", ":")), encoding="utf-8")
-        os.replace(partial, path)
+        write_atomically(path, json.dumps(topic_map.to_dict(), separators=(",", ":")).encode("utf-8"))
         for old in _other_files(path.parent, topic_map.collection, path.name):
             old.unlink(missing_ok=True)
     except OSError as exc:

@@ -7,7 +7,7 @@ Each measurement runs in its own child process, so that peak RSS is that of the 
 - first: a fresh store and a new process doing what a first run does: ingest the default listing, then answer one
          search, timed from the process start (imports included);
 - update: after a warm ingest, the listing again with 10 papers' decisions changed: what an update costs now that
-          every ingest builds the listing's next generation beside the live one (assistant/store.py); then the same
+          every ingest builds the listing's next generation beside the live one (assistant/store/); then the same
           listing once more (nothing changed, nothing built);
 - update100k (--update-100k): the same 10-paper update of the generated 100k-chunk listing that
           benchmarks/search_latency.py builds (reused from --workdir when it is there).

@@ -14,6 +14,7 @@ import pytest
 
 from assistant import embeddings, llm
 from assistant.answering import AnswerChain, FinalAnswer, StreamReset, TextDelta
+from assistant.embeddings import openai_embedder
 from assistant.errors import EmbeddingError
 from assistant.redaction import MIN_RUN, redact, redact_stream
 
@@ -30,7 +31,7 @@ def runs(text: str, secret: str = PLANTED_KEY) -> list[str]:
 
 
 def test_one_helper_serves_the_llm_and_the_embeddings_modules() -> None:
-    assert llm.redact is redact and embeddings.redact is redact
+    assert llm.redact is redact and openai_embedder.redact is redact
 
 
 @pytest.mark.parametrize("text", [

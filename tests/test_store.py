@@ -1,4 +1,4 @@
-"""The store's generation protocol on a real embedded Chroma (assistant/store.py): a listing changes only when a
+"""The store's generation protocol on a real embedded Chroma (assistant/store/): a listing changes only when a
 new generation is committed; anything else leaves it exactly as it was, and no disk space behind."""
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .hashing import sha256_file
+from ..hashing import sha256_file
 
 KEY = "index_files"  # the pointer's metadata key holding the description
 # Chroma writes this file when it persists an index (about every 1,000 records). An index without it was never
