@@ -146,7 +146,10 @@ def ensure_default_listing(settings: Settings, progress: Progress | None = None)
 
 def delete_listing(settings: Settings, name: str) -> int:
     """Delete a listing from the store; returns the bytes given back to the disk (0 for a Chroma server)."""
-    return services(settings).store.delete_listing(name)
+    svc = services(settings)
+    freed = svc.store.delete_listing(name)
+    svc.forget(name)  # a retriever of this process must not keep answering from the deleted listing
+    return freed
 
 
 @dataclass(frozen=True)
