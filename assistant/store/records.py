@@ -111,7 +111,8 @@ def split_chunk_id(cid: str) -> tuple[str, str]:
 def mean_vector(vectors: np.ndarray) -> np.ndarray:
     mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
     norm = float(np.linalg.norm(mean))
-    return mean / norm if norm > 0 else mean
+    unit: np.ndarray = mean / norm if norm > 0 else mean
+    return unit
 
 
 def paged_get(collection: Any, include: list[str], where: dict[str, Any] | None = None) -> Iterable[dict[str, Any]]:
