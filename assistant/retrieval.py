@@ -46,7 +46,7 @@ class Timings:
 
 @dataclass
 class _Snapshot:
-    """The in-memory view of a listing at one live generation (never rewritten once live: see store.py)."""
+    """The in-memory view of a listing at one live generation (never rewritten once live: see store/)."""
 
     generation: str
     papers: dict[str, Paper]
