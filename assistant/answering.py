@@ -28,7 +28,7 @@ from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, o
 from .llm import ChatLLM, complete, make_llm
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
-from .screening import Topic, llm_group_names, screen_offline, screen_with_llm
+from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
 from .stages import PostRetrieval, Ranker
@@ -188,8 +188,10 @@ class AnswerChain:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
             state.set_question = is_set_question(state.info)
             if state.set_question:
+                topic = Topic.of(state.info.topic, state.info.terms)
                 state.hits = self.stage.set_candidates(
-                    self.retriever, state.info.topic, state.info.filters, bool(state.info.terms))
+                    self.retriever, state.info.topic, state.info.filters, bool(state.info.terms),
+                    widen=lambda first: lay_words(first, topic, info.stats))
             else:
                 state.hits = self.stage.explain_hits(
                     self.retriever, state.standalone, state.info.filters, bool(state.info.terms))

@@ -52,7 +52,7 @@ from .evidence import (
     text_surfaces,
     word_evidence,
 )
-from .extractive import CorpusStats, key_sentence
+from .extractive import CorpusStats, key_sentence, paper_text
 from .keyword_index import split_sentences
 from .llm import ChatLLM, complete
 from .prompts import Prompt, fence, join_blocks, paper_block
@@ -142,21 +142,63 @@ def screen_offline(
     if not topic.keys:
         return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]
     topic = resolve(topic, stats)
+    learnt = feedback(hits, topic, stats, rule)
+    return [
+        Screened(hit, capped(rule.verdict(ev.words, ev.meaning), lacks_head(hit.paper, learnt)),
+                 deciding_sentence(hit.paper, topic, stats))
+        for hit, ev in zip(hits, learnt.found, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the candidates teach about the topic: each one's evidence (expansions counted), the head terms (the
+    topic's and those learnt from its confident matches), whether the question is in the papers' jargon, and, for a
+    question in lay words, the listing's own words for it (empty for a jargon question)."""
+
+    found: list[Evidence]
+    head: tuple[str, ...]
+    jargon: bool
+    lay: Topic
+
+
+def feedback(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> Feedback:
+    """The pseudo-relevance feedback of a resolved topic's candidates (see `Feedback`), the one rule for both the
+    screening and the widening of a lay question's candidates (`lay_words`)."""
     found = evidence(hits, topic, stats, rule)
     expansion = expansion_keys([h.paper for h, ev in zip(hits, found, strict=True) if ev.words >= 1.0
                                 and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
-    jargon = is_jargon(hits, head)
-    if not jargon:  # lay words: learn the listing's own words for the topic from the papers closest in meaning
-        closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
-        found = expanded(hits, found, expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE),
-                         LAY_WEIGHT, stats, rule)
-    return [
-        Screened(hit, capped(rule.verdict(ev.words, ev.meaning), jargon and not holds_any(hit.paper, head)),
-                 deciding_sentence(hit.paper, topic, stats))
-        for hit, ev in zip(hits, found, strict=True)
-    ]
+    if is_jargon(hits, head):
+        return Feedback(found, head, True, Topic(topic.text, ()))
+    # lay words: learn the listing's own words for the topic from the papers closest in meaning
+    closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
+    lay = expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE)
+    return Feedback(expanded(hits, found, lay, LAY_WEIGHT, stats, rule), head, False, lay)
+
+
+def lacks_head(paper: Paper, learnt: Feedback) -> bool:
+    """Whether the jargon cap applies to a paper: a jargon question, and the paper holds none of its head terms."""
+    return learnt.jargon and not holds_any(paper, learnt.head)
+
+
+def lay_words(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> list[str]:
+    """The listing's own words for a question in lay words, as its closest candidates write them ("federated",
+    "clients" for "data that stays on users' phones"), for a second retrieval pass; [] for a jargon question or a
+    topic without terms (its own words already find its papers)."""
+    if not topic.keys or not hits:
+        return []
+    lay = feedback(hits, resolve(topic, stats), stats, rule).lay
+    if not lay.keys:
+        return []
+    written: dict[str, str] = {}
+    for hit in sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]:
+        surfaces = text_surfaces(paper_text(hit.paper))
+        for key in lay.keys:
+            if key in surfaces:
+                written.setdefault(key, surfaces[key])
+    return [written[key] for key in lay.keys if key in written]
 
 
 def expanded(

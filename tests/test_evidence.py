@@ -25,7 +25,7 @@ from assistant.evidence import (
 from assistant.extractive import CorpusStats
 from assistant.listings import read_listing
 from assistant.plan import topic_of
-from assistant.screening import screen_offline
+from assistant.screening import lay_words, screen_offline
 from assistant.types import Hit, Paper
 
 ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
@@ -149,3 +149,28 @@ def test_a_question_in_lay_words_learns_the_listings_words_from_the_closest_pape
                                                                                    "stays on users' phones"), stats)}
     assert verdicts["Cheap FedAvg"] == "relevant"
     assert verdicts["Cheap SGD"] != "relevant"
+
+
+LAY_CLOSEST = [  # (the ten closest candidates' abstract, the topic, the listing's words a second pass adds)
+    ("Federated learning trains across clients {n} without sharing their data.",
+     "training models on data that stays on users' phones", {"federated", "clients", "federated learning"}),
+    ("We distill a large teacher network {n} into a compact student via knowledge distillation.",
+     "teaching a small model to imitate a big one", {"knowledge distillation", "student", "teacher"}),
+    # a jargon question: its own words are in the closest papers, nothing is added
+    ("Federated learning trains across clients {n} without sharing their data.", "federated learning", set()),
+]
+
+
+@pytest.mark.parametrize(("abstract", "topic", "added"), LAY_CLOSEST, ids=[t for _, t, _ in LAY_CLOSEST])
+def test_a_lay_question_gets_the_listings_words_for_a_second_pass(
+    stats: CorpusStats, abstract: str, topic: str, added: set[str]
+) -> None:
+    hits = [Hit(paper(abstract.format(n=n)), 0.6, dense_score=0.6 - n * 0.001) for n in range(10)]
+    learnt = lay_words(hits, Topic.of(topic), stats)
+    assert added <= set(learnt) if added else learnt == []
+    assert all(word in abstract.lower() for word in learnt)  # as the papers write them, never stems
+
+
+def test_no_second_pass_without_a_topic_or_candidates(stats: CorpusStats) -> None:
+    hits = [Hit(paper("Federated learning across clients."), 0.6, dense_score=0.6)]
+    assert lay_words(hits, Topic.of(""), stats) == [] and lay_words([], Topic.of("data on phones"), stats) == []

@@ -3,11 +3,12 @@ many papers each kind of question gets, through the real retriever over a real s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from assistant import service
-from assistant.stages import FILTER_ONLY_LIMIT, PostRetrieval
-from assistant.types import Filters
+from assistant.stages import FILTER_ONLY_LIMIT, WIDEN_SHARE, PostRetrieval
+from assistant.types import Filters, Hit
 from tests.conftest import make_settings
 from tests.test_service_state import records, small_store
 
@@ -50,3 +51,25 @@ def test_a_filter_only_question_lists_up_to_a_multiple_of_top_n(small_store: Pat
     assert sum(any(common in a for a in p["authors"]) for p in papers) > FILTER_ONLY_LIMIT
     many = stage.explain_hits(retriever, "", Filters(author=common), topical=False)
     assert len(many) == FILTER_ONLY_LIMIT * settings.top_n
+
+
+def test_a_lay_question_widens_its_candidates_with_the_words_the_screening_learns(small_store: Path) -> None:
+    """The second pass runs with the words `widen` gives (the question's first, closest candidates first) and is
+    merged with the first; without words (a jargon question) the first pass stands alone."""
+    settings = make_settings(small_store, candidates=10, set_floor=0.0)
+    stage, retriever = PostRetrieval(settings), service.services(settings).retriever("state")
+    question = "robustness of neural networks"
+    first = [h.paper.id for h in retriever.candidates(question, None, 10, 0.0)]
+    seen: list[list[str]] = []
+
+    def widen(hits: Sequence[Hit]) -> list[str]:
+        seen.append([h.paper.id for h in hits])
+        return ["federated", "clients"]
+
+    widened = [h.paper.id for h in stage.set_candidates(retriever, question, None, True, widen)]
+    again = [h.paper.id for h in retriever.candidates(f"{question} federated clients", None, 10, 0.0)]
+    assert seen == [first]
+    assert widened[: len(again)] == again and set(first) <= set(widened)
+    assert len(widened) <= len(again) + int(WIDEN_SHARE * 10) and len(widened) == len(set(widened))
+    plain = [h.paper.id for h in stage.set_candidates(retriever, question, None, True, lambda hits: [])]
+    assert plain == first
