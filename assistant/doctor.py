@@ -63,7 +63,7 @@ def _guarded_many(name: str, checks: Callable[[], list[Check]]) -> list[Check]:
 
 
 def _redacted(text: str) -> str:
-    from .llm import redact
+    from .redaction import redact
 
     return redact(text, None)[:300]
 
@@ -118,7 +118,8 @@ def _llm(settings: Settings) -> Check:
         return Check("llm", "skip", f"offline answers ({why})")
     from langchain_core.messages import HumanMessage
 
-    from .llm import endpoint_label, make_llm
+    from .llm import make_llm
+    from .redaction import endpoint_label
 
     llm = make_llm(settings)
     assert llm is not None

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
+from typing import cast
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def _bm25s() -> ModuleType:
 
     # bm25s sets its own logger to DEBUG on import and reports every index build: keep it to warnings.
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-    return bm25s
+    return cast(ModuleType, bm25s)
 
 
 def _make_stemmer(stem: bool) -> Callable[[list[str]], list[str]] | None:

@@ -391,7 +391,7 @@ def valid_verdicts(items: list[dict[str, object]], hits: list[Hit]) -> dict[int,
         located = quote_in_paper(hits[n - 1].paper, said) if said else None
         if located is None and (said or verdict != "not_relevant"):
             continue  # an invented or altered quote (or none for a match): the verdict is not trusted
-        out[n] = (verdict, located or "")  # type: ignore[assignment]
+        out[n] = (verdict, located or "")
     return out
 
 

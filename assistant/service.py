@@ -398,5 +398,5 @@ def _screened(item: Mapping[str, Any], by_id: Mapping[str, Paper], position: int
         return None
     n = item.get("n")
     quote = quote_in_paper(paper, str(item.get("quote") or "")) or ""
-    return Screened(Hit(paper, 0.0), verdict, quote, str(item.get("group") or ""),  # type: ignore[arg-type]
+    return Screened(Hit(paper, 0.0), verdict, quote, str(item.get("group") or ""),
                     n if isinstance(n, int) and n > 0 else position)

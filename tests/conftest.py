@@ -84,7 +84,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-def make_settings(store_dir: Path, **kw: object):  # type: ignore[no-untyped-def]
+def make_settings(store_dir: Path, **kw: object):
     from assistant.settings import Settings
 
     values: dict[str, object] = {"store_dir": store_dir, "llm": "offline", "auto_ingest": False}
@@ -105,7 +105,7 @@ def iclr_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def iclr_settings(iclr_store: Path):  # type: ignore[no-untyped-def]
+def iclr_settings(iclr_store: Path):
     return make_settings(iclr_store, collection="iclr2022")
 
 
@@ -287,7 +287,7 @@ def _run_app(
 
 
 @pytest.fixture(scope="session")
-def app_launcher():  # type: ignore[no-untyped-def]
+def app_launcher():
     """`with app_launcher(store, listing, env={...}, args=(...)) as app:` runs app.py on a free port (offline
     answers, no rate limit unless env sets one) and stops it afterwards."""
     from contextlib import contextmanager
@@ -296,7 +296,7 @@ def app_launcher():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def small_app(app_launcher, small_store: Path, small_listing: Path,  # type: ignore[no-untyped-def]
+def small_app(app_launcher, small_store: Path, small_listing: Path,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """`python app.py` over the small listing (offline answers, no login, no rate limit), shared by the app's
     API and browser tests."""

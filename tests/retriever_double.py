@@ -106,7 +106,7 @@ class KeywordRetriever:
     def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
         if name not in self._derived:
             self._derived[name] = build(list(self._papers.values()))
-        return self._derived[name]  # type: ignore[no-any-return]
+        return self._derived[name]
 
     def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
         return {}  # no embeddings here: grouping falls back to term vectors

@@ -121,7 +121,7 @@ def test_a_missing_index_folder_is_reported_not_answered_from_an_empty_index(sto
 
 
 @SLOW
-def test_the_app_survives_a_damaged_default_listing_and_serves_the_others(store_copy: Path, app_launcher) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_survives_a_damaged_default_listing_and_serves_the_others(store_copy: Path, app_launcher) -> None:
     random_bytes(index_folder(store_copy, "iclr2022", "chunks"))
     with app_launcher(store_copy, ICLR, args=("--no-ingest",)) as app:  # iclr2022 is its default listing
         client = Client(app.url, verbose=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant import cli, evaluation
+from assistant.errors import ConfigError
 from assistant.evaluation import (
     answer_metrics,
     citation_markers,
@@ -196,7 +197,7 @@ def test_judged_query_missing_from_queries_is_an_error(tmp_path: Path) -> None:
 
 
 def test_unknown_split_lists_the_ones_there() -> None:
-    with pytest.raises(evaluation.ConfigError, match="splits in .*: test"):
+    with pytest.raises(ConfigError, match="splits in .*: test"):
         load_question_set(TINY, split="train")
 
 

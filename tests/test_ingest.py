@@ -79,18 +79,18 @@ class FailingEmbedder:
     """The real embedder, made to fail on its n-th batch (fault injection, not a stand-in; 0: never), counting the
     texts it embeds."""
 
-    def __init__(self, real, fail_on: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, real, fail_on: int) -> None:
         self.real, self.fail_on, self.calls, self.texts = real, fail_on, 0, 0
         self.model_id, self.dim = real.model_id, real.dim
 
-    def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+    def embed_documents(self, texts):
         self.calls += 1
         self.texts += len(texts)
         if self.calls == self.fail_on:
             raise RuntimeError("injected failure")
         return self.real.embed_documents(texts)
 
-    def embed_query(self, text):  # type: ignore[no-untyped-def]
+    def embed_query(self, text):
         return self.real.embed_query(text)
 
 

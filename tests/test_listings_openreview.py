@@ -7,6 +7,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ BROKEN = FIXTURES / "listings" / "openreview_broken.json"
 HOSTILE_TITLE = "<script>alert('note')</script> Robust <b>Graph</b> Sketches"
 
 
-def _notes() -> list[dict[str, object]]:
+def _notes() -> list[dict[str, Any]]:
     notes = json.loads(NOTES.read_text(encoding="utf-8"))["notes"]
     assert isinstance(notes, list)
     return notes
@@ -261,7 +262,7 @@ def test_a_registered_format_is_detected_parsed_and_listed(monkeypatch: pytest.M
             raise BadRecord("missing title: an empty line after '%titles'")
         return Paper(id=title.strip().lower(), title=title.strip(), venue=defaults.venue)
 
-    def parse(lines, path, defaults, adapter):  # type: ignore[no-untyped-def]
+    def parse(lines, path, defaults, adapter):
         for number, line in enumerate(lines, 1):
             if number > 1:
                 try:

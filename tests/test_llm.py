@@ -11,7 +11,8 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.errors import LLMError
-from assistant.llm import ChatLLM, OpenAIChatLLM, complete, endpoint_label, make_llm, redact
+from assistant.llm import ChatLLM, OpenAIChatLLM, complete, make_llm
+from assistant.redaction import endpoint_label, redact
 from tests.conftest import PLANTED_KEY
 from tests.openai_stub import Reply
 from tests.servers import free_port

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from gradio.events import api as gradio_api
 
 from .. import service
 from ..errors import InputTooLarge
@@ -35,10 +36,10 @@ class ApiEndpoints:
         self.settings, self.admission = settings, admission
 
     def register(self, common: dict[str, Any]) -> None:
-        gr.api(self.api_ask, api_name="ask", **common)
-        gr.api(self.api_search, api_name="search", **common)
-        gr.api(self.api_summarize, api_name="summarize", **common)
-        gr.api(self.api_similar, api_name="similar", **common)
+        gradio_api(self.api_ask, api_name="ask", **common)
+        gradio_api(self.api_search, api_name="search", **common)
+        gradio_api(self.api_summarize, api_name="summarize", **common)
+        gradio_api(self.api_similar, api_name="similar", **common)
 
     def api_ask(
         self, question: str, history: list[dict[str, Any]] | None = None, collection: str | None = None,

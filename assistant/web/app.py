@@ -31,7 +31,8 @@ class PaperAssistantUI:
 
     def _build(self) -> gr.Blocks:
         s = self.settings
-        with gr.Blocks(title="Paper assistant", delete_cache=(3600, 3600)) as demo:
+        blocks = gr.Blocks(title="Paper assistant", delete_cache=(3600, 3600))
+        with blocks as demo:
             self.page = Page(s, self.startup, self.exports.forget)
             self.extras = MapAndCompare(s, self.startup, self.page, self.admission, self.exports)
             self.chat = ChatHandlers(s, self.startup, self.page, self.extras, self.admission, self.exports)
@@ -41,7 +42,7 @@ class PaperAssistantUI:
             common: dict[str, Any] = {"concurrency_id": CONCURRENCY_GROUP, "concurrency_limit": s.ui_concurrency}
             self.api.register(common)  # /ask, /search, /summarize, /similar
             self.extras.api(common)  # /map, /compare
-        return demo
+        return blocks
 
 
 def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
@@ -51,6 +52,5 @@ def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
     # Gradio keeps every session's state (~0.1 MB: a copy of the page config) until 10,000 sessions by default:
     # about 1 GB on a busy wiki page. `mount` reads this attribute; `launch` takes it as state_session_capacity.
     ui.demo.state_session_capacity = settings.ui_max_sessions
-    return ui.demo.queue(
-        max_size=settings.ui_queue_size, default_concurrency_limit=settings.ui_concurrency, api_open=False
-    )
+    ui.demo.queue(max_size=settings.ui_queue_size, default_concurrency_limit=settings.ui_concurrency, api_open=False)
+    return ui.demo

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 import gradio as gr
+from gradio.events import api as gradio_api
 
 from .. import service
 from ..compare import DEFAULT_COLUMNS, MAX_PAPERS, Comparison
@@ -93,8 +94,8 @@ class MapAndCompare:
         demo.load(self.on_load, None, [self.map_panel, *map_out], js=assets.read("scroll_to_map.js"), **quick)
 
     def api(self, common: dict[str, Any]) -> None:
-        gr.api(self.api_map, api_name="map", **common)
-        gr.api(self.api_compare, api_name="compare", **common)
+        gradio_api(self.api_map, api_name="map", **common)
+        gradio_api(self.api_compare, api_name="compare", **common)
 
     # --- state shared with the chat -----------------------------------------------------------------------------
     @staticmethod
