@@ -33,6 +33,7 @@ _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d]")  # as extractive.p
 _TOKENS = re.compile(r",|[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)  # plan.words, and commas
 _JOINS = frozenset({"or", "and", ",", "nor"})  # what lists alternatives
 _JOIN_FILLERS = frozenset({"other", "others", "either", "also", "as", "well", "the", "a", "an", "any", "related"})
+_PREPOSITIONS = frozenset({"to", "in", "for", "on", "of", "over", "with", "within", "across", "under", "via", "from"})
 MAX_FACETS = 12
 FACET_WEIGHT = 0.6  # a paper covering one alternative only has this share of full word evidence (dev set)
 
@@ -95,6 +96,8 @@ class Topic:
     pairs: tuple[str, ...] = ()
     facets: tuple[tuple[str, ...], ...] = ()
     head: tuple[str, ...] = ()  # with facets: every facet's head keys (see `head_keys`), set by `resolve`
+    context: tuple[str, ...] = ()  # with facets: the head of the words all alternatives share (`context_keys`)
+    alone: tuple[str, ...] = ()  # with a context: the head keys of each alternative without it
 
     @classmethod
     def of(cls, text: str, given_terms: Sequence[str] = ()) -> Topic:
@@ -120,7 +123,39 @@ def resolve(topic: Topic, stats: CorpusStats) -> Topic:
     own = set(topic.pairs)  # a pair a facet borrows from another alternative ("quantization networks") is context
     facets = tuple(tuple(k for k in keys_of(facet) if " " not in k or k in own) or topic.keys for facet in found)
     resolved = replace(topic, facets=facets)
-    return replace(resolved, head=head_keys(resolved, stats))
+    context, alone = context_keys(topic.text, facets, stats)
+    return replace(resolved, head=head_keys(resolved, stats), context=context, alone=alone)
+
+
+def context_keys(
+    text: str, facets: Sequence[Sequence[str]], stats: CorpusStats
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The conjuncts of a topic whose alternatives are applied to what follows them ("transformers or
+    self-attention to graphs", "over-squashing or oversmoothing in graph neural networks"): `context`, the head of
+    the keys after the list ("graph"), and `alone`, the head keys of each alternative without them ("transform",
+    "self-attent"). A paper on graphs alone, or on transformers alone, is not about transformers on graphs (see
+    screening's conjunct cap). Words before the list are what the alternatives specify ("catastrophic forgetting in
+    continual or class-incremental learning": a continual-learning paper is about it), and a word the list
+    distributes ("noisy or ambiguous labels") is part of each alternative: neither is a conjunct."""
+    after = keys_of(tail_of(text)) if len(facets) > 1 else ()
+    shared = [k for k in after if all(k in f for f in facets) and stats.df.get(k, 0) > 0]
+    if not shared:
+        return (), ()
+    alone = [k for f in facets for k in head_of([k for k in f if k not in shared and stats.df.get(k, 0) > 0], stats)]
+    return tuple(head_of(shared, stats)), tuple(dict.fromkeys(alone))
+
+
+def tail_of(text: str) -> str:
+    """The phrase after a topic's last list of alternatives ("to graphs" of "transformers or self-attention to
+    graphs"): a preposition and one run of content words, the list's complement; "" when it lists none, ends with
+    the list, goes on with more than one phrase (a clause: "pictures or sounds by starting from random noise and
+    cleaning it") or with no preposition (the object of the last alternative only: "simulate physics or solve the
+    equations")."""
+    tokens = _TOKENS.findall(text)
+    lists = [alts for alts in alternative_runs(tokens) if len(alts) > 1]
+    tail = tokens[lists[-1][-1][1]:] if lists else []
+    complement = bool(tail) and tail[0].lower() in _PREPOSITIONS and len(alternative_runs(tail)) == 1
+    return " ".join(tail) if complement else ""
 
 
 def keys_of(text: str) -> tuple[str, ...]:

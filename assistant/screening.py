@@ -160,6 +160,7 @@ class Feedback:
     head: tuple[str, ...]
     jargon: bool
     lay: Topic
+    conjuncts: tuple[tuple[str, ...], ...] = ()  # key sets a paper must each touch (see `conjuncts_of`)
 
 
 def feedback(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> Feedback:
@@ -171,16 +172,27 @@ def feedback(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule =
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
     if is_jargon(hits, head):
-        return Feedback(found, head, True, Topic(topic.text, ()))
+        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic))
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
     lay = expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE)
     return Feedback(expanded(hits, found, lay, LAY_WEIGHT, stats, rule), head, False, lay)
 
 
+def conjuncts_of(hits: Sequence[Hit], topic: Topic) -> tuple[tuple[str, ...], ...]:
+    """The two sides of a topic listing alternatives around shared words ("transformers or self-attention to
+    graphs": one alternative's head, and the shared head "graph"), when the best candidates use the shared words
+    (is_jargon)."""
+    if not topic.context or not topic.alone or not is_jargon(hits, topic.context):
+        return ()
+    return (topic.alone, topic.context)
+
+
 def lacks_head(paper: Paper, learnt: Feedback) -> bool:
-    """Whether the jargon cap applies to a paper: a jargon question, and the paper holds none of its head terms."""
-    return learnt.jargon and not holds_any(paper, learnt.head)
+    """Whether the jargon cap applies to a paper: a jargon question, and the paper holds none of its head terms,
+    or none of one of its conjuncts' (a vision transformer paper for "transformers applied to graphs")."""
+    return learnt.jargon and (not holds_any(paper, learnt.head)
+                              or any(not holds_any(paper, keys) for keys in learnt.conjuncts))
 
 
 def lay_words(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> list[str]:

@@ -20,6 +20,7 @@ from assistant.evidence import (
     head_keys,
     is_filler,
     resolve,
+    tail_of,
     word_evidence,
 )
 from assistant.extractive import CorpusStats
@@ -174,3 +175,42 @@ def test_a_lay_question_gets_the_listings_words_for_a_second_pass(
 def test_no_second_pass_without_a_topic_or_candidates(stats: CorpusStats) -> None:
     hits = [Hit(paper("Federated learning across clients."), 0.6, dense_score=0.6)]
     assert lay_words(hits, Topic.of(""), stats) == [] and lay_words([], Topic.of("data on phones"), stats) == []
+
+
+# topic -> the phrase its alternatives are applied to (a conjunct), "" when there is none
+TAILS: list[tuple[str, str]] = [
+    ("transformers or self-attention to graphs", "to graphs"),
+    ("over-squashing or oversmoothing in graph neural networks", "in graph neural networks"),
+    ("pruning or quantization for language models", "for language models"),
+    ("catastrophic forgetting in continual or class-incremental learning", ""),  # the list ends the topic
+    ("learning with noisy or ambiguous labels", ""),  # the shared word is part of each alternative
+    ("neural networks that simulate physics or solve the equations behind it", ""),  # object of the last verb only
+    ("pictures or sounds by starting from random noise and cleaning it up", ""),  # a clause, not a phrase
+    ("graph neural networks for molecules", ""),  # no list
+]
+
+
+@pytest.mark.parametrize(("topic", "tail"), TAILS, ids=[t for t, _ in TAILS])
+def test_the_phrase_a_list_of_alternatives_is_applied_to(topic: str, tail: str) -> None:
+    assert tail_of(topic) == tail
+
+
+def test_a_conjunctive_topic_needs_both_sides(stats: CorpusStats) -> None:
+    """"transformers or self-attention to graphs": a vision transformer paper and a plain graph network paper are
+    each close in meaning, neither is about it; a graph transformer paper is."""
+    topic = resolve(Topic.of("transformers or self-attention to graphs"), stats)
+    assert "graph" in topic.context and "transform" in topic.alone and "graph" not in topic.alone
+    both = [Hit(paper(f"A graph transformer {n}: self-attention over the nodes of a graph.", f"GT {n}"), 0.6,
+                dense_score=0.6 - n * 0.001) for n in range(10)]
+    vit = paper("A vision transformer with self-attention over image patches.", "ViT")
+    gnn = paper("A message-passing graph neural network over the nodes of a graph.", "GNN")
+    hits = [*both, Hit(vit, 0.5, dense_score=0.59), Hit(gnn, 0.5, dense_score=0.59)]
+    verdicts = {s.hit.paper.title: s.verdict for s in screen_offline(hits, topic, stats)}
+    assert verdicts["GT 5"] == "relevant"
+    assert verdicts["ViT"] != "relevant" and verdicts["GNN"] != "relevant"
+
+
+def test_alternatives_that_end_the_topic_have_no_conjunct(stats: CorpusStats) -> None:
+    for text in ("catastrophic forgetting in continual or class-incremental learning", "pruning and lottery tickets"):
+        topic = resolve(Topic.of(text), stats)
+        assert topic.context == () and topic.alone == ()
