@@ -26,7 +26,7 @@ from assistant.evidence import (
 from assistant.extractive import CorpusStats
 from assistant.listings import read_listing
 from assistant.plan import topic_of
-from assistant.screening import lay_words, screen_offline
+from assistant.screening import KEYWORD_ONLY, evidence, lay_words, screen_offline
 from assistant.types import Hit, Paper
 
 ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
@@ -214,3 +214,13 @@ def test_alternatives_that_end_the_topic_have_no_conjunct(stats: CorpusStats) ->
     for text in ("catastrophic forgetting in continual or class-incremental learning", "pruning and lottery tickets"):
         topic = resolve(Topic.of(text), stats)
         assert topic.context == () and topic.alone == ()
+
+
+def test_a_keyword_only_candidate_is_further_in_meaning_than_every_dense_one(stats: CorpusStats) -> None:
+    """A paper the dense side did not return at all is further in meaning than its weakest candidate."""
+    text = "Federated learning across clients."
+    hits = [Hit(paper(text, "near"), 0.6, dense_score=0.6), Hit(paper(text, "weakest"), 0.3, dense_score=0.3),
+            Hit(paper(text, "keyword only"), 0.2, dense_score=None, bm25_score=3.0)]
+    found = evidence(hits, Topic.of("federated learning"), stats)
+    assert found[2].meaning == pytest.approx(KEYWORD_ONLY * found[1].meaning) and found[2].meaning < found[1].meaning
+    assert found[2].words == found[0].words
