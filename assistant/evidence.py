@@ -330,11 +330,17 @@ def head_keys(topic: Topic, stats: CorpusStats) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def is_jargon(hits: Sequence[Hit], head: Sequence[str]) -> bool:
-    """A question in the papers' own words: at least JARGON_SHARE of the JARGON_TOP best candidates use its head
-    terms. A question in lay words (whose terms the matching papers do not use) is not, and is left to meaning."""
+def is_jargon(hits: Sequence[Hit], head: Sequence[str], together: bool = False) -> bool:
+    """A question in the papers' own words: at least JARGON_SHARE of the JARGON_TOP best candidates use one of its
+    head terms ("over-squashing"), or, `together` (a topic listing alternatives: "over-squashing or oversmoothing"),
+    any of them. A question in lay words (whose terms the matching papers do not use) is not, and is left to
+    meaning: its head holds everyday words ("pictures", "clean", "sound") that the listing rarely uses, so that
+    together they are found in many a paper by chance, while none of them marks the papers on its topic."""
     top = hits[:JARGON_TOP]
-    return bool(head and top) and sum(holds_any(h.paper, head) for h in top) >= JARGON_SHARE * len(top)
+    if not head or not top:
+        return False
+    groups = [head] if together else [[key] for key in head]
+    return max(sum(holds_any(h.paper, keys) for h in top) for keys in groups) >= JARGON_SHARE * len(top)
 
 
 def capped(verdict: Verdict, lacks_head: bool) -> Verdict:

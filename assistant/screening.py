@@ -172,7 +172,7 @@ def feedback(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule =
                                 and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
-    if is_jargon(hits, head):
+    if is_jargon(hits, head, together=len(topic.alternatives) > 1):
         return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic))
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]

@@ -19,6 +19,7 @@ from assistant.evidence import (
     facets_of,
     head_keys,
     is_filler,
+    is_jargon,
     resolve,
     tail_of,
     word_evidence,
@@ -224,3 +225,23 @@ def test_a_keyword_only_candidate_is_further_in_meaning_than_every_dense_one(sta
     found = evidence(hits, Topic.of("federated learning"), stats)
     assert found[2].meaning == pytest.approx(KEYWORD_ONLY * found[1].meaning) and found[2].meaning < found[1].meaning
     assert found[2].words == found[0].words
+
+
+# abstracts of the ten best candidates, head terms, listed alternatives (together) -> a question in jargon?
+JARGON: list[tuple[list[str], list[str], bool, bool]] = [
+    # four of ten say "over-squashing": the papers' own word
+    (["We study over-squashing in graphs."] * 4 + ["A graph network."] * 6, ["oversquash"], False, True),
+    # everyday words, each in a paper or two: together in half of them by chance, none marks the topic
+    (["A clean picture."] * 2 + ["A sound model."] * 2 + ["Random noise."] + ["Denoising diffusion."] * 5,
+     ["clean", "pictur", "sound", "random nois"], False, False),
+    # a topic listing alternatives: its alternatives' words count together
+    (["Over-squashing in graphs."] * 2 + ["Oversmoothing in deep GNNs."] * 2 + ["A graph network."] * 6,
+     ["oversquash", "oversmooth"], True, True),
+    ([], ["oversquash"], False, False),
+]
+
+
+@pytest.mark.parametrize(("abstracts", "head", "together", "jargon"), JARGON)
+def test_a_question_in_jargon(abstracts: list[str], head: list[str], together: bool, jargon: bool) -> None:
+    hits = [Hit(paper(f"{a} ({n})"), 0.5) for n, a in enumerate(abstracts)]
+    assert is_jargon(hits, head, together) is jargon
