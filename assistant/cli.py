@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from . import service
-from .answering import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
 from .errors import AssistantError
+from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
 from .settings import Settings
 from .types import Answer, Filters, IngestSummary
 

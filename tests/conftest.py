@@ -83,6 +83,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
 
 
+# --- the browser ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright, one per test module (imported late: only browser tests need it)."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page; the test fails if any dialog opens (a script from listing text ran) or if the page asks for
+    anything beyond 127.0.0.1 (the app must work offline)."""
+    from urllib.parse import urlsplit
+
+    from .browser import TIMEOUT
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT)
+    pg = context.new_page()
+    dialogs: list[str] = []
+    outside: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_request(request: Any) -> None:
+        host = urlsplit(request.url).hostname
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in ("127.0.0.1", "localhost"):
+            outside.append(request.url)
+
+    pg.on("dialog", on_dialog)
+    pg.on("request", on_request)
+    yield pg
+    context.close()
+    assert not dialogs, f"a dialog opened: {dialogs}"
+    assert not outside, f"the page requested outside 127.0.0.1: {outside[:5]}"
+
+
 # --- helpers ------------------------------------------------------------------------------------------------------
 def make_settings(store_dir: Path, **kw: object):
     from assistant.settings import Settings

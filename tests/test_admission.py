@@ -236,7 +236,7 @@ def test_a_refused_request_logs_one_line_not_a_traceback(open_app: Any) -> None:
 def test_the_browser_logs_in_through_the_gate_and_gets_answers(guarded_app: Any) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from .test_app_browser import CHROMIUM, CHROMIUM_ARGS, OFFLINE_MARK, TIMEOUT, ask, wait_for_answer
+    from .browser import CHROMIUM, CHROMIUM_ARGS, OFFLINE_MARK, TIMEOUT, ask, wait_for_answer
 
     refused: list[str] = []
     with sync_playwright() as p:

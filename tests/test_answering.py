@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -16,10 +15,6 @@ import pytest
 
 from assistant.answering import (
     AnswerChain,
-    AnswerEvent,
-    FinalAnswer,
-    StreamReset,
-    TextDelta,
     answer,
     stream_answer,
 )
@@ -29,53 +24,14 @@ from assistant.plan import AuthorIndex, analyse
 from assistant.set_answer import OFFLINE_SET_LABEL
 from assistant.types import Answer, Filters, Hit
 from tests.conftest import OVERSQUASHING_ID, PLANTED_KEY, make_settings
+from tests.helpers import QUOTED, assert_citations_valid, assert_quotes_are_verbatim, collect
 from tests.openai_stub import Reply
 from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers
-
-QUOTED = re.compile(r"\u201c(.+?)\u201d")
 
 
 @pytest.fixture
 def offline(tmp_path: Any) -> Any:
     return make_settings(tmp_path / "store", llm="offline")
-
-
-def collect(events: Iterator[AnswerEvent]) -> tuple[list[str], list[StreamReset], Answer]:
-    """Deltas since the last reset, the resets, and the final answer (asserting the event protocol)."""
-    deltas: list[str] = []
-    resets: list[StreamReset] = []
-    final = None
-    for event in events:
-        assert final is None, "nothing may follow the final answer"
-        if isinstance(event, TextDelta):
-            deltas.append(event.text)
-        elif isinstance(event, StreamReset):
-            resets.append(event)
-            deltas = []
-        else:
-            assert isinstance(event, FinalAnswer)
-            final = event.answer
-    assert final is not None
-    assert "".join(deltas) == final.text
-    return deltas, resets, final
-
-
-def assert_citations_valid(result: Answer) -> None:
-    """Every [n] in the text names a source; every structured citation is that source."""
-    numbers = [int(n) for body in re.findall(r"\[([\d,\s\-]+)\]", result.text) for n in re.findall(r"\d+", body)]
-    assert all(1 <= n <= len(result.sources) for n in numbers), (numbers, len(result.sources))
-    for c in result.citations:
-        source = result.sources[c.n - 1].paper
-        assert (c.id, c.title, c.url) == (source.id, source.title, source.url)
-
-
-def assert_quotes_are_verbatim(result: Answer) -> None:
-    """The offline answer never says what the abstracts do not: every quote is in the cited paper's abstract."""
-    for line in result.text.splitlines():
-        for quoted in QUOTED.findall(line):
-            numbers = [int(n) for n in re.findall(r"\[(\d+)\]", line)]
-            abstracts = [" ".join((result.sources[n - 1].paper.abstract or "").split()) for n in numbers]
-            assert any(quoted.rstrip(" \u2026") in a for a in abstracts), quoted
 
 
 # --- offline ---------------------------------------------------------------------------------------------------

@@ -11,36 +11,38 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, StreamingResponse
 from starlette.routing import Route
 
+from .browser import (
+    HOSTILE_TITLE,
+    OFFLINE_MARK,
+    QUESTION,
+    TIMEOUT,
+    app_ready,
+    ask,
+    bot_messages,
+    card_ids,
+    wait_for_answer,
+)
 from .servers import free_port, serving_in_thread
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=60_000)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 OVERSQUASHING_ID = "7UmjRGzp-A"
 OVERSQUASHING_URL = f"https://openreview.net/forum?id={OVERSQUASHING_ID}"
-QUESTION = "which papers study over-squashing?"
 # A set question answers with the matching papers only (one, in the small listing); where a test needs the plain
 # panel of retrieved papers (several cards, cited ones first) it asks an explain question.
 EXPLAIN_QUESTION = "what causes over-squashing in graph neural networks?"
-HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
-TIMEOUT = 60_000  # ms: answers take about a second offline; a busy 2-core machine can be much slower
-OFFLINE_MARK = "Offline answer: sentences extracted from the abstracts"
 
 
 # --- servers --------------------------------------------------------------------------------------------------------
@@ -118,64 +120,9 @@ def proxied_app(app_launcher: Any, small_store: Path, small_listing: Path,
 
 
 # --- browser ----------------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page; the test fails if any dialog opens (a script from listing text ran) or if the page asks for
-    anything beyond 127.0.0.1 (the app must work offline)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT)
-    pg = context.new_page()
-    dialogs: list[str] = []
-    outside: list[str] = []
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def on_request(request: Any) -> None:
-        host = urlsplit(request.url).hostname
-        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in ("127.0.0.1", "localhost"):
-            outside.append(request.url)
-
-    pg.on("dialog", on_dialog)
-    pg.on("request", on_request)
-    yield pg
-    context.close()
-    assert not dialogs, f"a dialog opened: {dialogs}"
-    assert not outside, f"the page requested outside 127.0.0.1: {outside[:5]}"
 
 
 # --- helpers: what the user does and sees -----------------------------------------------------------------------------
-Scope = Page | Frame
-
-
-def ask(scope: Scope, question: str) -> None:
-    box = scope.locator("#pa-question textarea")
-    box.fill(question)
-    box.press("Enter")
-
-
-def bot_messages(scope: Scope) -> Any:
-    return scope.locator("#pa-chat [data-testid='bot']")
-
-
-def wait_for_answer(scope: Scope, n: int, mark: str = OFFLINE_MARK) -> Any:
-    """The n-th (1-based) assistant message, once complete (its answer-mode mark is shown)."""
-    message = bot_messages(scope).nth(n - 1)
-    expect(message).to_contain_text(mark, timeout=TIMEOUT)
-    return message
-
-
-def card_ids(scope: Scope) -> list[str]:
-    return [str(i) for i in scope.locator("#pa-sources .pa-card").evaluate_all("cs => cs.map(c => c.dataset.paperId)")]
 
 
 def record_streaming(page: Page) -> None:
@@ -187,10 +134,6 @@ def record_streaming(page: Page) -> None:
         if (bots.length) window.__shown.push(bots[bots.length - 1].innerText);
       }).observe(document.querySelector('#pa-chat'), {subtree: true, childList: true, characterData: true});
     }""")
-
-
-def app_ready(page: Page) -> None:
-    expect(page.locator("#pa-status")).to_contain_text("papers ·", timeout=TIMEOUT)
 
 
 # --- the tests --------------------------------------------------------------------------------------------------------

@@ -160,7 +160,8 @@ def test_settings_flag_overrides_env(tmp_path) -> None:
 def test_the_cli_reaches_the_store_only_through_the_service() -> None:
     """A face stays thin: cli.py imports neither the store nor the retrieval (delete and tidy go through
     service.delete_listing and service.tidy), and does not reach the store through the services object either."""
-    from .test_web_package import imported_modules, reaches_below_the_service
+    from .helpers import imported_modules
+    from .test_web_package import reaches_below_the_service
 
     source = (ROOT / "assistant" / "cli.py").read_text(encoding="utf-8")
     modules = imported_modules(source, "assistant.cli")

@@ -301,7 +301,7 @@ def test_a_keyword_index_with_an_empty_vocabulary_finds_nothing_instead_of_faili
 def test_tidy_finishes_a_delete_the_disk_was_too_full_to_finish(tmp_path: Path) -> None:
     """A delete removes the listing's pointer first; if the disk is then too full to drop its generations, the
     message sends the user to `assistant tidy`, which drops them and says what it freed."""
-    from .test_store import build_listing, embedded, paper
+    from .helpers import build_listing, embedded, paper
 
     folder = tmp_path / "store"
     store = embedded(folder)

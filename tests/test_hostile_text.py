@@ -27,9 +27,9 @@ from gradio_client import Client
 from assistant import service
 from assistant.summarize import Group, Summarizer
 from tests.conftest import OVERSQUASHING_ID, make_settings
+from tests.helpers import assert_citations_valid
 from tests.openai_stub import Reply, reply_text
 from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers
-from tests.test_answering import assert_citations_valid
 
 SECRET = "TOP-SECRET-8c1f2e-do-not-read"
 

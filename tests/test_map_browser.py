@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from . import test_app_browser as shared
-from .test_app_browser import HOSTILE_TITLE, QUESTION, TIMEOUT, app_ready, ask, card_ids, wait_for_answer
+from .browser import HOSTILE_TITLE, QUESTION, TIMEOUT, app_ready, ask, card_ids, wait_for_answer
 
 pytestmark = pytest.mark.browser
-app, browser, page = shared.app, shared.browser, shared.page  # the same fixtures: one app, one chromium
+
+
+@pytest.fixture(scope="module")
+def app(small_app: Any) -> Any:
+    return small_app
 
 
 def open_map(page: Page, app: Any) -> None:

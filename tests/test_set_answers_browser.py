@@ -16,14 +16,11 @@ import pytest
 from gradio_client import Client
 from playwright.sync_api import Page, expect
 
-from . import test_app_browser as ui_browser
+from . import browser as ui_browser
 from .conftest import ICLR
 
 pytestmark = pytest.mark.browser
 
-# The browser and its guarded page (a dialog or a request beyond 127.0.0.1 fails the test) are the app tests'.
-browser = ui_browser.browser
-page = ui_browser.page
 
 QUESTION = "which papers are about reinforcement learning?"  # well over 100 papers of the listing
 SHOWN_PER_GROUP = 10

@@ -12,36 +12,10 @@ import numpy as np
 import pytest
 
 from assistant.errors import CollectionNotFound, StoreError
-from assistant.settings import Settings
-from assistant.store import PaperStore, open_store
-from assistant.types import Chunk, Paper
+from assistant.store import PaperStore
 
 from .conftest import ROOT
-
-MODEL = "test-model"
-DIM = 8
-
-
-def paper(i: int, abstract: str = "about graphs") -> Paper:
-    return Paper(id=f"p{i}", title=f"Paper {i}", abstract=f"{abstract} {i}", year=2022)
-
-
-def item(p: Paper, n_chunks: int = 2) -> tuple[Paper, list[Chunk], np.ndarray]:
-    rng = np.random.default_rng(abs(hash(p.content_hash)) % 2**32)
-    vectors = rng.normal(size=(n_chunks, DIM)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return p, [Chunk(p.id, j, f"{p.title} part {j}", 5) for j in range(n_chunks)], vectors
-
-
-def embedded(folder: Path) -> PaperStore:
-    return open_store(Settings(store_dir=folder, auto_ingest=False))
-
-
-def build_listing(store: PaperStore, name: str, papers: list[Paper], keep: set[str] | None = None) -> int:
-    with store.build(name, MODEL) as build:
-        build.copy(keep or set())
-        build.add([item(p) for p in papers])
-        return build.commit()
+from .helpers import MODEL, build_listing, embedded, item, paper
 
 
 def index_folders(folder: Path) -> int:

@@ -12,8 +12,8 @@ from assistant.errors import AssistantError
 from assistant.summarize import OFFLINE_SUMMARY_LABEL, Group, Summarizer, stream_summary, summarize
 from assistant.types import Filters
 from tests.conftest import OVERSQUASHING_ID, make_settings
+from tests.helpers import assert_citations_valid, assert_quotes_are_verbatim, collect
 from tests.openai_stub import Reply
-from tests.test_answering import assert_citations_valid, assert_quotes_are_verbatim, collect
 
 PAPER_NUMBER = re.compile(r'<paper n="(\d+)"')
 

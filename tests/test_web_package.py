@@ -5,35 +5,17 @@ counts too."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
 from assistant.web import assets
 from tests.conftest import ROOT
+from tests.helpers import imported_modules, module_name
 
 WEB = ROOT / "assistant" / "web"
 FORBIDDEN = ("assistant.store", "assistant.retrieval")  # below the service: a face must not reach them
 MAX_LINES = 500
-
-
-def imported_modules(source: str, module: str) -> set[str]:
-    """Every module `source` (the text of `module`, e.g. assistant.web.page) imports, relative imports resolved,
-    `from pkg import name` counted as both `pkg` and `pkg.name` (the name may be a module)."""
-    package = module.rsplit(".", 1)[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{parent}.{base}" if base else parent
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
 
 
 def reaches_below_the_service(modules: set[str]) -> set[str]:
@@ -42,11 +24,6 @@ def reaches_below_the_service(modules: set[str]) -> set[str]:
 
 def web_modules() -> list[Path]:
     return sorted(WEB.rglob("*.py"))
-
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 @pytest.mark.parametrize("source", [
@@ -71,7 +48,7 @@ def test_the_check_lets_the_service_and_the_web_modules_through() -> None:
 def test_no_web_module_imports_the_store_or_the_retrieval() -> None:
     assert len(web_modules()) >= 10
     for path in web_modules():
-        modules = imported_modules(path.read_text(encoding="utf-8"), module_name(path))
+        modules = imported_modules(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
         assert not reaches_below_the_service(modules), f"{path.name} imports {reaches_below_the_service(modules)}"
 
 
