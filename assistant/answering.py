@@ -26,6 +26,7 @@ from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
 from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .llm import ChatLLM, complete, make_llm
+from .plan import plan_of_turn, standalone_of, swaps_decision
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
 from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
@@ -174,7 +175,11 @@ class AnswerChain:
         if state.follow_up_of is not None:
             previous = state.follow_up_of.standalone_question or state.follow_up_of.question
             own = analyse(state.question, info.authors, terms, base=state.filters)
-            state.info = merge_follow_up(own, analyse(previous, info.authors, terms))
+            before = plan_of_turn(previous, info.authors, terms)
+            state.info = merge_follow_up(own, before)
+            if swaps_decision(own, before):  # "and the spotlights?" after orals: asked again over the listing
+                state.follow_up_of = None
+                return self._retrieve_listing(state, info)
             state.hits = follow_up_hits(state.follow_up_of, state.info, info.stats)
             candidates = len(previous_papers(state.follow_up_of))
             scope = describe_filters(state.info.filters)
@@ -186,16 +191,22 @@ class AnswerChain:
                 state.hits = [h for h in previous_papers(state.follow_up_of) if passes(h.paper, state.info.filters)]
         else:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
-            state.set_question = is_set_question(state.info)
-            if state.set_question:
-                topic = Topic.of(state.info.topic, state.info.terms)
-                state.hits = self.stage.set_candidates(
-                    self.retriever, state.info.topic, state.info.filters, bool(state.info.terms),
-                    widen=lambda first: lay_words(first, topic, info.stats))
-            else:
-                state.hits = self.stage.explain_hits(
-                    self.retriever, state.standalone, state.info.filters, bool(state.info.terms))
-            state.offline = OfflineContext(describe_filters(state.info.filters))
+            return self._retrieve_listing(state, info)
+        return state
+
+    def _retrieve_listing(self, state: ChainState, info: CollectionInfo) -> ChainState:
+        """Candidates of the whole listing for the question's plan (`state.info`)."""
+        assert state.info is not None
+        plan = state.info
+        state.set_question = is_set_question(plan)
+        if state.set_question:
+            topic = Topic.of(plan.topic, plan.terms)
+            state.hits = self.stage.set_candidates(
+                self.retriever, plan.topic, plan.filters, bool(plan.terms),
+                widen=lambda first: lay_words(first, topic, info.stats))
+        else:
+            state.hits = self.stage.explain_hits(self.retriever, state.standalone, plan.filters, bool(plan.terms))
+        state.offline = OfflineContext(describe_filters(plan.filters))
         return state
 
     # --- step 3: numbered context ----------------------------------------------------------------------------------
@@ -365,8 +376,7 @@ def rule_standalone(question: str, previous: Answer | None) -> str:
     """Offline condensing: a follow-up carries the previous question along, so its topic is not lost."""
     if previous is None:
         return question
-    before = previous.standalone_question or previous.question
-    return f"{question} (follow-up to: {before})"
+    return standalone_of(question, previous.standalone_question or previous.question)
 
 
 def format_history(history: Sequence[Answer]) -> str:

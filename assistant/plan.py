@@ -105,7 +105,9 @@ _LEAD_WORDS = r"\s*(?:and|also|what about|how about|only|just|now|but)\b"  # "an
 _FOLLOW_UP = re.compile(
     r"\b(?:those|them|these|they|their|theirs|this one|that one|the (?:first|second|third|last|above) (?:one|paper)"
     r"|the above|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
-    rf"|^{_LEAD_WORDS}",
+    rf"|^{_LEAD_WORDS}"
+    # a question with no noun of its own: "how many are spotlights?", "which ones are by X?", "which are orals?"
+    r"|^\s*(?:how\s+many|which(?:\s+ones?)?|what\s+ones)\s+(?:are|were|have|has|had|use|used)\b(?!\s+(?:the|all|there)\b)",
     re.IGNORECASE,
 )
 _SCOPE_ONLY = re.compile(_LEAD_WORDS, re.IGNORECASE)
@@ -412,6 +414,35 @@ def analyse(
 ) -> QueryPlan:
     """The plan of a standalone question (see `plan_question`)."""
     return plan_question(question, index, terms_of, base)
+
+
+FOLLOW_UP_MARK = " (follow-up to: "  # how the offline condensing writes a follow-up's standalone question
+
+
+def standalone_of(question: str, before: str) -> str:
+    """A follow-up carrying the previous (standalone) question along, so its topic is not lost."""
+    return f"{question}{FOLLOW_UP_MARK}{before})"
+
+
+def plan_of_turn(
+    standalone: str, index: AuthorIndex, terms_of: Callable[[str], list[str]], base: Filters | None = None
+) -> QueryPlan:
+    """The plan of an earlier turn from its standalone question: a chain of follow-ups written by `standalone_of`
+    ("how many of them ...? (follow-up to: which of those ...? (follow-up to: which papers ...?))") is merged turn
+    by turn, so its marker and the earlier questions' framing words never become topic words."""
+    question, marked, before = standalone.partition(FOLLOW_UP_MARK)
+    own = analyse(question, index, terms_of, base)
+    if not marked:
+        return own
+    before = before[:-1] if before.endswith(")") else before
+    return merge_follow_up(own, plan_of_turn(before, index, terms_of))
+
+
+def swaps_decision(follow_up: QueryPlan, previous: QueryPlan) -> bool:
+    """"and the spotlights?" after a question about orals: the previous set holds none of the wanted decisions, so
+    the follow-up asks the previous question again with another decision, over the whole listing."""
+    wanted, before = follow_up.filters.decision, previous.filters.decision
+    return bool(wanted and before and not set(wanted) & set(before))
 
 
 def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:

@@ -12,7 +12,17 @@ import pytest
 
 from assistant.extractive import terms
 from assistant.listings import read_listing
-from assistant.plan import AuthorIndex, QueryPlan, analyse, fold, merge_follow_up, plan_question
+from assistant.plan import (
+    AuthorIndex,
+    QueryPlan,
+    analyse,
+    fold,
+    merge_follow_up,
+    plan_of_turn,
+    plan_question,
+    standalone_of,
+    swaps_decision,
+)
 from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse
 from assistant.types import Filters, Paper
@@ -210,6 +220,14 @@ FOLLOW_UPS: list[tuple[str, str, str, str, str | None, tuple[str, ...]]] = [
     ("What papers did Stephan Günnemann co-author?", "and the orals among them?", "list", "", "Stephan Günnemann",
      ("Oral",)),
     ("how many papers are about pruning?", "what about the spotlights?", "count", "pruning", None, ("Spotlight",)),
+    # elliptic follow-ups: no pronoun, no noun of their own
+    ("papers on offline reinforcement learning", "how many are spotlights?", "count",
+     "offline reinforcement learning", None, ("Spotlight",)),
+    ("which papers study diffusion models?", "which ones are by Sergey Levine?", "list", "diffusion models",
+     "Sergey Levine", ()),
+    ("which papers study diffusion models?", "which are orals?", "list", "diffusion models", None, ("Oral",)),
+    ("which papers study diffusion models?", "how many were posters?", "count", "diffusion models", None,
+     ("Poster",)),
 ]
 
 
@@ -224,6 +242,33 @@ def test_follow_up_scope(
     assert got.follow_up
     assert (got.intent, got.topic, got.filters.author, got.filters.decision) == (intent, topic, author, decision)
     assert set(before.terms) <= set(got.terms)
+
+
+@pytest.mark.parametrize("question", ["which are the papers on protein folding?", "how many are there on GANs?",
+                                      "how many papers use transformers?", "which papers are orals?"])
+def test_a_question_with_its_own_noun_is_not_elliptic(index: AuthorIndex, question: str) -> None:
+    assert not plan(question, index, previous=plan("which papers study diffusion models?", index)).follow_up
+
+
+def test_a_chain_of_follow_ups_is_merged_turn_by_turn(index: AuthorIndex) -> None:
+    first = "which papers are about graph neural networks?"
+    second = standalone_of("which of those are orals?", first)
+    third = standalone_of("summarize these", second)
+    got = plan_of_turn(third, index, terms)
+    assert (got.topic, got.filters.decision, got.intent) == ("graph neural networks", ("Oral",), "summarize")
+    assert "follow" not in " ".join(got.terms)
+    assert plan_of_turn(first, index, terms) == plan(first, index)
+
+
+@pytest.mark.parametrize(("previous", "question", "swaps"), [
+    ("which orals are about GNNs?", "and the spotlights?", True),
+    ("which orals are about GNNs?", "and the orals or spotlights?", False),
+    ("which papers are about GNNs?", "and the spotlights?", False),
+    ("which spotlights are about GNNs?", "what about posters?", True),
+])
+def test_a_follow_up_that_swaps_the_decision(index: AuthorIndex, previous: str, question: str, swaps: bool) -> None:
+    before = plan(previous, index)
+    assert swaps_decision(plan(question, index), before) is swaps
 
 
 def test_a_standalone_question_is_not_a_follow_up(index: AuthorIndex) -> None:

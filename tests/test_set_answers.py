@@ -120,6 +120,22 @@ def test_follow_up_filters_the_whole_previous_set(judged: Any, iclr_retriever: A
     assert_well_formed(second) if second.matches else None
 
 
+def test_a_follow_up_of_a_follow_up_keeps_the_first_topic(iclr_retriever: Any, iclr_settings: Any) -> None:
+    first = answer("which papers are about graph neural networks?", [], iclr_retriever, iclr_settings)
+    second = answer("which of those are orals?", [first], iclr_retriever, iclr_settings)
+    third = answer("how many of them are about expressivity?", [first, second], iclr_retriever, iclr_settings)
+    assert third.topic == "graph neural networks expressivity"  # no "follow-up to" words
+    assert {m.hit.paper.id for m in third.matches} <= {m.hit.paper.id for m in second.matches}
+
+
+def test_a_follow_up_swapping_the_decision_asks_the_listing_again(iclr_retriever: Any, iclr_settings: Any) -> None:
+    orals = answer("which orals are about graph neural networks?", [], iclr_retriever, iclr_settings)
+    spotlights = answer("and the spotlights?", [orals], iclr_retriever, iclr_settings)
+    assert spotlights.relevant and {m.hit.paper.decision for m in spotlights.matches} == {"Spotlight"}
+    assert spotlights.text.startswith(f"{len(spotlights.relevant)} paper")
+    assert_well_formed(spotlights)
+
+
 def test_summarize_these_papers_covers_the_whole_set(iclr_retriever: Any, iclr_settings: Any) -> None:
     first = answer("how many papers are about federated learning?", [], iclr_retriever, iclr_settings)
     assert len(first.matches) > 8
