@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol, TypeVar
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from .chunking import count_tokens
-from .citations import CitationFilter, check_citations, check_stream, make_citations, removed_notice
+from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
 from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
@@ -188,7 +188,7 @@ class AnswerChain:
             state.screen_topic = own if own.terms else None
             state.summarize = state.info.intent == "summarize"
             if state.set_question or state.summarize:  # the whole previous set, in its own order
-                state.hits = [h for h in previous_papers(state.follow_up_of) if passes(h.paper, state.info.filters)]
+                state.hits = [h for h in previous_papers(state.follow_up_of) if state.info.filters.matches(h.paper)]
         else:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
             return self._retrieve_listing(state, info)
@@ -236,18 +236,13 @@ class AnswerChain:
         assert state.context is not None
         messages = self.prompts.answer.messages(papers=state.context.text, question=fence(state.standalone))
         checker = CitationFilter(frozenset(state.context.numbers))
-        streamed = False
-        try:
-            for piece in check_stream(llm.stream(messages), checker):
-                streamed = True
-                yield TextDelta(piece)
-            if not checker.text.strip():
-                raise LLMError(f"The language model {llm.model_name!r} returned an empty answer.")
-        except LLMError as exc:
-            notice = notice_for(exc)
-            if streamed:
-                yield StreamReset(notice or "")
-            yield from self._offline_events(state, notice)
+
+        def offline_instead(error: LLMError) -> tuple[str, Iterator[AnswerEvent]]:
+            notice = notice_for(error)
+            return notice or "", self._offline_events(state, notice)
+
+        empty = f"The language model {llm.model_name!r} returned an empty answer."
+        if not (yield from stream_or_fall_back(lambda: llm.stream(messages), checker, offline_instead, empty)):
             return
         answer = self._answer(state, checker.text, "llm", removed_notice(checker.removed))
         answer.model = llm.model_name
@@ -404,21 +399,8 @@ def previous_papers(previous: Answer) -> list[Hit]:
 
 def follow_up_hits(previous: Answer, info: QuestionInfo, stats: CorpusStats) -> list[Hit]:
     """The previous answer's papers that pass the follow-up's filters, best covered first (stable)."""
-    kept = [h for h in previous_papers(previous) if passes(h.paper, info.filters)]
+    kept = [h for h in previous_papers(previous) if info.filters.matches(h.paper)]
     return sorted(kept, key=lambda h: -coverage(h.paper, info.terms, stats))
-
-
-def passes(paper: Paper, filters: Filters) -> bool:
-    """Filters on a paper in hand (same rules as retrieval: case-insensitive, author matches part of a name)."""
-    if filters.decision and (paper.decision or "").lower() not in {d.lower() for d in filters.decision}:
-        return False
-    if filters.author and not any(filters.author.lower() in a.lower() for a in paper.authors):
-        return False
-    if filters.keyword and not any(filters.keyword.lower() in k.lower() for k in paper.keywords):
-        return False
-    if filters.year and paper.year != filters.year:
-        return False
-    return not (filters.ids and paper.id not in filters.ids)
 
 
 def describe_filters(filters: Filters) -> str:

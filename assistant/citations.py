@@ -15,9 +15,11 @@ text streamed to a user is exactly the checked text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .errors import LLMError
+from .events import AnswerEvent, StreamReset, TextDelta
 from .types import Citation, Paper
 
 _OPEN = "[\\[\uff3b\u3010\u3016]"
@@ -175,6 +177,32 @@ def check_stream(deltas: Iterable[str], checker: CitationFilter) -> Iterator[str
     tail = checker.flush()
     if tail:
         yield tail
+
+
+Fallback = Callable[[LLMError], tuple[str, Iterator[AnswerEvent]]]
+
+
+def stream_or_fall_back(
+    pieces: Callable[[], Iterable[str]], checker: CitationFilter, fall_back: Fallback, empty: str | None = None
+) -> Generator[AnswerEvent, None, bool]:
+    """A model's answer streamed with its citations checked; when the model fails (or, given `empty`, says
+    nothing), what was shown is reset and the offline events follow. `fall_back(error)` gives the notice and those
+    events. Returns whether the model's answer arrived whole (the caller then builds it from `checker.text`). The
+    one rule for answers and summaries."""
+    streamed = False
+    try:
+        for piece in check_stream(pieces(), checker):
+            streamed = True
+            yield TextDelta(piece)
+        if empty is not None and not checker.text.strip():
+            raise LLMError(empty)
+    except LLMError as exc:
+        notice, events = fall_back(exc)
+        if streamed:
+            yield StreamReset(notice)
+        yield from events
+        return False
+    return True
 
 
 def removed_notice(removed: Sequence[Item]) -> str | None:

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .types import Filters, Intent, Paper
+from .types import DECISIONS, Filters, Intent, Paper
 
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been before being below
 between both but by can could did do does doing down during each either else ever few for from further had has have
@@ -43,7 +43,6 @@ STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
                   "poster": "Poster", "posters": "Poster"}
-ALL_DECISIONS = ("Oral", "Spotlight", "Poster")
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
 _NOT_DECISION = re.compile(
     r"\b(?:not|no|non-?|except|excluding|other than|besides|apart from|but not)\s*(?:the\s+|an?\s+)?"
@@ -152,7 +151,7 @@ def decisions_in(question: str) -> tuple[str, ...]:
     excluded = {DECISION_WORDS[m.group(1).lower()] for m in _NOT_DECISION.finditer(question)}
     wanted = [DECISION_WORDS[m.group(1).lower()] for m in _DECISION.finditer(_NOT_DECISION.sub(" ", question))]
     if excluded and not wanted:
-        return tuple(d for d in ALL_DECISIONS if d not in excluded)
+        return tuple(d for d in DECISIONS if d not in excluded)
     return tuple(dict.fromkeys(d for d in wanted if d not in excluded))
 
 

@@ -56,25 +56,6 @@ class _Snapshot:
     derived: dict[str, Any] = field(default_factory=dict)  # Retriever.derived: built from these papers, once
 
 
-def paper_matches(paper: Paper, filters: Filters) -> bool:
-    """Whether a paper passes the filters (case-insensitive; author and keyword match a part of a name)."""
-    if filters.ids and paper.id not in filters.ids:
-        return False
-    if filters.decision and (paper.decision or "").lower() not in {d.lower() for d in filters.decision}:
-        return False
-    if filters.year and paper.year != filters.year:
-        return False
-    if filters.author:
-        needle = filters.author.lower()
-        if not any(needle in a.lower() for a in paper.authors):
-            return False
-    if filters.keyword:
-        needle = filters.keyword.lower()
-        if not any(needle in k.lower() for k in paper.keywords):
-            return False
-    return True
-
-
 def fuse_scores(
     dense: dict[str, float], keyword: dict[str, float], dense_weight: float
 ) -> dict[str, float]:
@@ -175,7 +156,7 @@ class Retriever:
         snap = self._current()
         if filters is None or filters.is_empty():
             return list(snap.papers.values())
-        return [p for p in snap.papers.values() if paper_matches(p, filters)]
+        return [p for p in snap.papers.values() if filters.matches(p)]
 
     def get(self, ids: Sequence[str]) -> list[Paper]:
         snap = self._current()
@@ -235,7 +216,7 @@ class Retriever:
         whole abstract)."""
         snap = self._current()
         if not query.strip():
-            return [Hit(p, 0.0) for p in snap.papers.values() if filters is None or paper_matches(p, filters)]
+            return [Hit(p, 0.0) for p in snap.papers.values() if filters is None or filters.matches(p)]
         limit = self.stage.set_depth(limit)
         mode = self.settings.search_mode
         allowed = self._allowed_ids(snap, filters)
@@ -264,7 +245,7 @@ class Retriever:
     def _allowed_ids(self, snap: _Snapshot, filters: Filters | None) -> list[str] | None:
         if filters is None or filters.is_empty():
             return None
-        return [pid for pid, p in snap.papers.items() if paper_matches(p, filters)]
+        return [pid for pid, p in snap.papers.items() if filters.matches(p)]
 
     def _dense(
         self, snap: _Snapshot, query: str, n: int, allowed: list[str] | None, timings: Timings

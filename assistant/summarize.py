@@ -20,23 +20,21 @@ from .answering import (
     AnswerEvent,
     FinalAnswer,
     RetrieverLike,
-    StreamReset,
     TextDelta,
     collection_info,
     describe_filters,
     final_answer,
     notice_for,
-    passes,
 )
 from .chunking import count_tokens
 from .citations import (
     CitationFilter,
     check_citations,
-    check_stream,
     defuse_citations,
     format_numbers,
     make_citations,
     removed_notice,
+    stream_or_fall_back,
 )
 from .errors import AssistantError, LLMError
 from .extractive import CorpusStats, key_sentence, phrases, plural, quote, surface_terms, terms
@@ -83,7 +81,7 @@ def group_hits(group: Group, retriever: RetrieverLike) -> tuple[list[Hit], list[
         found = {p.id: p for p in retriever.get(group.ids)}
         missing = [i for i in group.ids if i not in found]
         papers = [found[i] for i in dict.fromkeys(group.ids) if i in found]
-        return [Hit(p, 0.0) for p in papers if filters is None or passes(p, filters)], missing
+        return [Hit(p, 0.0) for p in papers if filters is None or filters.matches(p)], missing
     if group.query:
         return retriever.search(group.query, k=group.k, filters=filters), []
     if filters is not None:
@@ -215,17 +213,16 @@ class Summarizer:
     ) -> Iterator[AnswerEvent]:
         numbered = {n: h.paper for n, h in enumerate(hits, start=1)}
         checker = CitationFilter(frozenset(numbered))
-        streamed = False
-        try:
+
+        def summary_pieces() -> Iterator[str]:
             gists = self._map(llm, topic, [h.paper for h in hits])
-            for piece in check_stream(self._reduce(llm, topic, gists), checker):
-                streamed = True
-                yield TextDelta(piece)
-        except LLMError as exc:
-            notice = " ".join(filter(None, [notice_for(exc), unknown]))
-            if streamed:
-                yield StreamReset(notice)
-            yield from self._offline(group, topic, hits, notice)
+            return self._reduce(llm, topic, gists)
+
+        def offline_instead(error: LLMError) -> tuple[str, Iterator[AnswerEvent]]:
+            notice = " ".join(filter(None, [notice_for(error), unknown]))
+            return notice, self._offline(group, topic, hits, notice)
+
+        if not (yield from stream_or_fall_back(summary_pieces, checker, offline_instead)):
             return
         answer = summary_answer(checker.text, hits, "llm", join_notices(unknown, checker.removed), topic)
         answer.model = llm.model_name

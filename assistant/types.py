@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 Decision = Literal["Oral", "Spotlight", "Poster"]
+DECISIONS: tuple[str, ...] = get_args(Decision)  # the one decision vocabulary: parsers, plan, filters, the page
 AnswerMode = Literal["llm", "offline"]
 Intent = Literal["list", "count", "explain", "summarize", "compare"]
 Verdict = Literal["relevant", "possible", "not_relevant"]
@@ -105,6 +106,19 @@ class Filters:
 
     def is_empty(self) -> bool:
         return not (self.decision or self.author or self.keyword or self.year or self.ids)
+
+    def matches(self, paper: Paper) -> bool:
+        """Whether a paper passes these filters: the one rule for retrieval, follow-ups and summaries
+        (case-insensitive; author and keyword match a part of a name)."""
+        if self.ids and paper.id not in self.ids:
+            return False
+        if self.decision and (paper.decision or "").lower() not in {d.lower() for d in self.decision}:
+            return False
+        if self.year and paper.year != self.year:
+            return False
+        if self.author and not any(self.author.lower() in a.lower() for a in paper.authors):
+            return False
+        return not self.keyword or any(self.keyword.lower() in k.lower() for k in paper.keywords)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assistant.answering import passes
 from assistant.extractive import CorpusStats, paper_text, terms
 from assistant.types import OPENREVIEW_FORUM, Filters, Hit, Paper, SearchMode
 
@@ -86,7 +85,7 @@ class KeywordRetriever:
         wanted = set(terms(query))
         scored = []
         for pid, paper in self._papers.items():
-            if filters is not None and not passes(paper, filters):
+            if filters is not None and not filters.matches(paper):
                 continue
             score = sum(self._stats.idf(t) for t in wanted & self._terms[pid])
             if score > 0:
@@ -118,7 +117,7 @@ class KeywordRetriever:
         return [h for h in self.search(paper.title, k + 1) if h.paper.id != paper_id][:k]
 
     def papers(self, filters: Filters | None = None) -> list[Paper]:
-        return [p for p in self._papers.values() if filters is None or passes(p, filters)]
+        return [p for p in self._papers.values() if filters is None or filters.matches(p)]
 
     def get(self, ids: Sequence[str]) -> list[Paper]:
         return [self._papers[i] for i in ids if i in self._papers]

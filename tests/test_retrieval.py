@@ -8,7 +8,7 @@ import pytest
 
 from assistant import service
 from assistant.keyword_index import KeywordIndex, paper_text
-from assistant.retrieval import fuse_ranks, fuse_scaled, fuse_scores, paper_matches
+from assistant.retrieval import fuse_ranks, fuse_scaled, fuse_scores
 from assistant.types import Filters, Paper
 
 from .conftest import OVERSQUASHING_ID
@@ -81,9 +81,11 @@ def test_bm25_title_weight_and_scores_of_included_papers() -> None:
 
 def test_filters_match_case_insensitively_on_parts_of_names() -> None:
     paper = Paper("x", "T", authors=("Sergey Levine", "A B"), decision="Oral", year=2022, keywords=("Graph Neural",))
-    assert paper_matches(paper, Filters(decision=("oral",), author="levine", keyword="graph", year=2022))
-    assert not paper_matches(paper, Filters(decision=("Poster",)))
-    assert not paper_matches(paper, Filters(author="Finn"))
+    assert Filters(decision=("oral",), author="levine", keyword="graph", year=2022).matches(paper)
+    assert not Filters(decision=("Poster",)).matches(paper)
+    assert not Filters(author="Finn").matches(paper)
+    assert Filters(ids=("x", "y")).matches(paper) and not Filters(ids=("y",), decision=("Oral",)).matches(paper)
+    assert not Filters(keyword="vision").matches(paper) and not Filters(year=2021).matches(paper)
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])

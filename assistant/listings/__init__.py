@@ -17,6 +17,7 @@ encodings) and several files as one listing. Pure except files.py: no network or
 
 from __future__ import annotations
 
+from ..types import DECISIONS
 from .base import Head, Item, ListingFormat, RecordAdapter
 from .cleaning import clean_abstract, clean_line, split_lines, split_names, strip_controls
 from .csv_table import parse_csv
@@ -40,7 +41,7 @@ from .papers_cool import format_papers_cool, parse_papers_cool, strip_buttons
 from .parsing import collect, iter_papers, parse_listing, summarize_skips
 from .records import BadRecord, paper_from_record
 from .registry import accepted_formats, format_names, get_format, register, registered
-from .venues import DECISIONS, ListingDefaults, defaults_from_name, normalize_decision, split_venue
+from .venues import ListingDefaults, defaults_from_name, normalize_decision, split_venue
 
 FORMATS = format_names()  # the built-in formats (registry.format_names() also has any registered later)
 ACCEPTED_FORMATS = accepted_formats()

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import get_args
 
-from ..types import Decision
+from ..types import DECISIONS
 from .cleaning import clean_line
 
-DECISIONS: tuple[str, ...] = get_args(Decision)  # the project's one decision vocabulary (types.Decision)
 _DECISION_PATTERNS = tuple((name, re.compile(rf"\b{name}\b", re.I)) for name in DECISIONS)
 
 

@@ -14,11 +14,11 @@ import gradio as gr
 from .. import service
 from ..errors import AssistantError
 from ..settings import Settings
-from ..types import Answer
+from ..types import DECISIONS, Answer
 from . import render
 from .admission import CONCURRENCY_GROUP, Admission, user_error
 from .map_view import MapAndCompare
-from .page import DECISIONS, Page
+from .page import Page
 from .render import Turn
 from .session import (
     KEPT_MESSAGES,

@@ -10,11 +10,11 @@ from typing import Any
 import gradio as gr
 
 from ..settings import Settings
+from ..types import DECISIONS
 from . import assets, render
 from .session import SESSION_SECONDS, Conversation
 from .startup import Startup
 
-DECISIONS = ("Oral", "Spotlight", "Poster")
 EXAMPLES = (
     "which papers study over-squashing?",
     "What are the oral papers about diffusion models?",
