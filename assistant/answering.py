@@ -182,7 +182,7 @@ class AnswerChain:
                 return self._retrieve_listing(state, info)
             state.hits = follow_up_hits(state.follow_up_of, state.info, info.stats)
             candidates = len(previous_papers(state.follow_up_of))
-            scope = describe_filters(state.info.filters)
+            scope = describe_filters(state.info.filters, state.info.coauthor)
             state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
             state.set_question = is_set_question(state.info)
             state.screen_topic = own if own.terms else None
@@ -206,7 +206,7 @@ class AnswerChain:
                 widen=lambda first: lay_words(first, topic, info.stats))
         else:
             state.hits = self.stage.explain_hits(self.retriever, state.standalone, plan.filters, bool(plan.terms))
-        state.offline = OfflineContext(describe_filters(plan.filters))
+        state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
         return state
 
     # --- step 3: numbered context ----------------------------------------------------------------------------------
@@ -279,7 +279,8 @@ class AnswerChain:
         previous = state.follow_up_of
         request = SetRequest(
             intent=state.info.intent, topic=state.info.topic if state.info.terms else "", listing=info.listing,
-            scope=describe_filters(state.info.filters), previous=previous.question if previous else None,
+            scope=describe_filters(state.info.filters, state.info.coauthor),
+            previous=previous.question if previous else None,
             previous_count=len(previous_papers(previous)) if previous else 0,
         )
         label = LLM_SET_LABEL.format(model=repr(model)) if model else OFFLINE_SET_LABEL
@@ -403,12 +404,13 @@ def follow_up_hits(previous: Answer, info: QuestionInfo, stats: CorpusStats) -> 
     return sorted(kept, key=lambda h: -coverage(h.paper, info.terms, stats))
 
 
-def describe_filters(filters: Filters) -> str:
+def describe_filters(filters: Filters, coauthor: str = "") -> str:
+    """"orals only, by X" ("by X and Y" when the question named a co-author: the ids filter holds their papers)."""
     parts = []
     if filters.decision:
         parts.append(" or ".join(f"{d.lower()}s" for d in filters.decision) + " only")
     if filters.author:
-        parts.append(f"by {filters.author}")
+        parts.append(f"by {filters.author}" + (f" and {coauthor}" if coauthor else ""))
     return ", ".join(parts)
 
 

@@ -38,7 +38,7 @@ related relevant interested interesting recommend suggest suggestions et al coun
 compared comparing comparison contrast versus vs conference listing collection proceedings submission submissions
 neurips nips icml cvpr iccv eccv emnlp naacl aaai ijcai aistats corl tmlr jmlr arxiv openreview year years
 contribution contributions people person someone researcher researchers every everything entire say says said
-came come comes coming selected chosen picked apply applies applied applying"""
+came come comes coming selected chosen picked apply applies applied applying together jointly"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
@@ -187,6 +187,7 @@ class AuthorIndex:
     initials: dict[str, set[str]] = field(default_factory=dict)  # "s levine" -> {"Sergey Levine"}
     surnames: dict[str, set[str]] = field(default_factory=dict)
     years: frozenset[int] = frozenset()
+    papers: dict[str, set[str]] = field(default_factory=dict)  # an author's spelling -> ids of their papers
 
     @classmethod
     def build(cls, papers: Iterable[Paper]) -> AuthorIndex:
@@ -197,6 +198,7 @@ class AuthorIndex:
                 years.add(paper.year)
             for author in paper.authors:
                 index.add(author)
+                index.papers.setdefault(author, set()).add(paper.id)
         index.years = frozenset(years)
         return index
 
@@ -229,6 +231,11 @@ class AuthorIndex:
 
     def lookup(self, table: dict[str, set[str]], key: str) -> set[str]:
         return table.get(key) or table.get(" ".join(_umlaut_variant(t) for t in key.split())) or set()
+
+    def ids_of(self, name: str) -> set[str]:
+        """The papers of every author whose name contains `name` (the author filter's rule, see Filters.matches)."""
+        wanted = name.lower()
+        return {i for author, ids in self.papers.items() if wanted in author.lower() for i in ids}
 
     def resolve(self, phrase: str) -> tuple[str, str] | None:
         """The author a phrase starts with ("Sergey Levine", "S. Levine", "Levine"), as (name for the filter, the
@@ -269,7 +276,10 @@ _CUE_AFTER = re.compile(
     r"|\s+(?:as|is)\s+(?:an?\s+|the\s+)?(?:co-?)?authors?\b|\s+(?:co-?)?authors?\b)",
     re.IGNORECASE,
 )
-_VERB_AFTER = re.compile(r"^\s+(?:co-?author|author|publish|write|submit|present)", re.IGNORECASE)
+_VERB_AFTER = re.compile(  # "did X publish", "did X and Y write"
+    r"^(?:\s+(?:and|&)\s+[^\W\d_][\w'-]*){0,2}\s+(?:co-?author|author|publish|write|submit|present)",
+    re.IGNORECASE,
+)
 _AUX_BEFORE = re.compile(r"\b(?:did|does|has|have)\s+$", re.IGNORECASE)
 
 
@@ -371,6 +381,7 @@ class QueryPlan:
     terms: tuple[str, ...]
     topic: str = ""
     follow_up: bool = False
+    coauthor: str = ""  # "papers by X and Y": Y (the filters hold X as the author and their shared papers as ids)
 
     def is_set_question(self) -> bool:
         """List and count questions want every matching paper of the listing, not a sample."""
@@ -393,19 +404,47 @@ def plan_question(
     mention = find_author(question, index)
     base = base or Filters()
     year = _year_filter(question, index)
+    content = question if mention is None else question[: mention.start] + " " + question[mention.end :]
+    other = _co_author(question, mention, index)
+    ids = base.ids
+    if mention is not None and other is not None:  # "papers by X and Y": the papers they wrote together
+        content = content.replace(other.said, " ")
+        shared = index.ids_of(mention.name) & index.ids_of(other.name)
+        shared = shared & set(ids) if ids else shared
+        ids = tuple(sorted(shared)) or (NO_PAPER,)
     filters = Filters(
         decision=decisions_in(question) or base.decision, author=mention.name if mention else base.author,
-        keyword=base.keyword, year=year or base.year, ids=base.ids,
+        keyword=base.keyword, year=year or base.year, ids=ids,
     )
-    content = question if mention is None else question[: mention.start] + " " + question[mention.end :]
     topic = topic_of(content)
     intent = intent_of(question)
-    plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic)
+    plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
+                     coauthor=other.name if mention is not None and other is not None else "")
     if intent == "explain" and plan.is_filter_only():
         plan = replace(plan, intent="list")  # "has X got anything at ICLR?": nothing to explain, the papers are wanted
     if previous is not None and is_follow_up(question):
         return merge_follow_up(plan, previous)
     return plan
+
+
+NO_PAPER = "\x00no paper"  # the ids filter of a question whose authors wrote no paper together (matches none)
+_AND = re.compile(r"^\s*(?:,\s*)?(?:and|&|with|plus)\s+", re.IGNORECASE)
+
+
+def _co_author(question: str, first: AuthorMention | None, index: AuthorIndex) -> AuthorMention | None:
+    """A second author named with the first: "by X and Y", "X with Y", or anywhere by a full name."""
+    if first is None:
+        return None
+    after = question[first.end :]
+    joined = _AND.match(after)
+    if joined:
+        rest = after[joined.end() :]
+        found = find_author(rest, index, cue_required=False)
+        if found is not None and found.start == 0 and found.name != first.name:
+            return found
+    blanked = question[: first.start] + " " * (first.end - first.start) + after
+    found = find_author(blanked, index)
+    return found if found is not None and found.name != first.name else None
 
 
 def analyse(
@@ -461,7 +500,9 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
         decision=own.decision or before.decision, author=own.author or before.author,
         keyword=own.keyword or before.keyword, year=own.year or before.year, ids=own.ids or before.ids,
     )
-    return replace(follow_up, intent=intent, filters=filters, terms=merged_terms, topic=topic, follow_up=True)
+    coauthor = follow_up.coauthor or (previous.coauthor if filters.author == before.author else "")
+    return replace(follow_up, intent=intent, filters=filters, terms=merged_terms, topic=topic, follow_up=True,
+                   coauthor=coauthor)
 
 
 def _year_filter(question: str, index: AuthorIndex) -> int | None:

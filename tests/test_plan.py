@@ -13,6 +13,7 @@ import pytest
 from assistant.extractive import terms
 from assistant.listings import read_listing
 from assistant.plan import (
+    NO_PAPER,
     AuthorIndex,
     QueryPlan,
     analyse,
@@ -269,6 +270,30 @@ def test_a_chain_of_follow_ups_is_merged_turn_by_turn(index: AuthorIndex) -> Non
 def test_a_follow_up_that_swaps_the_decision(index: AuthorIndex, previous: str, question: str, swaps: bool) -> None:
     before = plan(previous, index)
     assert swaps_decision(plan(question, index), before) is swaps
+
+
+@pytest.mark.parametrize(("question", "first", "second", "topic"), [
+    ("papers by Tom Goldstein and Micah Goldblum", "Tom Goldstein", "Micah Goldblum", ""),
+    ("papers by Levine and Finn", "Levine", "Chelsea Finn", ""),
+    ("papers co-authored by Sergey Levine and Chelsea Finn on meta-learning", "Sergey Levine", "Chelsea Finn",
+     "meta-learning"),
+    ("how many papers did Bengio and Courville write together?", "Yoshua Bengio", "Aaron Courville", ""),
+    ("papers by Sergey Levine with Abhishek Gupta", "Sergey Levine", "Abhishek Gupta", ""),
+    ("what did Pieter Abbeel and Sergey Levine publish?", "Pieter Abbeel", "Sergey Levine", ""),
+])
+def test_two_authors_mean_the_papers_they_wrote_together(
+    index: AuthorIndex, question: str, first: str, second: str, topic: str
+) -> None:
+    got = plan(question, index)
+    together = sorted(p.id for p in read_listing(ICLR).papers
+                      if any(first in a for a in p.authors) and any(second in a for a in p.authors))
+    assert (got.filters.author, got.coauthor, got.topic) == (first, second, topic)
+    assert list(got.filters.ids) == (together or [NO_PAPER])
+
+
+def test_one_author_sets_no_ids(index: AuthorIndex) -> None:
+    got = plan("papers by Chelsea Finn and others on robots", index)
+    assert got.filters.author == "Chelsea Finn" and not got.filters.ids and not got.coauthor
 
 
 def test_a_standalone_question_is_not_a_follow_up(index: AuthorIndex) -> None:
