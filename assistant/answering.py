@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
@@ -24,6 +24,7 @@ from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
+from .evidence import respelt
 from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .llm import ChatLLM, complete, make_llm
 from .plan import plan_of_turn, standalone_of, swaps_decision
@@ -185,7 +186,7 @@ class AnswerChain:
             scope = describe_filters(state.info.filters, state.info.coauthor)
             state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
             state.set_question = is_set_question(state.info)
-            state.screen_topic = own if own.terms else None
+            state.screen_topic = replace(own, terms=respelt(own.terms, info.stats)) if own.terms else None
             state.summarize = state.info.intent == "summarize"
             if state.set_question or state.summarize:  # the whole previous set, in its own order
                 state.hits = [h for h in previous_papers(state.follow_up_of) if state.info.filters.matches(h.paper)]
@@ -195,9 +196,9 @@ class AnswerChain:
         return state
 
     def _retrieve_listing(self, state: ChainState, info: CollectionInfo) -> ChainState:
-        """Candidates of the whole listing for the question's plan (`state.info`)."""
+        """Candidates of the whole listing for the question's plan (`state.info`), its misspelt terms respelt."""
         assert state.info is not None
-        plan = state.info
+        plan = state.info = replace(state.info, terms=respelt(state.info.terms, info.stats))
         state.set_question = is_set_question(plan)
         if state.set_question:
             topic = Topic.of(plan.topic, plan.terms)

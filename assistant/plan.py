@@ -38,7 +38,7 @@ related relevant interested interesting recommend suggest suggestions et al coun
 compared comparing comparison contrast versus vs conference listing collection proceedings submission submissions
 neurips nips icml cvpr iccv eccv emnlp naacl aaai ijcai aistats corl tmlr jmlr arxiv openreview year years
 contribution contributions people person someone researcher researchers every everything entire say says said
-came come comes coming selected chosen picked apply applies applied applying together jointly"""
+came come comes coming selected chosen picked apply applies applied applying together jointly done progress"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
@@ -84,6 +84,7 @@ _LIST = re.compile(
     rf"|^\s*(?:has|have|did|does)\s+.+\s+(?:got|have|has|publish|published|write|wrote|present)\s+(?:any|anything)\b"
     r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
     r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b"
+    r"|^\s*what\s+(?:work|research|progress)\s+(?:on|about|in|into|regarding|concerning|related\s+to|was|has)\b"
     r"|\b(?:came|comes|come|coming)\s+out\s+of\b",  # "what came out of X's lab?"
     re.IGNORECASE,
 )
@@ -123,6 +124,33 @@ def words(text: str) -> list[str]:
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on the previous turn ("which of those are orals?", "and the spotlights?")."""
     return bool(_FOLLOW_UP.search(question))
+
+
+_PAPER_TYPO = re.compile(r"\bp[aper]{3,6}s?\b", re.IGNORECASE)  # "papres", "paers", "pappers": letters of "papers"
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """One letter inserted, dropped, changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def spell_paper_words(question: str) -> str:
+    """"papres on meta learning": a misspelt "paper(s)" written right, so the question still reads as a set
+    question and the typo does not become a topic word."""
+    def fix(match: re.Match[str]) -> str:
+        word = match.group().lower()
+        for right in ("papers", "paper"):
+            if one_edit_apart(word, right):
+                return right
+        return match.group()
+    return _PAPER_TYPO.sub(fix, question)
 
 
 def intent_of(question: str) -> Intent:
@@ -401,6 +429,7 @@ def plan_question(
 ) -> QueryPlan:
     """The plan of a question. `terms_of` stems (extractive.terms); `base` holds the filters the user chose (the
     question's own refine them); `previous` is the plan of the previous turn, used when this one is a follow-up."""
+    question = spell_paper_words(question)
     mention = find_author(question, index)
     base = base or Filters()
     year = _year_filter(question, index)

@@ -20,11 +20,13 @@ from assistant.evidence import (
     head_keys,
     is_filler,
     is_jargon,
+    names_nothing,
     resolve,
+    respelt,
     tail_of,
     word_evidence,
 )
-from assistant.extractive import CorpusStats
+from assistant.extractive import CorpusStats, terms
 from assistant.listings import read_listing
 from assistant.plan import topic_of
 from assistant.screening import KEYWORD_ONLY, evidence, lay_words, screen_offline
@@ -245,3 +247,26 @@ JARGON: list[tuple[list[str], list[str], bool, bool]] = [
 def test_a_question_in_jargon(abstracts: list[str], head: list[str], together: bool, jargon: bool) -> None:
     hits = [Hit(paper(f"{a} ({n})"), 0.5) for n, a in enumerate(abstracts)]
     assert is_jargon(hits, head, together) is jargon
+
+
+@pytest.mark.parametrize(("topic", "nothing"), [
+    ("zorblax learning", True),  # an unknown word beside a word most papers use
+    ("learning methods for zorblax models", True),
+    ("meta lerning", False),  # "meta" is specific: the typo is respelt, not a sign of nothing
+    ("graph neural networks", False),
+    ("zorblax", False),  # one unknown word: retrieval already finds nothing close enough
+    ("zorblax or diffusion models", False),  # alternatives: one side names papers
+])
+def test_a_topic_that_names_nothing_in_the_listing(stats: CorpusStats, topic: str, nothing: bool) -> None:
+    assert names_nothing(resolve(Topic.of(topic, respelt(terms(topic), stats)), stats), stats) is nothing
+
+
+def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
+    hits = [Hit(paper("We study deep learning with neural networks."), 0.9, dense_score=0.9)]
+    assert [s.verdict for s in screen_offline(hits, Topic.of("zorblax learning"), stats)] == ["not_relevant"]
+
+
+@pytest.mark.parametrize(("word", "right"), [("grpah", "graph"), ("difusion", "diffusion"),
+                                              ("reinforcment", "reinforcement"), ("transformers", "transformers")])
+def test_a_misspelt_term_is_respelt_to_the_listings_word(stats: CorpusStats, word: str, right: str) -> None:
+    assert respelt(terms(word), stats) == tuple(terms(right))

@@ -21,6 +21,7 @@ from assistant.plan import (
     merge_follow_up,
     plan_of_turn,
     plan_question,
+    spell_paper_words,
     standalone_of,
     swaps_decision,
 )
@@ -43,6 +44,11 @@ def plan(question: str, index: AuthorIndex, previous: QueryPlan | None = None) -
 # question, intent, topic, author filter, decision filter
 CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     # set questions: "which / what papers ..."
+    ("papres on meta learning???", "list", "meta learning", None, ()),  # "paper(s)" misspelt
+    ("paers about pruning", "list", "pruning", None, ()),
+    ("what research on causal discovery was accepted?", "list", "causal discovery", None, ()),
+    ("what research has been done on graph rewiring?", "list", "graph rewiring", None, ()),
+    ("what work about continual learning was accepted?", "list", "continual learning", None, ()),
     ("which papers study diffusion models?", "list", "diffusion models", None, ()),
     ("Which papers study over-squashing in graph neural networks?", "list",
      "over-squashing in graph neural networks", None, ()),
@@ -341,3 +347,11 @@ def test_old_names_still_work(index: AuthorIndex) -> None:
     info = old_analyse("which orals are about GNNs?", index, terms)
     assert isinstance(info, QuestionInfo) and info == analyse("which orals are about GNNs?", index, terms)
     assert index.resolve("Sergey Levine's papers") == ("Sergey Levine", "Sergey Levine")
+
+
+@pytest.mark.parametrize(("question", "spelt"), [
+    ("papres on GANs", "papers on GANs"), ("pappers about RL", "papers about RL"), ("a paepr on X", "a paper on X"),
+    ("pacer networks", "pacer networks"), ("taper and paler", "taper and paler"), ("prayer", "prayer"),
+])
+def test_a_misspelt_paper_word_is_written_right(question: str, spelt: str) -> None:
+    assert spell_paper_words(question) == spelt
