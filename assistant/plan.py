@@ -227,6 +227,11 @@ class AuthorIndex:
             for author in paper.authors:
                 index.add(author)
                 index.papers.setdefault(author, set()).add(paper.id)
+        for author in index.papers:  # "Fei-Fei Li" for "Li Fei-Fei", unless it is someone else's name
+            tokens = name_tokens(author)
+            reversed_key = " ".join([*tokens[1:], tokens[0]])
+            if len(tokens) > 1 and not index.lookup(index.full, reversed_key):
+                index._put(index.full, reversed_key, author)
         index.years = frozenset(years)
         return index
 
@@ -430,7 +435,7 @@ def plan_question(
     """The plan of a question. `terms_of` stems (extractive.terms); `base` holds the filters the user chose (the
     question's own refine them); `previous` is the plan of the previous turn, used when this one is a follow-up."""
     question = spell_paper_words(question)
-    mention = find_author(question, index)
+    mention = find_author(question, index) or _unknown_author(question)
     base = base or Filters()
     year = _year_filter(question, index)
     content = question if mention is None else question[: mention.start] + " " + question[mention.end :]
@@ -473,7 +478,28 @@ def _co_author(question: str, first: AuthorMention | None, index: AuthorIndex) -
             return found
     blanked = question[: first.start] + " " * (first.end - first.start) + after
     found = find_author(blanked, index)
-    return found if found is not None and found.name != first.name else None
+    if found is None or found.name.lower() in first.name.lower() or first.name.lower() in found.name.lower():
+        return None  # the same author ("Li" of "Fei-Fei Li" for "Li Fei-Fei")
+    between = question[first.end : found.start] if found.start >= first.end else question[found.end : first.start]
+    return found if between.strip() else None  # a cue the first name gave ("by Fei-Fei| Li") is none for it
+
+
+# "papers by John Smithson", "written by Jane Doe": a name the listing does not hold is still an author filter
+# (it matches no paper), not topic words that make every paper on the rest of the topic match.
+_NAME = r"((?:[A-Z][\w'\u2019-]*\.?\s+){1,2}[A-Z][\w'\u2019-]*[a-z][\w'\u2019-]*)\b"
+_NAMED = (
+    re.compile(rf"(?:\b{_SET_NOUN}\s+(?:(?:co-?)?(?:written|authored)\s+)?by|\b(?:co-?)?(?:written|authored)\s+by)"
+               rf"\s+{_NAME}"),
+    re.compile(rf"\b(?:did|has|have|does)\s+{_NAME}(?=\s+(?:co-?author|author|publish|write|present|submit))"),
+)
+
+
+def _unknown_author(question: str) -> AuthorMention | None:
+    for pattern in _NAMED:
+        match = pattern.search(question)
+        if match is not None and all(is_content_word(w) for w in words(match.group(1))):
+            return AuthorMention(match.group(1), match.group(1), match.start(1), match.end(1))
+    return None
 
 
 def analyse(

@@ -43,6 +43,10 @@ def plan(question: str, index: AuthorIndex, previous: QueryPlan | None = None) -
 
 # question, intent, topic, author filter, decision filter
 CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
+    # an author the listing does not hold is still an author (their papers: none), not topic words
+    ("papers by John Smithson on transformers", "list", "transformers", "John Smithson", ()),
+    ("how many papers did Demis Hassabis co-author?", "count", "", "Demis Hassabis", ()),
+    ("papers by Fei-Fei Li", "list", "", "Li Fei-Fei", ()),  # the listing writes the name surname first
     # set questions: "which / what papers ..."
     ("papres on meta learning???", "list", "meta learning", None, ()),  # "paper(s)" misspelt
     ("paers about pruning", "list", "pruning", None, ()),
@@ -355,3 +359,9 @@ def test_old_names_still_work(index: AuthorIndex) -> None:
 ])
 def test_a_misspelt_paper_word_is_written_right(question: str, spelt: str) -> None:
     assert spell_paper_words(question) == spelt
+
+
+@pytest.mark.parametrize("question", ["methods inspired by Bayesian Optimization", "papers by the Transformer team",
+                                      "papers by DeepMind", "what does BERT present?"])
+def test_capitalised_words_after_by_are_no_unknown_author(index: AuthorIndex, question: str) -> None:
+    assert plan(question, index).filters.author is None
