@@ -27,7 +27,7 @@ from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answ
 from .evidence import respelt
 from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .llm import ChatLLM, complete, make_llm
-from .plan import plan_of_turn, standalone_of, swaps_decision
+from .plan import is_small_talk, plan_of_turn, standalone_of, swaps_decision
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
 from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
@@ -152,7 +152,7 @@ class AnswerChain:
         check_question(question, self.settings)
         history = list(given.history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
         state = ChainState(question, history, given.filters)
-        previous = history[-1] if history else None
+        previous = next((a for a in reversed(history) if not is_small_talk(a.question)), None)  # "thanks!" skipped
         state.follow_up_of = previous if previous is not None and is_follow_up(question) else None
         state.standalone = rule_standalone(question, state.follow_up_of)
         if state.follow_up_of is not None and self.llm is not None:
@@ -199,6 +199,9 @@ class AnswerChain:
         """Candidates of the whole listing for the question's plan (`state.info`), its misspelt terms respelt."""
         assert state.info is not None
         plan = state.info = replace(state.info, terms=respelt(state.info.terms, info.stats))
+        if plan.small_talk:  # "thanks!": nothing to retrieve, so no paper is quoted as if it answered
+            state.offline = OfflineContext()
+            return state
         state.set_question = is_set_question(plan)
         if state.set_question:
             topic = Topic.of(plan.topic, plan.terms)

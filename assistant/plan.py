@@ -415,6 +415,7 @@ class QueryPlan:
     topic: str = ""
     follow_up: bool = False
     coauthor: str = ""  # "papers by X and Y": Y (the filters hold X as the author and their shared papers as ids)
+    small_talk: bool = False  # "thanks!", "hello": nothing to look up (no paper is claimed to match)
 
     def is_set_question(self) -> bool:
         """List and count questions want every matching paper of the listing, not a sample."""
@@ -454,6 +455,8 @@ def plan_question(
     intent = intent_of(question)
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "")
+    if is_small_talk(question) and filters == (base or Filters()):
+        return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and plan.is_filter_only():
         plan = replace(plan, intent="list")  # "has X got anything at ICLR?": nothing to explain, the papers are wanted
     if previous is not None and is_follow_up(question):
@@ -500,6 +503,18 @@ def _unknown_author(question: str) -> AuthorMention | None:
         if match is not None and all(is_content_word(w) for w in words(match.group(1))):
             return AuthorMention(match.group(1), match.group(1), match.start(1), match.end(1))
     return None
+
+
+_SMALL_TALK_WORDS = """hi hello hey hiya yo thanks thank thx ty you ok okay k cool great nice good awesome perfect
+cheers bye goodbye morning evening afternoon sure yes yeah yep no nope alright got it fine wow lol please much very
+so that thats s it helpful"""
+_SMALL_TALK = frozenset(_SMALL_TALK_WORDS.split())
+
+
+def is_small_talk(question: str) -> bool:
+    """"thanks!", "hello", "ok cool": only social words, no question about the papers."""
+    said = [w.lower() for w in _TOKEN.findall(question)]
+    return bool(said) and all(w in _SMALL_TALK for w in said)
 
 
 def analyse(

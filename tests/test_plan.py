@@ -365,3 +365,13 @@ def test_a_misspelt_paper_word_is_written_right(question: str, spelt: str) -> No
                                       "papers by DeepMind", "what does BERT present?"])
 def test_capitalised_words_after_by_are_no_unknown_author(index: AuthorIndex, question: str) -> None:
     assert plan(question, index).filters.author is None
+
+
+@pytest.mark.parametrize(("question", "small_talk"), [
+    ("thanks!", True), ("Thank you very much", True), ("hello", True), ("ok cool", True), ("that's helpful", True),
+    ("thanks, and the orals?", False), ("hello, papers on GANs?", False), ("ok", True), ("papers?", False),
+])
+def test_small_talk_asks_nothing_of_the_papers(index: AuthorIndex, question: str, small_talk: bool) -> None:
+    got = plan(question, index)
+    assert got.small_talk is small_talk
+    assert not small_talk or (got.intent, got.topic, got.terms) == ("explain", "", ())

@@ -136,6 +136,15 @@ def test_a_follow_up_swapping_the_decision_asks_the_listing_again(iclr_retriever
     assert_well_formed(spotlights)
 
 
+def test_small_talk_claims_no_paper_and_a_follow_up_skips_it(iclr_retriever: Any, iclr_settings: Any) -> None:
+    first = answer("which papers are about GANs?", [], iclr_retriever, iclr_settings)
+    thanks = answer("thanks!", [first], iclr_retriever, iclr_settings)
+    assert not thanks.sources and not thanks.citations and "[1]" not in thanks.text
+    spotlights = answer("and the spotlights?", [first, thanks], iclr_retriever, iclr_settings)
+    assert spotlights.matches
+    assert {m.hit.paper.id for m in spotlights.matches} <= {m.hit.paper.id for m in first.matches}
+
+
 def test_summarize_these_papers_covers_the_whole_set(iclr_retriever: Any, iclr_settings: Any) -> None:
     first = answer("how many papers are about federated learning?", [], iclr_retriever, iclr_settings)
     assert len(first.matches) > 8
