@@ -27,7 +27,7 @@ from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answ
 from .evidence import respelt
 from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .llm import ChatLLM, complete, make_llm
-from .plan import is_small_talk, plan_of_turn, standalone_of, swaps_decision
+from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
 from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
@@ -190,6 +190,11 @@ class AnswerChain:
             state.summarize = state.info.intent == "summarize"
             if state.set_question or state.summarize:  # the whole previous set, in its own order
                 state.hits = [h for h in previous_papers(state.follow_up_of) if state.info.filters.matches(h.paper)]
+            pointed = pointed_papers(state.follow_up_of, referenced(state.question))
+            if pointed:  # "tell me more about the second one": that paper only
+                state.hits, state.set_question = pointed, False
+                if state.info.intent in ("list", "count"):
+                    state.info = replace(state.info, intent="explain")
         else:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
             return self._retrieve_listing(state, info)
@@ -400,6 +405,13 @@ def previous_papers(previous: Answer) -> list[Hit]:
     cited = set(previous.cited_ids)
     named = [h for h in previous.sources if h.paper.id in cited]
     return named or list(previous.sources)
+
+
+def pointed_papers(previous: Answer, numbers: Sequence[int]) -> list[Hit]:
+    """The previous answer's papers by their numbers [n] (-1: the last one); numbers it has not are ignored."""
+    papers = previous_papers(previous)
+    picked = [papers[n - 1 if n > 0 else n] for n in numbers if -len(papers) <= (n - 1 if n > 0 else n) < len(papers)]
+    return list({h.paper.id: h for h in picked}.values())
 
 
 def follow_up_hits(previous: Answer, info: QuestionInfo, stats: CorpusStats) -> list[Hit]:

@@ -106,11 +106,29 @@ _FOLLOW_UP = re.compile(
     r"\b(?:those|them|these|they|their|theirs|this one|that one|the (?:first|second|third|last|above) (?:one|paper)"
     r"|the above|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
     rf"|^{_LEAD_WORDS}"
+    r"|\[\d{1,3}\]|\b(?:paper|number)\s+\d{1,2}\b"  # "explain [2]", "tell me about paper 3"
     # a question with no noun of its own: "how many are spotlights?", "which ones are by X?", "which are orals?"
     r"|^\s*(?:how\s+many|which(?:\s+ones?)?|what\s+ones)\s+(?:are|were|have|has|had|use|used)\b(?!\s+(?:the|all|there)\b)",
     re.IGNORECASE,
 )
 _SCOPE_ONLY = re.compile(_LEAD_WORDS, re.IGNORECASE)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10, "last": -1}
+# "the second one", "the last paper", "[3]", "paper 2", "#4": one paper of the previous answer, by its number
+_REFERENCE = re.compile(
+    rf"\b({'|'.join(_ORDINALS)})\s+(?:one|paper|article|result|entry)\b|\[(\d{{1,3}})\]"
+    r"|\b(?:paper|number|no\.|#)\s*(\d{1,3})\b(?!\s*(?:papers|%))",
+    re.IGNORECASE,
+)
+
+
+def referenced(question: str) -> tuple[int, ...]:
+    """The numbers of the previous answer's papers a question points at (1-based; -1 is the last one)."""
+    found = []
+    for match in _REFERENCE.finditer(question):
+        word, cited, numbered = match.groups()
+        found.append(_ORDINALS[word.lower()] if word else int(cited or numbered))
+    return tuple(dict.fromkeys(found))
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _WORD_OR_COMMA = re.compile(rf",|{_WORD.pattern}", re.UNICODE)
@@ -146,6 +164,8 @@ def spell_paper_words(question: str) -> str:
     question and the typo does not become a topic word."""
     def fix(match: re.Match[str]) -> str:
         word = match.group().lower()
+        if word in ("papers", "paper"):
+            return match.group()
         for right in ("papers", "paper"):
             if one_edit_apart(word, right):
                 return right

@@ -21,6 +21,7 @@ from assistant.plan import (
     merge_follow_up,
     plan_of_turn,
     plan_question,
+    referenced,
     spell_paper_words,
     standalone_of,
     swaps_decision,
@@ -356,6 +357,7 @@ def test_old_names_still_work(index: AuthorIndex) -> None:
 @pytest.mark.parametrize(("question", "spelt"), [
     ("papres on GANs", "papers on GANs"), ("pappers about RL", "papers about RL"), ("a paepr on X", "a paper on X"),
     ("pacer networks", "pacer networks"), ("taper and paler", "taper and paler"), ("prayer", "prayer"),
+    ("a paper on X", "a paper on X"), ("Papers on X", "Papers on X"),
 ])
 def test_a_misspelt_paper_word_is_written_right(question: str, spelt: str) -> None:
     assert spell_paper_words(question) == spelt
@@ -375,3 +377,17 @@ def test_small_talk_asks_nothing_of_the_papers(index: AuthorIndex, question: str
     got = plan(question, index)
     assert got.small_talk is small_talk
     assert not small_talk or (got.intent, got.topic, got.terms) == ("explain", "", ())
+
+
+@pytest.mark.parametrize(("question", "numbers"), [
+    ("tell me more about the second one", (2,)), ("explain [3]", (3,)), ("summarize the last paper", (-1,)),
+    ("what does paper 2 propose?", (2,)), ("compare [1] and [4]", (1, 4)), ("the first one and the third one", (1, 3)),
+    ("which papers study GANs?", ()), ("how many papers are there on 3D vision?", ()), ("first-order methods", ()),
+])
+def test_a_question_points_at_papers_of_the_previous_answer(question: str, numbers: tuple[int, ...]) -> None:
+    assert referenced(question) == numbers
+
+
+@pytest.mark.parametrize("question", ["explain [2]", "tell me about paper 3", "and the second one?"])
+def test_a_pointing_question_is_a_follow_up(index: AuthorIndex, question: str) -> None:
+    assert plan(question, index, previous=plan("which papers study GANs?", index)).follow_up

@@ -145,6 +145,15 @@ def test_small_talk_claims_no_paper_and_a_follow_up_skips_it(iclr_retriever: Any
     assert {m.hit.paper.id for m in spotlights.matches} <= {m.hit.paper.id for m in first.matches}
 
 
+def test_a_follow_up_pointing_at_one_paper_answers_about_it(iclr_retriever: Any, iclr_settings: Any) -> None:
+    first = answer("which papers are about diffusion models?", [], iclr_retriever, iclr_settings)
+    second = answer("tell me more about the second one", [first], iclr_retriever, iclr_settings)
+    assert [h.paper.id for h in second.sources] == [first.matches[1].hit.paper.id]
+    assert {c.n for c in second.citations} == {1}
+    last = answer("summarize the last one", [first], iclr_retriever, iclr_settings)
+    assert [h.paper.id for h in last.sources] == [first.matches[-1].hit.paper.id]
+
+
 def test_summarize_these_papers_covers_the_whole_set(iclr_retriever: Any, iclr_settings: Any) -> None:
     first = answer("how many papers are about federated learning?", [], iclr_retriever, iclr_settings)
     assert len(first.matches) > 8
