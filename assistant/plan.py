@@ -456,7 +456,7 @@ def plan_question(
     """The plan of a question. `terms_of` stems (extractive.terms); `base` holds the filters the user chose (the
     question's own refine them); `previous` is the plan of the previous turn, used when this one is a follow-up."""
     question = spell_paper_words(question)
-    mention = find_author(question, index) or _unknown_author(question)
+    mention = find_author(question, index) or _bare_name(question, index) or _unknown_author(question)
     base = base or Filters()
     year = _year_filter(question, index)
     content = question if mention is None else question[: mention.start] + " " + question[mention.end :]
@@ -515,6 +515,14 @@ _NAMED = (
                rf"\s+{_NAME}"),
     re.compile(rf"\b(?:did|has|have|does)\s+{_NAME}(?=\s+(?:co-?author|author|publish|write|present|submit))"),
 )
+
+
+def _bare_name(question: str, index: AuthorIndex) -> AuthorMention | None:
+    """A question that is only an author's surname ("Bengio", "Levine?", "Hinton papers"): nothing else to ask."""
+    found = find_author(question, index, cue_required=False)
+    if found is None or len(found.said) < 3 or topic_of(question[: found.start] + " " + question[found.end :]):
+        return None  # ("Re?", "Go?" are no names asked for)
+    return found
 
 
 def _unknown_author(question: str) -> AuthorMention | None:

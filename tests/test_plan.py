@@ -48,6 +48,11 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("papers by John Smithson on transformers", "list", "transformers", "John Smithson", ()),
     ("how many papers did Demis Hassabis co-author?", "count", "", "Demis Hassabis", ()),
     ("papers by Fei-Fei Li", "list", "", "Li Fei-Fei", ()),  # the listing writes the name surname first
+    # a bare surname is the whole question
+    ("Bengio", "list", "", "Yoshua Bengio", ()),
+    ("Levine?", "list", "", "Levine", ()),
+    ("Re?", "list", "Re", None, ()),
+    ("Transformers?", "list", "Transformers", None, ()),
     # set questions: "which / what papers ..."
     ("papres on meta learning???", "list", "meta learning", None, ()),  # "paper(s)" misspelt
     ("paers about pruning", "list", "pruning", None, ()),
