@@ -67,12 +67,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # --- the fast loop: `pytest -m "not slow"` ----------------------------------------------------------------------
-# A test is slow when it starts a server, a browser or the app, or reads the store of the whole ICLR listing (the
+# A test is slow when it starts a server, a browser or the app, or builds or reads a real listing's store (the
 # fixtures below), or is marked so by hand (it runs subprocesses, kills a build, soaks memory or builds the wheel).
 # Marking by fixture keeps new tests honest without a decorator each. The fast loop is for logic: parsers, plans,
-# citations, rendering, screening rules, small stores.
+# citations, rendering, screening rules, stores of a few made-up papers.
 SLOW_FIXTURES = frozenset({"chroma_server", "chroma", "llama_server", "small_app", "app_launcher", "browser",
-                           "iclr_store"})
+                           "small_store", "iclr_store"})
 SLOW_MARKERS = ("server", "browser", "llm_server")
 
 

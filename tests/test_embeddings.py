@@ -115,6 +115,7 @@ def chroma_reference(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return function
 
 
+@pytest.mark.slow  # loads Chroma's own ONNX model as the reference
 def test_matches_chroma_embedding_function(minilm: MiniLMEmbedder, texts: list[str], chroma_reference: Any) -> None:
     ours = minilm.embed_documents(texts)
     theirs = np.asarray(chroma_reference(texts), dtype=np.float32)
@@ -248,7 +249,7 @@ class _EmbeddingsHandler(BaseHTTPRequestHandler):
 def endpoint() -> Iterator[Any]:
     server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _EmbeddingsHandler)
     server.requests, server.mode = [], "ok"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     yield server
