@@ -12,35 +12,13 @@ follow-up that works on the previous answer's papers ("which of those are orals?
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
-from .types import DECISIONS, Filters, Intent, Paper
+from .authors import AuthorIndex, AuthorMention, find_author
+from .types import DECISIONS, Filters, Intent
+from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN, WORD, words
 
-_STOPWORDS = """a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each either else ever few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
-not now of off on once only or other our ours ourselves out over own same she should so some such than that the their
-theirs them themselves then there these they this those through to too under until up upon us very via was we were
-what when where which while who whom why will with within without would you your yours yourself yourselves one ones
-whose still among amongst i'm isn't aren't don't doesn't im ive i've let let's lets got get want wanted need like"""
-# Words that frame a question about papers rather than name its topic (lay phrasings included).
-_FRAME_WORDS = """paper papers work works study studies studied studying research article articles publication
-publications publish published publishes find show list tell give name know any anything something many much number
-propose proposes proposed present presents presented presentation presentations introduce introduces address addresses
-addressed addressing discuss discusses discussed investigate investigates explore explores use uses using used consider
-considers focus focuses focused focusing deal deals dealing look looking mention mentions mentioned iclr accepted
-approach approaches author authors authored authoring coauthor coauthors coauthored co wrote written write writes
-group lab team please summarize summarise summary overview explain describe tackle tackles tackled tackling cover
-covers covered covering examine examines examined exist exists existing stuff topic topics regarding concerning
-related relevant interested interesting recommend suggest suggestions et al count counting total compare compares
-compared comparing comparison contrast versus vs conference listing collection proceedings submission submissions
-neurips nips icml cvpr iccv eccv emnlp naacl aaai ijcai aistats corl tmlr jmlr arxiv openreview year years
-contribution contributions people person someone researcher researchers every everything entire say says said
-came come comes coming selected chosen picked apply applies applied applying together jointly done progress"""
-STOPWORDS = frozenset(_STOPWORDS.split())
-FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
                   "poster": "Poster", "posters": "Poster"}
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
@@ -129,14 +107,9 @@ def referenced(question: str) -> tuple[int, ...]:
         word, cited, numbered = match.groups()
         found.append(_ORDINALS[word.lower()] if word else int(cited or numbered))
     return tuple(dict.fromkeys(found))
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_WORD_OR_COMMA = re.compile(rf",|{_WORD.pattern}", re.UNICODE)
+_WORD_OR_COMMA = re.compile(rf",|{WORD.pattern}", re.UNICODE)
 
 
-def words(text: str) -> list[str]:
-    """Words of a text in their original case (hyphenated words kept whole)."""
-    return _WORD.findall(text)
 
 
 def is_follow_up(question: str) -> bool:
@@ -201,221 +174,6 @@ def decisions_in(question: str) -> tuple[str, ...]:
     if excluded and not wanted:
         return tuple(d for d in DECISIONS if d not in excluded)
     return tuple(dict.fromkeys(d for d in wanted if d not in excluded))
-
-
-# --- author names ---------------------------------------------------------------------------------------------------
-_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "das",
-                        "ter", "ten"})
-
-
-def fold(text: str) -> str:
-    """Lowercase, accents removed ("Günnemann" -> "gunnemann", "Schölkopf" -> "scholkopf")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("\u00df", "ss")
-
-
-def _umlaut_variant(token: str) -> str:
-    """German transliteration folded too: "guennemann" (for "Günnemann") -> "gunnemann"."""
-    return token.replace("ue", "u").replace("oe", "o").replace("ae", "a")
-
-
-def name_tokens(name: str) -> list[str]:
-    return [fold(t) for t in _TOKEN.findall(name)]
-
-
-@dataclass
-class AuthorIndex:
-    """Author names of a collection under folded keys, for finding them anywhere in a question.
-
-    `full` holds every spelling that names one author with certainty (full name, first + last, initial + last);
-    `surnames` the last names (particles kept: "van der schaar"), which name an author only with a cue ("by X",
-    "X's papers", "X et al."). Values are the collection's own spellings. `years` are the listing's years."""
-
-    full: dict[str, set[str]] = field(default_factory=dict)
-    initials: dict[str, set[str]] = field(default_factory=dict)  # "s levine" -> {"Sergey Levine"}
-    surnames: dict[str, set[str]] = field(default_factory=dict)
-    years: frozenset[int] = frozenset()
-    papers: dict[str, set[str]] = field(default_factory=dict)  # an author's spelling -> ids of their papers
-
-    @classmethod
-    def build(cls, papers: Iterable[Paper]) -> AuthorIndex:
-        index = cls()
-        years: set[int] = set()
-        for paper in papers:
-            if paper.year:
-                years.add(paper.year)
-            for author in paper.authors:
-                index.add(author)
-                index.papers.setdefault(author, set()).add(paper.id)
-        for author in index.papers:  # "Fei-Fei Li" for "Li Fei-Fei", unless it is someone else's name
-            tokens = name_tokens(author)
-            reversed_key = " ".join([*tokens[1:], tokens[0]])
-            if len(tokens) > 1 and not index.lookup(index.full, reversed_key):
-                index._put(index.full, reversed_key, author)
-        index.years = frozenset(years)
-        return index
-
-    def add(self, author: str) -> None:
-        tokens = name_tokens(author)
-        if len(tokens) < 2:
-            return
-        first = next((i for i, t in enumerate(tokens[1:], 1) if t in _PARTICLES), len(tokens) - 1)
-        surname = tokens[first:]
-        called = {" ".join([t, *surname]) for t in tokens[1:first] if len(t) > 1}  # "Zico Kolter" of "J. Zico Kolter"
-        for key in {" ".join(tokens), " ".join([tokens[0], *surname]), f"{tokens[0]} {tokens[-1]}", *called}:
-            self._put(self.full, key, author)
-        self._put(self.initials, " ".join([tokens[0][0], *surname]), author)
-        if first > 1:  # "J. B. Tenenbaum" for "Joshua B. Tenenbaum"
-            self._put(self.initials, " ".join([*(t[0] for t in tokens[:first]), *surname]), author)
-        self._put(self.surnames, " ".join(surname), author)
-        if len(surname) > 1:
-            self._put(self.surnames, surname[-1], author)
-        last_word = name_tokens(author.split()[-1])
-        if len(last_word) > 1:  # a hyphenated surname ("Hernández-Lobato") is said whole
-            self._put(self.surnames, " ".join(last_word), author)
-            self._put(self.initials, " ".join([tokens[0][0], *last_word]), author)
-
-    @staticmethod
-    def _put(table: dict[str, set[str]], key: str, author: str) -> None:
-        table.setdefault(key, set()).add(author)
-        variant = " ".join(_umlaut_variant(t) for t in key.split())
-        if variant != key:
-            table.setdefault(variant, set()).add(author)
-
-    def lookup(self, table: dict[str, set[str]], key: str) -> set[str]:
-        return table.get(key) or table.get(" ".join(_umlaut_variant(t) for t in key.split())) or set()
-
-    def ids_of(self, name: str) -> set[str]:
-        """The papers of every author whose name contains `name` (the author filter's rule, see Filters.matches)."""
-        wanted = name.lower()
-        return {i for author, ids in self.papers.items() if wanted in author.lower() for i in ids}
-
-    def resolve(self, phrase: str) -> tuple[str, str] | None:
-        """The author a phrase starts with ("Sergey Levine", "S. Levine", "Levine"), as (name for the filter, the
-        words that named it). Kept for callers that hold a phrase rather than a question."""
-        found = find_author(phrase, self, cue_required=False)
-        return (found.name, found.said) if found else None
-
-
-@dataclass(frozen=True)
-class AuthorMention:
-    name: str  # the collection's spelling when one author is meant, else the surname as written in the collection
-    said: str  # the words of the question that named the author
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class _Tok:
-    text: str
-    key: str
-    start: int
-    end: int
-
-
-def _tokens(question: str) -> list[_Tok]:
-    return [_Tok(m.group(), fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(question)]
-
-
-# A surname alone names an author only beside one of these (case folded): before it, or after it.
-_CUE_BEFORE = re.compile(
-    r"(?:\bby|\bfrom|\bfeaturing|\bincluding|\binvolving|\b(?:co-?)?authored\s+by|\bwritten\s+by|\bwith)\s+$",
-    re.IGNORECASE,
-)
-_CUE_AFTER = re.compile(
-    r"^(?:['\u2019]s?\s+(?:[\w-]+\s+){0,3}?(?:papers?|works?|group|lab|team|research|publications?|articles?"
-    r"|submissions?|contributions?|co-?authored|orals?|spotlights?|posters?)\b|['\u2019]s?\s*[?.!]?\s*$"
-    r"|\s+et\s+al\b|\s+(?:lab|group|team)\b|\s+(?:co-?authored|co-?wrote|wrote|authored|published|papers?)\b"
-    r"|\s+(?:as|is)\s+(?:an?\s+|the\s+)?(?:co-?)?authors?\b|\s+(?:co-?)?authors?\b)",
-    re.IGNORECASE,
-)
-_VERB_AFTER = re.compile(  # "did X publish", "did X and Y write"
-    r"^(?:\s+(?:and|&)\s+[^\W\d_][\w'-]*){0,2}\s+(?:co-?author|author|publish|write|submit|present)",
-    re.IGNORECASE,
-)
-_AUX_BEFORE = re.compile(r"\b(?:did|does|has|have)\s+$", re.IGNORECASE)
-
-
-def _has_cue(question: str, start: int, end: int) -> bool:
-    before, after = question[:start], question[end:]
-    if _CUE_BEFORE.search(before) or _CUE_AFTER.search(after):
-        return True
-    return bool(_AUX_BEFORE.search(before) and _VERB_AFTER.search(after))
-
-
-def _is_common(toks: Sequence[_Tok]) -> bool:
-    return all(t.key in STOPWORDS or t.key in FRAME_WORDS for t in toks)
-
-
-def _mention(question: str, toks: Sequence[_Tok], names: set[str], surname: str) -> AuthorMention:
-    """One author: their spelling; several: the surname they share (the filter matches part of a name)."""
-    name = next(iter(names)) if len(names) == 1 else _collection_surname(names, surname)
-    start, end = toks[0].start, toks[-1].end
-    return AuthorMention(name, question[start:end], start, end)
-
-
-def _collection_surname(names: set[str], folded: str) -> str:
-    """The surname as the collection spells it (accents kept), for a substring filter."""
-    n = len(folded.split())
-    for name in sorted(names):
-        parts = _TOKEN.findall(name)
-        tail = " ".join(parts[-n:])
-        if fold(tail) == folded or " ".join(_umlaut_variant(t) for t in name_tokens(tail)) == folded:
-            return tail
-    return sorted(names)[0]
-
-
-def find_author(question: str, index: AuthorIndex, cue_required: bool = True) -> AuthorMention | None:
-    """The first author of the collection the question names: a full name (or first + last) anywhere, in any case;
-    an initial + surname ("S. Levine"); a surname alone only beside a cue ("by Levine", "Levine's papers",
-    "Levine et al.") and, unless `cue_required` is off, never a capitalised word that merely is someone's name."""
-    toks = _tokens(question)
-    for i in range(len(toks)):
-        for n in range(min(4, len(toks) - i), 1, -1):
-            span = toks[i : i + n]
-            key = " ".join(t.key for t in span)
-            names = index.lookup(index.full, key)
-            if names and not _is_common(span):
-                return _mention(question, span, names, " ".join(key.split()[1:]))
-            dotted = question[span[0].end : span[0].end + 1] == "."
-            if len(span[0].text) == 1 and (span[0].text.isupper() or dotted):  # "S. Levine", "j. tenenbaum"
-                names = index.lookup(index.initials, key)
-                if names and (dotted or span[-1].text[:1].isupper()):
-                    return _mention(question, span, names, " ".join(key.split()[1:]))
-    for i in range(len(toks)):
-        for n in range(min(3, len(toks) - i), 0, -1):
-            span = toks[i : i + n]
-            key = " ".join(t.key for t in span)
-            names = index.lookup(index.surnames, key)
-            if not names or _is_common(span) or len(key) < 2 or _is_acronym(span[-1].text):
-                continue
-            cued = _has_cue(question, span[0].start, span[-1].end)
-            capitalised = span[-1].text[:1].isupper()
-            if cued and (capitalised or not cue_required or _strong_cue(question, span[0].start, span[-1].end)):
-                return _mention(question, span, names, key)
-            if not cue_required and capitalised and i == 0:
-                return _mention(question, span, names, key)
-    return None
-
-
-def _is_acronym(word: str) -> bool:
-    """"GAN", "VAE", "NAS": written in capitals, a word is a term, not a surname (authors named Gan or Nas exist)."""
-    return len(word) > 1 and word.isupper()
-
-
-def _strong_cue(question: str, start: int, end: int) -> bool:
-    """A lowercase surname still names an author after "by" or before "et al." / "'s papers"."""
-    before, after = question[:start], question[end:]
-    if _AUX_BEFORE.search(before) and _VERB_AFTER.search(after):
-        return True
-    return bool(re.search(r"\bby\s+$", before, re.IGNORECASE) or re.match(r"\s+et\s+al\b|['\u2019]s?\s+papers?\b",
-                                                                             after, re.IGNORECASE))
-
-
-def author_in(question: str, index: AuthorIndex) -> tuple[str, str] | None:
-    """The author the question restricts to, with the words that named it."""
-    found = find_author(question, index)
-    return (found.name, found.said) if found else None
 
 
 # --- the plan -------------------------------------------------------------------------------------------------------
@@ -532,7 +290,6 @@ def _unknown_author(question: str) -> AuthorMention | None:
             return AuthorMention(match.group(1), match.group(1), match.start(1), match.end(1))
     return None
 
-
 _SMALL_TALK_WORDS = """hi hello hey hiya yo thanks thank thx ty you ok okay k cool great nice good awesome perfect
 cheers bye goodbye morning evening afternoon sure yes yeah yep no nope alright got it fine wow lol please much very
 so that thats s it helpful"""
@@ -541,7 +298,7 @@ _SMALL_TALK = frozenset(_SMALL_TALK_WORDS.split())
 
 def is_small_talk(question: str) -> bool:
     """"thanks!", "hello", "ok cool": only social words, no question about the papers."""
-    said = [w.lower() for w in _TOKEN.findall(question)]
+    said = [w.lower() for w in TOKEN.findall(question)]
     return bool(said) and all(w in _SMALL_TALK for w in said)
 
 

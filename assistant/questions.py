@@ -1,17 +1,14 @@
 """The older home of question analysis, kept so that existing imports work: every rule now lives in
-`assistant.plan` (the query plan), and this module only re-exports its names."""
+`assistant.plan` (the query plan), `assistant.authors` and `assistant.vocabulary`; this module only re-exports."""
 
 from __future__ import annotations
 
+from .authors import AuthorIndex, author_in
 from .plan import (
     DECISION_WORDS,
-    FRAME_WORDS,
-    STOPWORDS,
-    AuthorIndex,
     QueryPlan,
     QuestionInfo,
     analyse,
-    author_in,
     decisions_in,
     intent_of,
     is_content_word,
@@ -19,9 +16,9 @@ from .plan import (
     merge_follow_up,
     plan_question,
     remove_phrases,
-    words,
 )
 from .types import Intent
+from .vocabulary import FRAME_WORDS, STOPWORDS, words
 
 __all__ = [
     "DECISION_WORDS", "FRAME_WORDS", "STOPWORDS", "AuthorIndex", "Intent", "QueryPlan", "QuestionInfo", "analyse",

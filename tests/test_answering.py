@@ -18,9 +18,10 @@ from assistant.answering import (
     answer,
     stream_answer,
 )
+from assistant.authors import AuthorIndex
 from assistant.errors import AssistantError, InputTooLarge
 from assistant.extractive import OFFLINE_LABEL, CorpusStats, explain_answer, plural, terms
-from assistant.plan import AuthorIndex, analyse
+from assistant.plan import analyse
 from assistant.set_answer import OFFLINE_SET_LABEL
 from assistant.types import Answer, Filters, Hit
 from tests.conftest import OVERSQUASHING_ID, PLANTED_KEY, make_settings

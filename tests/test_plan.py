@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.authors import AuthorIndex, fold
 from assistant.extractive import terms
 from assistant.listings import read_listing
 from assistant.plan import (
     NO_PAPER,
-    AuthorIndex,
     QueryPlan,
     analyse,
-    fold,
     merge_follow_up,
     plan_of_turn,
     plan_question,

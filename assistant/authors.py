@@ -1,0 +1,229 @@
+"""Author names in questions: the collection's author index (accents, case and initials folded) and the ways a
+question names one or two of them ("papers by X", "X's group", "did X and Y write", a bare surname, a name the
+listing does not have). The query plan (plan.py) turns a mention into the author filter."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .types import Paper
+from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
+
+# --- author names ---------------------------------------------------------------------------------------------------
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "das",
+                        "ter", "ten"})
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed ("Günnemann" -> "gunnemann", "Schölkopf" -> "scholkopf")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("\u00df", "ss")
+
+
+def _umlaut_variant(token: str) -> str:
+    """German transliteration folded too: "guennemann" (for "Günnemann") -> "gunnemann"."""
+    return token.replace("ue", "u").replace("oe", "o").replace("ae", "a")
+
+
+def name_tokens(name: str) -> list[str]:
+    return [fold(t) for t in TOKEN.findall(name)]
+
+
+@dataclass
+class AuthorIndex:
+    """Author names of a collection under folded keys, for finding them anywhere in a question.
+
+    `full` holds every spelling that names one author with certainty (full name, first + last, initial + last);
+    `surnames` the last names (particles kept: "van der schaar"), which name an author only with a cue ("by X",
+    "X's papers", "X et al."). Values are the collection's own spellings. `years` are the listing's years."""
+
+    full: dict[str, set[str]] = field(default_factory=dict)
+    initials: dict[str, set[str]] = field(default_factory=dict)  # "s levine" -> {"Sergey Levine"}
+    surnames: dict[str, set[str]] = field(default_factory=dict)
+    years: frozenset[int] = frozenset()
+    papers: dict[str, set[str]] = field(default_factory=dict)  # an author's spelling -> ids of their papers
+
+    @classmethod
+    def build(cls, papers: Iterable[Paper]) -> AuthorIndex:
+        index = cls()
+        years: set[int] = set()
+        for paper in papers:
+            if paper.year:
+                years.add(paper.year)
+            for author in paper.authors:
+                index.add(author)
+                index.papers.setdefault(author, set()).add(paper.id)
+        for author in index.papers:  # "Fei-Fei Li" for "Li Fei-Fei", unless it is someone else's name
+            tokens = name_tokens(author)
+            reversed_key = " ".join([*tokens[1:], tokens[0]])
+            if len(tokens) > 1 and not index.lookup(index.full, reversed_key):
+                index._put(index.full, reversed_key, author)
+        index.years = frozenset(years)
+        return index
+
+    def add(self, author: str) -> None:
+        tokens = name_tokens(author)
+        if len(tokens) < 2:
+            return
+        first = next((i for i, t in enumerate(tokens[1:], 1) if t in _PARTICLES), len(tokens) - 1)
+        surname = tokens[first:]
+        called = {" ".join([t, *surname]) for t in tokens[1:first] if len(t) > 1}  # "Zico Kolter" of "J. Zico Kolter"
+        for key in {" ".join(tokens), " ".join([tokens[0], *surname]), f"{tokens[0]} {tokens[-1]}", *called}:
+            self._put(self.full, key, author)
+        self._put(self.initials, " ".join([tokens[0][0], *surname]), author)
+        if first > 1:  # "J. B. Tenenbaum" for "Joshua B. Tenenbaum"
+            self._put(self.initials, " ".join([*(t[0] for t in tokens[:first]), *surname]), author)
+        self._put(self.surnames, " ".join(surname), author)
+        if len(surname) > 1:
+            self._put(self.surnames, surname[-1], author)
+        last_word = name_tokens(author.split()[-1])
+        if len(last_word) > 1:  # a hyphenated surname ("Hernández-Lobato") is said whole
+            self._put(self.surnames, " ".join(last_word), author)
+            self._put(self.initials, " ".join([tokens[0][0], *last_word]), author)
+
+    @staticmethod
+    def _put(table: dict[str, set[str]], key: str, author: str) -> None:
+        table.setdefault(key, set()).add(author)
+        variant = " ".join(_umlaut_variant(t) for t in key.split())
+        if variant != key:
+            table.setdefault(variant, set()).add(author)
+
+    def lookup(self, table: dict[str, set[str]], key: str) -> set[str]:
+        return table.get(key) or table.get(" ".join(_umlaut_variant(t) for t in key.split())) or set()
+
+    def ids_of(self, name: str) -> set[str]:
+        """The papers of every author whose name contains `name` (the author filter's rule, see Filters.matches)."""
+        wanted = name.lower()
+        return {i for author, ids in self.papers.items() if wanted in author.lower() for i in ids}
+
+    def resolve(self, phrase: str) -> tuple[str, str] | None:
+        """The author a phrase starts with ("Sergey Levine", "S. Levine", "Levine"), as (name for the filter, the
+        words that named it). Kept for callers that hold a phrase rather than a question."""
+        found = find_author(phrase, self, cue_required=False)
+        return (found.name, found.said) if found else None
+
+
+@dataclass(frozen=True)
+class AuthorMention:
+    name: str  # the collection's spelling when one author is meant, else the surname as written in the collection
+    said: str  # the words of the question that named the author
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    key: str
+    start: int
+    end: int
+
+
+def _tokens(question: str) -> list[_Tok]:
+    return [_Tok(m.group(), fold(m.group()), m.start(), m.end()) for m in TOKEN.finditer(question)]
+
+
+# A surname alone names an author only beside one of these (case folded): before it, or after it.
+_CUE_BEFORE = re.compile(
+    r"(?:\bby|\bfrom|\bfeaturing|\bincluding|\binvolving|\b(?:co-?)?authored\s+by|\bwritten\s+by|\bwith)\s+$",
+    re.IGNORECASE,
+)
+_CUE_AFTER = re.compile(
+    r"^(?:['\u2019]s?\s+(?:[\w-]+\s+){0,3}?(?:papers?|works?|group|lab|team|research|publications?|articles?"
+    r"|submissions?|contributions?|co-?authored|orals?|spotlights?|posters?)\b|['\u2019]s?\s*[?.!]?\s*$"
+    r"|\s+et\s+al\b|\s+(?:lab|group|team)\b|\s+(?:co-?authored|co-?wrote|wrote|authored|published|papers?)\b"
+    r"|\s+(?:as|is)\s+(?:an?\s+|the\s+)?(?:co-?)?authors?\b|\s+(?:co-?)?authors?\b)",
+    re.IGNORECASE,
+)
+_VERB_AFTER = re.compile(  # "did X publish", "did X and Y write"
+    r"^(?:\s+(?:and|&)\s+[^\W\d_][\w'-]*){0,2}\s+(?:co-?author|author|publish|write|submit|present)",
+    re.IGNORECASE,
+)
+_AUX_BEFORE = re.compile(r"\b(?:did|does|has|have)\s+$", re.IGNORECASE)
+
+
+def _has_cue(question: str, start: int, end: int) -> bool:
+    before, after = question[:start], question[end:]
+    if _CUE_BEFORE.search(before) or _CUE_AFTER.search(after):
+        return True
+    return bool(_AUX_BEFORE.search(before) and _VERB_AFTER.search(after))
+
+
+def _is_common(toks: Sequence[_Tok]) -> bool:
+    return all(t.key in STOPWORDS or t.key in FRAME_WORDS for t in toks)
+
+
+def _mention(question: str, toks: Sequence[_Tok], names: set[str], surname: str) -> AuthorMention:
+    """One author: their spelling; several: the surname they share (the filter matches part of a name)."""
+    name = next(iter(names)) if len(names) == 1 else _collection_surname(names, surname)
+    start, end = toks[0].start, toks[-1].end
+    return AuthorMention(name, question[start:end], start, end)
+
+
+def _collection_surname(names: set[str], folded: str) -> str:
+    """The surname as the collection spells it (accents kept), for a substring filter."""
+    n = len(folded.split())
+    for name in sorted(names):
+        parts = TOKEN.findall(name)
+        tail = " ".join(parts[-n:])
+        if fold(tail) == folded or " ".join(_umlaut_variant(t) for t in name_tokens(tail)) == folded:
+            return tail
+    return sorted(names)[0]
+
+
+def find_author(question: str, index: AuthorIndex, cue_required: bool = True) -> AuthorMention | None:
+    """The first author of the collection the question names: a full name (or first + last) anywhere, in any case;
+    an initial + surname ("S. Levine"); a surname alone only beside a cue ("by Levine", "Levine's papers",
+    "Levine et al.") and, unless `cue_required` is off, never a capitalised word that merely is someone's name."""
+    toks = _tokens(question)
+    for i in range(len(toks)):
+        for n in range(min(4, len(toks) - i), 1, -1):
+            span = toks[i : i + n]
+            key = " ".join(t.key for t in span)
+            names = index.lookup(index.full, key)
+            if names and not _is_common(span):
+                return _mention(question, span, names, " ".join(key.split()[1:]))
+            dotted = question[span[0].end : span[0].end + 1] == "."
+            if len(span[0].text) == 1 and (span[0].text.isupper() or dotted):  # "S. Levine", "j. tenenbaum"
+                names = index.lookup(index.initials, key)
+                if names and (dotted or span[-1].text[:1].isupper()):
+                    return _mention(question, span, names, " ".join(key.split()[1:]))
+    for i in range(len(toks)):
+        for n in range(min(3, len(toks) - i), 0, -1):
+            span = toks[i : i + n]
+            key = " ".join(t.key for t in span)
+            names = index.lookup(index.surnames, key)
+            if not names or _is_common(span) or len(key) < 2 or _is_acronym(span[-1].text):
+                continue
+            cued = _has_cue(question, span[0].start, span[-1].end)
+            capitalised = span[-1].text[:1].isupper()
+            if cued and (capitalised or not cue_required or _strong_cue(question, span[0].start, span[-1].end)):
+                return _mention(question, span, names, key)
+            if not cue_required and capitalised and i == 0:
+                return _mention(question, span, names, key)
+    return None
+
+
+def _is_acronym(word: str) -> bool:
+    """"GAN", "VAE", "NAS": written in capitals, a word is a term, not a surname (authors named Gan or Nas exist)."""
+    return len(word) > 1 and word.isupper()
+
+
+def _strong_cue(question: str, start: int, end: int) -> bool:
+    """A lowercase surname still names an author after "by" or before "et al." / "'s papers"."""
+    before, after = question[:start], question[end:]
+    if _AUX_BEFORE.search(before) and _VERB_AFTER.search(after):
+        return True
+    return bool(re.search(r"\bby\s+$", before, re.IGNORECASE) or re.match(r"\s+et\s+al\b|['\u2019]s?\s+papers?\b",
+                                                                             after, re.IGNORECASE))
+
+
+def author_in(question: str, index: AuthorIndex) -> tuple[str, str] | None:
+    """The author the question restricts to, with the words that named it."""
+    found = find_author(question, index)
+    return (found.name, found.said) if found else None
+
+
