@@ -7,8 +7,6 @@ that must not be filler."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.evidence import (
@@ -31,8 +29,7 @@ from assistant.listings import read_listing
 from assistant.plan import topic_of
 from assistant.screening import KEYWORD_ONLY, evidence, lay_words, screen_offline
 from assistant.types import Hit, Paper
-
-ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
+from tests.conftest import ICLR
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ few papers of the group happen to share."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,7 @@ from assistant.extractive import CorpusStats, terms
 from assistant.grouping import name_groups
 from assistant.listings import read_listing
 from assistant.types import Paper
-
-ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
+from tests.conftest import ICLR
 
 
 @pytest.fixture(scope="module")

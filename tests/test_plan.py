@@ -6,8 +6,6 @@ surname is not an author filter unless the phrasing makes it one."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.authors import AuthorIndex, fold
@@ -28,8 +26,7 @@ from assistant.plan import (
 from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse
 from assistant.types import Filters, Paper
-
-ICLR = Path(__file__).resolve().parent.parent / "data" / "iclr2022" / "accepted.jsonl"
+from tests.conftest import ICLR
 
 
 @pytest.fixture(scope="module")
