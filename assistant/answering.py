@@ -34,7 +34,7 @@ from .screening import Topic, lay_words, llm_group_names, screen_offline, screen
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
 from .stages import PostRetrieval, Ranker
-from .types import Answer, Filters, Hit, Paper, Screened
+from .types import Answer, Filters, Hit, Paper, Screened, SearchMode
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -435,6 +435,24 @@ def notice_for(error: LLMError | None) -> str | None:
 
 
 # --- service-facing functions -------------------------------------------------------------------------------------
+
+def search_as_asked(
+    retriever: RetrieverLike, query: str, k: int, mode: SearchMode | None = None, filters: Filters | None = None
+) -> list[Hit]:
+    """A search that honours what its words imply, as a question would: "orals on graph neural networks" searches
+    the orals for graph neural networks, "Chelsea Finn" or "papers by Chelsea Finn" lists her papers (listing
+    order: a name ranks nothing). The filters the user set stay and the implied ones refine them; an implied filter
+    that no paper passes (a listing without decisions, a name that is not an author's) is not applied, so a query
+    implying none is searched exactly as typed."""
+    given = filters or Filters()
+    plan = analyse(query, collection_info(retriever).authors, terms, base=given)
+    text = plan.topic if plan.is_set_question() and plan.terms else query
+    if plan.filters == given or not retriever.papers(plan.filters):
+        return retriever.search(text, k=k, mode=mode, filters=filters)
+    if not plan.terms:
+        return [Hit(p, 0.0) for p in retriever.papers(plan.filters)[:k]]
+    return retriever.search(text, k=k, mode=mode, filters=plan.filters)
+
 
 def stream_answer(
     question: str, history: History, retriever: RetrieverLike, settings: Settings,

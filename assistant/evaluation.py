@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .answering import search_as_asked
 from .errors import ConfigError, ListingError
 from .set_eval import format_sets, is_set_type, mean_by_type, set_metrics
 from .settings import Settings
@@ -451,8 +452,10 @@ def run_eval(
 
 
 def _searcher(retriever: Retriever) -> SearchFn:
+    """Searches as the faces do (service.search reads the filters a query implies)."""
+
     def search(text: str, k: int, mode: SearchMode) -> list[Hit]:
-        return retriever.search(text, k=k, mode=mode)
+        return search_as_asked(retriever, text, k, mode)
 
     return search
 

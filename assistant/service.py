@@ -182,7 +182,9 @@ def search(
     filters: Filters | None = None,
     collection: str | None = None,
 ) -> list[Hit]:
-    return services(settings).retriever(collection).search(query, k=k, mode=mode, filters=filters)
+    """The best k papers for a query, reading the filters its words imply (`answering.search_as_asked`)."""
+    return answering.search_as_asked(services(settings).retriever(collection), query, k or settings.top_k, mode,
+                                     filters)
 
 
 def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | None = None) -> list[Hit]:
