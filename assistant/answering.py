@@ -23,8 +23,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .errors import AssistantError, InputTooLarge, LLMError
-from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer
-from .evidence import respelt
+from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
 from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .llm import ChatLLM, complete, make_llm
 from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision
@@ -33,6 +32,7 @@ from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_f
 from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
+from .spelling import correction_note
 from .stages import PostRetrieval, Ranker
 from .types import Answer, Filters, Hit, Paper, Screened, SearchMode
 
@@ -186,7 +186,7 @@ class AnswerChain:
             scope = describe_filters(state.info.filters, state.info.coauthor)
             state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
             state.set_question = is_set_question(state.info)
-            state.screen_topic = replace(own, terms=respelt(own.terms, info.stats)) if own.terms else None
+            state.screen_topic = own if own.terms else None
             state.summarize = state.info.intent == "summarize"
             if state.set_question or state.summarize:  # the whole previous set, in its own order
                 state.hits = [h for h in previous_papers(state.follow_up_of) if state.info.filters.matches(h.paper)]
@@ -201,9 +201,9 @@ class AnswerChain:
         return state
 
     def _retrieve_listing(self, state: ChainState, info: CollectionInfo) -> ChainState:
-        """Candidates of the whole listing for the question's plan (`state.info`), its misspelt terms respelt."""
+        """Candidates of the whole listing for the question's plan (`state.info`; its typos read as meant)."""
         assert state.info is not None
-        plan = state.info = replace(state.info, terms=respelt(state.info.terms, info.stats))
+        plan = state.info
         if plan.small_talk:  # "thanks!": nothing to retrieve, so no paper is quoted as if it answered
             state.offline = OfflineContext()
             return state
@@ -214,7 +214,8 @@ class AnswerChain:
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats))
         else:
-            state.hits = self.stage.explain_hits(self.retriever, state.standalone, plan.filters, bool(plan.terms))
+            asked = plan.text if plan.corrections else state.standalone  # typos read as the listing's words
+            state.hits = self.stage.explain_hits(self.retriever, asked, plan.filters, bool(plan.terms))
         state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
         return state
 
@@ -230,16 +231,21 @@ class AnswerChain:
     # --- step 4: the answer, streamed ------------------------------------------------------------------------------
     def _generate(self, states: Iterator[ChainState]) -> Iterator[AnswerEvent]:
         for state in states:
-            if state.summarize:
-                yield from self._summary_events(state)
-            elif state.set_question:
-                yield from self._set_events(state)
-            elif self.llm is None or state.llm_error is not None:
-                yield from self._offline_events(state, notice_for(state.llm_error))
-            elif not state.hits:
-                yield from self._no_papers_events(state)
-            else:
-                yield from self._llm_events(state, self.llm)
+            plan = state.info
+            note = correction_note(plan.topic, plan.corrections) if plan is not None and plan.corrections else ""
+            yield from prefixed(self._events(state), note)  # "Searched for ‘graph neural networks’ (...)"
+
+    def _events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        if state.summarize:
+            yield from self._summary_events(state)
+        elif state.set_question:
+            yield from self._set_events(state)
+        elif self.llm is None or state.llm_error is not None:
+            yield from self._offline_events(state, notice_for(state.llm_error))
+        elif not state.hits:
+            yield from self._no_papers_events(state)
+        else:
+            yield from self._llm_events(state, self.llm)
 
     def _llm_events(self, state: ChainState, llm: ChatLLM) -> Iterator[AnswerEvent]:
         assert state.context is not None

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .spelling import listing_words
 from .types import Paper
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
 
@@ -38,18 +40,25 @@ class AuthorIndex:
 
     `full` holds every spelling that names one author with certainty (full name, first + last, initial + last);
     `surnames` the last names (particles kept: "van der schaar"), which name an author only with a cue ("by X",
-    "X's papers", "X et al."). Values are the collection's own spellings. `years` are the listing's years."""
+    "X's papers", "X et al."). Values are the collection's own spellings. `years` are the listing's years. `words` are
+the lowercase words of the papers' titles, abstracts and keywords, each with the number of papers writing it: a
+lowercase surname that is one of them is an ordinary word ("long", "white") unless a cue makes it a name, and a
+question word none writes may be a typo (spelling.py)."""
 
     full: dict[str, set[str]] = field(default_factory=dict)
     initials: dict[str, set[str]] = field(default_factory=dict)  # "s levine" -> {"Sergey Levine"}
     surnames: dict[str, set[str]] = field(default_factory=dict)
     years: frozenset[int] = frozenset()
     papers: dict[str, set[str]] = field(default_factory=dict)  # an author's spelling -> ids of their papers
+    words: Counter[str] = field(default_factory=Counter)
+    _words_of_names: set[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, papers: Iterable[Paper]) -> AuthorIndex:
         index = cls()
         years: set[int] = set()
+        papers = list(papers)
+        index.words = listing_words(" ".join([p.title, p.abstract or "", " ".join(p.keywords)]) for p in papers)
         for paper in papers:
             if paper.year:
                 years.add(paper.year)
@@ -93,6 +102,20 @@ class AuthorIndex:
 
     def lookup(self, table: dict[str, set[str]], key: str) -> set[str]:
         return table.get(key) or table.get(" ".join(_umlaut_variant(t) for t in key.split())) or set()
+
+    def is_name_word(self, word: str) -> bool:
+        """Whether a lowercase word is part of an author's name ("finn", "schoelkopf"): never respelt."""
+        key = _umlaut_variant(fold(word))
+        return any(key in table or fold(word) in table for table in (self.surnames, self._name_words()))
+
+    def _name_words(self) -> set[str]:
+        if self._words_of_names is None:
+            self._words_of_names = {w for key in self.full for w in key.split()}
+        return self._words_of_names
+
+    def writes(self, word: str) -> bool:
+        """Whether the listing's papers write a word as an ordinary word (folded: "long", "white")."""
+        return bool(self.words.get(fold(word)))
 
     def ids_of(self, name: str) -> set[str]:
         """The papers of every author whose name contains `name` (the author filter's rule, see Filters.matches)."""

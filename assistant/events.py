@@ -34,6 +34,22 @@ class FinalAnswer:
 AnswerEvent = TextDelta | StreamReset | FinalAnswer
 
 
+def prefixed(events: Iterator[AnswerEvent], note: str) -> Iterator[AnswerEvent]:
+    """The events with a line (`note`, if any) before the answer's text: streamed first and again after a reset,
+    and at the head of the final answer's text (no citation in it, so the answer's citations stay as they are)."""
+    if not note:
+        yield from events
+        return
+    line = note + "\n\n"
+    yield TextDelta(line)
+    for event in events:
+        if isinstance(event, FinalAnswer):
+            event.answer.text = line + event.answer.text
+        yield event
+        if isinstance(event, StreamReset):
+            yield TextDelta(line)
+
+
 def final_answer(events: Iterator[AnswerEvent]) -> Answer:
     """Drain a stream of events and return its Answer."""
     result = None

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .extractive import CorpusStats, paper_text, phrases, stem, terms, word_terms
-from .plan import is_content_word, one_edit_apart
+from .plan import is_content_word
 from .types import Hit, Paper, Verdict
 from .vocabulary import words
 
@@ -385,22 +385,9 @@ GENERIC_SHARE = 0.2  # a term used by this share of the listing's papers names n
 def names_nothing(topic: Topic, stats: CorpusStats) -> bool:
     """A topic whose specific word the listing never uses, beside only words most papers use: "zorblax learning",
     "quantum-gravity networks". No paper is about it, and closeness in meaning to "learning" must not make hundreds
-    of papers match. (A misspelt word is respelt first: see `respelt`.)"""
+    of papers match. (A misspelt word is read as meant before: spelling.py.)"""
     if len(topic.alternatives) > 1:
         return False
     unknown = [t for t in topic.terms if not stats.df.get(t)]
     known = [t for t in topic.terms if stats.df.get(t)]
     return bool(unknown and known) and all(stats.df[t] >= GENERIC_SHARE * stats.n_docs for t in known)
-
-
-def respelt(terms: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
-    """Stemmed terms with each one the listing never uses replaced by the most used listing term one typo away
-    ("grpah" -> "graph", "difus" -> "diffus"), so a misspelt topic word still finds its papers by their words."""
-    return tuple(dict.fromkeys(_respelt(t, stats) for t in terms))
-
-
-def _respelt(term: str, stats: CorpusStats) -> str:
-    if stats.df.get(term) or len(term) < 4 or " " in term:
-        return term
-    near = [k for k in stats.df if " " not in k and abs(len(k) - len(term)) <= 1 and one_edit_apart(term, k)]
-    return max(near, key=lambda k: (stats.df[k], k)) if near else term

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .authors import AuthorIndex, AuthorMention, find_author
+from .spelling import one_edit_apart, respell_question
 from .types import DECISIONS, Filters, Intent
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN, WORD, words
 
@@ -120,18 +121,6 @@ def is_follow_up(question: str) -> bool:
 _PAPER_TYPO = re.compile(r"\bp[aper]{3,6}s?\b", re.IGNORECASE)  # "papres", "paers", "pappers": letters of "papers"
 
 
-def one_edit_apart(a: str, b: str) -> bool:
-    """One letter inserted, dropped, changed, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return a == b
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-                                  and a[diff[1]] == b[diff[0]])
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-
-
 def spell_paper_words(question: str) -> str:
     """"papres on meta learning": a misspelt "paper(s)" written right, so the question still reads as a set
     question and the typo does not become a topic word."""
@@ -194,6 +183,7 @@ class QueryPlan:
     follow_up: bool = False
     coauthor: str = ""  # "papers by X and Y": Y (the filters hold X as the author and their shared papers as ids)
     small_talk: bool = False  # "thanks!", "hello": nothing to look up (no paper is claimed to match)
+    corrections: tuple[tuple[str, str], ...] = ()  # typos read as the listing's words: ("grpah", "graph")
 
     def is_set_question(self) -> bool:
         """List and count questions want every matching paper of the listing, not a sample."""
@@ -213,7 +203,9 @@ def plan_question(
 ) -> QueryPlan:
     """The plan of a question. `terms_of` stems (extractive.terms); `base` holds the filters the user chose (the
     question's own refine them); `previous` is the plan of the previous turn, used when this one is a follow-up."""
-    question = spell_paper_words(question)
+    respelt = respell_question(spell_paper_words(question), index.words, lambda w: index.is_name_word(w)
+                               or w in DECISION_WORDS)
+    question = respelt.text  # "grpah neural networks": retrieval and screening see "graph neural networks"
     mention = find_author(question, index) or _bare_name(question, index) or _unknown_author(question)
     base = base or Filters()
     year = _year_filter(question, index)
@@ -232,7 +224,8 @@ def plan_question(
     topic = topic_of(content)
     intent = intent_of(question)
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
-                     coauthor=other.name if mention is not None and other is not None else "")
+                     coauthor=other.name if mention is not None and other is not None else "",
+                     corrections=respelt.corrections)
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and plan.is_filter_only():

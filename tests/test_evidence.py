@@ -20,7 +20,6 @@ from assistant.evidence import (
     is_jargon,
     names_nothing,
     resolve,
-    respelt,
     tail_of,
     word_evidence,
 )
@@ -249,13 +248,13 @@ def test_a_question_in_jargon(abstracts: list[str], head: list[str], together: b
 @pytest.mark.parametrize(("topic", "nothing"), [
     ("zorblax learning", True),  # an unknown word beside a word most papers use
     ("learning methods for zorblax models", True),
-    ("meta lerning", False),  # "meta" is specific: the typo is respelt, not a sign of nothing
+    ("meta lerning", False),  # "meta" is specific: a typo beside it is no sign of nothing (spelling.py reads it)
     ("graph neural networks", False),
     ("zorblax", False),  # one unknown word: retrieval already finds nothing close enough
     ("zorblax or diffusion models", False),  # alternatives: one side names papers
 ])
 def test_a_topic_that_names_nothing_in_the_listing(stats: CorpusStats, topic: str, nothing: bool) -> None:
-    assert names_nothing(resolve(Topic.of(topic, respelt(terms(topic), stats)), stats), stats) is nothing
+    assert names_nothing(resolve(Topic.of(topic, terms(topic)), stats), stats) is nothing
 
 
 def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
@@ -263,7 +262,3 @@ def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
     assert [s.verdict for s in screen_offline(hits, Topic.of("zorblax learning"), stats)] == ["not_relevant"]
 
 
-@pytest.mark.parametrize(("word", "right"), [("grpah", "graph"), ("difusion", "diffusion"),
-                                              ("reinforcment", "reinforcement"), ("transformers", "transformers")])
-def test_a_misspelt_term_is_respelt_to_the_listings_word(stats: CorpusStats, word: str, right: str) -> None:
-    assert respelt(terms(word), stats) == tuple(terms(right))

@@ -1,0 +1,117 @@
+"""Typos in questions, corrected against the listing's own words before anything else reads the question: the
+plan (plan.py) respells it first, so dense and keyword retrieval, the topic and the screening's terms all see "graph
+neural networks", not "grpah neural networks", and the answer says what was read (`correction_note`).
+
+The rule (`nearest`): a word that the listing never writes is replaced by the word the most papers write that is
+one typo away (a letter dropped, added or changed, or two neighbours swapped), if the word is long enough for that
+kind of typo (MIN_LETTERS). Author names, acronyms, framing words and words with digits are never touched
+(`respell_question`)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
+
+# The fewest letters a word needs for each kind of typo to be corrected: shorter words are too close to other real
+# words ("stock" is no typo of "stoc", "spare" none of "sparse", "folding" none of "holding"), while neighbours
+# swapped rarely make another word ("grpah").
+MIN_LETTERS = {"swap": 5, "drop": 6, "add": 6, "change": 9}  # "tricking" is no typo of "tracking"
+COMMON_RATIO = 20
+
+
+def typo_kind(written: str, right: str) -> str | None:
+    """How `written` is one typo off `right`: a letter dropped or added, changed, or two neighbours swapped."""
+    if written == right or abs(len(written) - len(right)) > 1:
+        return None
+    if len(written) != len(right):
+        short, long = sorted((written, right), key=len)
+        if not any(long[:i] + long[i + 1 :] == short for i in range(len(long))):
+            return None
+        return "drop" if written is short else "add"
+    diff = [i for i in range(len(written)) if written[i] != right[i]]
+    if len(diff) == 1:
+        return "change"
+    swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and written[diff[0]] == right[diff[1]] \
+        and written[diff[1]] == right[diff[0]]
+    return "swap" if swapped else None
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """One letter inserted, dropped, changed, or two neighbours swapped."""
+    return a == b or typo_kind(a, b) is not None
+
+
+def nearest(word: str, counts: Mapping[str, int]) -> str | None:
+    """The correction of a word the listing never writes (see the module's rule); None when there is none. `counts`
+    maps the listing's words (or stemmed terms) to the number of papers using them; keys with a space are ignored.
+    A long word one abstract writes counts as unwritten beside a neighbour COMMON_RATIO times as common: that
+    abstract has the same typo ("reinforcment": 1 paper, "reinforcement": 173)."""
+    written = counts.get(word, 0)
+    if len(word) < min(MIN_LETTERS.values()) or written > 1 or (written and len(word) < MIN_LETTERS["drop"]):
+        return None
+    least = max(1, written * COMMON_RATIO)
+    near = [k for k, n in counts.items()
+            if n >= least and abs(len(k) - len(word)) <= 1 and " " not in k and _fixes(word, k)]
+    return max(near, key=lambda k: (counts[k], k)) if near else None
+
+
+def _fixes(written: str, right: str) -> bool:
+    kind = typo_kind(written, right)
+    return kind is not None and len(written) >= MIN_LETTERS[kind] and not _inflection(written, right)
+
+
+def _inflection(written: str, right: str) -> bool:
+    """"sounds" of "sound", "spotlights" of "spotlight": the listing writes another form of the word, no typo."""
+    return written == right + "s" or right == written + "s"
+
+
+def listing_words(texts: Iterable[str]) -> Counter[str]:
+    """The lowercase words of the listing's texts, each with the number of texts using it."""
+    found: Counter[str] = Counter()
+    for text in texts:
+        found.update({w.lower() for w in TOKEN.findall(text)})
+    return found
+
+
+@dataclass(frozen=True)
+class Respelt:
+    """A question with its typos corrected, and each correction as (written, read)."""
+
+    text: str
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+_LETTERS = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w])|(?<=-)[^\W\d_]+(?![\w])", re.UNICODE)  # no digits, no "_"
+
+
+def respell_question(question: str, counts: Mapping[str, int], is_name: Callable[[str], bool]) -> Respelt:
+    """The question with each typo corrected (see `nearest`), in the case it was written in. Untouched: words the
+    listing writes, names (`is_name`, lowercased), acronyms ("GFlowNets" aside, "GNN"), stopwords and framing
+    words (they carry the question's form, not its topic: "summarise" stays)."""
+    corrections: dict[str, str] = {}
+
+    def fix(match: re.Match[str]) -> str:
+        written = match.group()
+        lower = written.lower()
+        if (lower in STOPWORDS or lower in FRAME_WORDS or is_name(lower) or (len(written) > 1 and written.isupper())
+                or any(c.isupper() for c in written[1:])):
+            return written
+        read = nearest(lower, counts)
+        if read is None:
+            return written
+        corrections[lower] = read
+        return read.capitalize() if written[0].isupper() else read
+
+    text = _LETTERS.sub(fix, question)
+    return Respelt(text, tuple(corrections.items()))
+
+
+def correction_note(searched: str, corrections: Iterable[tuple[str, str]]) -> str:
+    """What the answer says about the typos it corrected: "Searched for ‘graph neural networks’ (‘grpah’ read as
+    ‘graph’)."."""
+    read = ", ".join(f"\u2018{written}\u2019 read as \u2018{right}\u2019" for written, right in corrections)
+    return f"Searched for \u2018{searched}\u2019 ({read})." if searched else f"Read {read}."
