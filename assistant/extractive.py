@@ -268,18 +268,26 @@ def paper_line(n: int, hit: Hit, query: Sequence[str], stats: CorpusStats) -> st
     return f"- {defuse_citations(paper.title)} [{n}]{defuse_citations(decision)}{support}"
 
 
+EXPLAIN_PAPERS = 8  # papers an offline explanation quotes (dev explain questions: cited recall 0.45 at 5 sentences)
+EXPLAIN_SENTENCES = 10
+CONTRIBUTION_SHARE = 0.5  # a paper's contribution sentence weighs this share of its best sentence for the question
 ANSWERS_COVERAGE = 0.5  # share of the question's term weight one sentence must hold to count as answering it
 WEAKEST_SHARE = 0.45  # a sentence weighing less than this share of the strongest one is left out
 RANK_DECAY = 0.15  # a sentence of the paper ranked r weighs 1 / (1 + RANK_DECAY x (r - 1)): retrieval's order counts
 
 
-def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, limit: int = 5) -> str:
-    """The sentences that best answer the question, at most two per paper, each cited, best-ranked papers first.
+def explain_answer(
+    info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, papers: int = EXPLAIN_PAPERS,
+    limit: int = EXPLAIN_SENTENCES,
+) -> str:
+    """The sentences that best answer the question, each cited, best-ranked papers first: the best sentence of each
+    of up to `papers` papers, then a second one of a paper where it adds words of the question, `limit` in all.
 
     A sentence is chosen by its share of the question's term weight times a weight that falls with its paper's rank,
-    so the papers retrieval ranked first are not passed over for a later one that repeats a word. When no paper's
-    chosen sentences hold ANSWERS_COVERAGE of that weight together, the answer says plainly that the abstracts do
-    not answer the question, and which of its words none of them mentions."""
+    so the papers retrieval ranked first are not passed over for a later one that repeats a word. Breadth first: a
+    question such as "how do papers address X?" is answered by what each paper says, not by two sentences of
+    the first one. When no paper's chosen sentences hold ANSWERS_COVERAGE of that weight together, the answer says
+    plainly that the abstracts do not answer the question, and which of its words none of them mentions."""
     best_possible = sum(stats.idf(t) for t in set(info.terms)) or 1.0
     candidates = []  # (weighted score, rank, position among the paper's sentences, sentence)
     answered = False
@@ -287,8 +295,14 @@ def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, 
         chosen_here = answering_sentences(hit, info.terms, stats)
         covered = frozenset().union(*(s.matched for s in chosen_here))
         answered = answered or sum(stats.idf(t) for t in covered) / best_possible >= ANSWERS_COVERAGE
+        weight = 1 / best_possible / (1 + RANK_DECAY * (n - 1))
         for position, s in enumerate(chosen_here):
-            candidates.append((s.score / best_possible / (1 + RANK_DECAY * (n - 1)), n, position, s.sentence))
+            candidates.append((s.score * weight, n, position, s.sentence))
+        contribution = key_sentence(hit.paper, frozenset(info.terms)) if len(chosen_here) == 1 else None
+        if contribution is not None and contribution.sentence != chosen_here[0].sentence:
+            # what the paper does about it ("we propose ..."), when no second sentence adds the question's words:
+            # the answer to "how do papers address X?"; kept only for a strong paper (see WEAKEST_SHARE)
+            candidates.append((CONTRIBUTION_SHARE * chosen_here[0].score * weight, n, 1, contribution.sentence))
     if not candidates:
         closest = "; ".join(f"{defuse_citations(h.paper.title)} [{n}]" for n, h in enumerate(hits[:5], start=1))
         missing = unmentioned(info, hits)
@@ -297,7 +311,7 @@ def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, 
                f"The closest papers: {closest}."
     strongest = max(c[0] for c in candidates)
     kept = [c for c in candidates if c[0] >= WEAKEST_SHARE * strongest]  # a stray shared word is no answer
-    chosen = sorted(sorted(kept, key=lambda c: -c[0])[:limit], key=lambda c: (c[1], c[2]))
+    chosen = sorted(breadth_first(kept, papers, limit), key=lambda c: (c[1], c[2]))
     if answered:
         lines = ["What the retrieved abstracts say, best-ranked papers first:"]
     else:
@@ -305,8 +319,23 @@ def explain_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, 
         absent = f" (none of them mentions {' or '.join(missing)})" if missing else ""
         lines = [f"The retrieved abstracts do not answer this question directly: no abstract covers most of it"
                  f"{absent}. The closest sentences, best-ranked papers first:"]
-    lines += [f"- {quote(sentence)} [{n}]" for _, n, _, sentence in chosen]
+    by_paper: dict[int, list[str]] = {}
+    for _, n, _, sentence in chosen:  # ordered by rank: one bullet a paper
+        by_paper.setdefault(n, []).append(quote(sentence))
+    lines += [f"- {' '.join(said)} [{n}]" for n, said in by_paper.items()]
     return "\n".join(lines)
+
+
+def breadth_first(
+    candidates: Sequence[tuple[float, int, int, str]], papers: int, limit: int
+) -> list[tuple[float, int, int, str]]:
+    """The strongest sentence of each of the `papers` strongest papers, then the strongest of the rest, `limit` in
+    all (a candidate: weighted score, paper rank, position among the paper's sentences, sentence)."""
+    strongest = sorted(candidates, key=lambda c: -c[0])
+    firsts = [c for c in strongest if c[2] == 0][:papers]
+    shown = {c[1] for c in firsts}
+    seconds = [c for c in strongest if c[2] > 0 and c[1] in shown]
+    return (firsts + seconds)[:limit]
 
 
 def answering_sentences(hit: Hit, query: Sequence[str], stats: CorpusStats, most: int = 2) -> list[Scored]:

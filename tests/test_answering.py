@@ -475,3 +475,24 @@ def test_an_implied_filter_no_paper_passes_is_not_applied() -> None:
     query = "oral graph neural networks"
     assert undecided.search(query, k=5)
     assert search_as_asked(undecided, query, k=5) == undecided.search(query, k=5)
+
+
+def test_offline_explanation_quotes_each_paper_once_breadth_first() -> None:
+    """"How do papers ...?" is answered by what each paper says: one bullet a paper, as many papers as hold the
+    question's words strongly, before any second sentence of the first one."""
+    papers = [p for p in handful_of_iclr_papers() if "diffusion" in (p.abstract or "").lower()][:8]
+    text = _explain("How do diffusion models generate samples?", papers)
+    bullets = [line for line in text.splitlines() if line.startswith("- ")]
+    cited = [int(n) for line in bullets for n in re.findall(r"\[(\d+)\]$", line)]
+    assert len(cited) == len(bullets) == len(set(cited)) >= 5, text
+
+
+def test_offline_explanation_adds_what_the_paper_does_about_it() -> None:
+    """A paper whose abstract names the topic in one sentence is quoted with its contribution sentence too."""
+    from assistant.extractive import key_sentence
+
+    paper = next(p for p in handful_of_iclr_papers() if "over-squashing" in p.title.lower())
+    text = _explain("What are the main approaches to over-squashing?", [paper])
+    contribution = key_sentence(paper, frozenset(terms("over-squashing")))
+    assert contribution is not None and contribution.sentence in text, text
+    assert text.count("[1]") == 1
