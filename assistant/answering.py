@@ -452,7 +452,8 @@ def search_as_asked(
     implying none is searched exactly as typed."""
     given = filters or Filters()
     plan = analyse(query, collection_info(retriever).authors, terms, base=given)
-    text = plan.topic if plan.is_set_question() and plan.terms else query
+    asked = plan.text if plan.corrections else query  # typos read as the listing's words ("grpah" -> "graph")
+    text = plan.topic if plan.is_set_question() and plan.terms else asked
     if plan.filters == given or not retriever.papers(plan.filters):
         return retriever.search(text, k=k, mode=mode, filters=filters)
     if not plan.terms:

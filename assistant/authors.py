@@ -200,7 +200,10 @@ def _collection_surname(names: set[str], folded: str) -> str:
 def find_author(question: str, index: AuthorIndex, cue_required: bool = True) -> AuthorMention | None:
     """The first author of the collection the question names: a full name (or first + last) anywhere, in any case;
     an initial + surname ("S. Levine"); a surname alone only beside a cue ("by Levine", "Levine's papers",
-    "Levine et al.") and, unless `cue_required` is off, never a capitalised word that merely is someone's name."""
+    "Levine et al.") and, unless `cue_required` is off, never a capitalised word that merely is someone's name. In
+    lower case (or ASCII-folded: "schoelkopf", "gunnemann"), a surname the papers never write as a word is a name
+    beside any cue, or alone when `cue_required` is off; one they write ("long", "white") only after "by", before
+    "et al." or "'s papers", or in "did X publish"."""
     toks = _tokens(question)
     for i in range(len(toks)):
         for n in range(min(4, len(toks) - i), 1, -1):
@@ -223,9 +226,11 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
                 continue
             cued = _has_cue(question, span[0].start, span[-1].end)
             capitalised = span[-1].text[:1].isupper()
-            if cued and (capitalised or not cue_required or _strong_cue(question, span[0].start, span[-1].end)):
+            # lowercase, a surname is a name when the papers never write it as a word ("gunnemann", not "long")
+            named = capitalised or not index.writes(span[-1].text)
+            if cued and (named or _strong_cue(question, span[0].start, span[-1].end)):
                 return _mention(question, span, names, key)
-            if not cue_required and capitalised and i == 0:
+            if not cue_required and named and i == 0:
                 return _mention(question, span, names, key)
     return None
 

@@ -67,6 +67,24 @@ _LIST = re.compile(
     r"|\b(?:came|comes|come|coming)\s+out\s+of\b",  # "what came out of X's lab?"
     re.IGNORECASE,
 )
+# A question about ONE paper ("which paper introduced X?", "what's the paper that proposes Y", "the paper titled Z"):
+# the best match explained and cited, not a set (but "which papers ..." lists).
+_ONE_PAPER = re.compile(
+    r"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)(?:['\u2019]s|\s+is|\s+was)?\s+(?:the\s+|a\s+)?"
+    r"(?:(?:first|original|single|specific|one)\s+)?(?:paper|article|publication|submission|study)\b(?!['\u2019]?s\b)"
+    r"|^\s*(?:the|a|that)\s+(?:paper|article|publication)\s+(?:titled|entitled|called|named|with\s+the\s+title)\b"
+    r"|\b(?:title|name)\s+of\s+the\s+(?:paper|article)\b",
+    re.IGNORECASE,
+)
+# A yes/no question about the field ("can attackers recover the training data?", "does anyone study X?", "are
+# transformers robust?"): the papers that study it, counted. Not a request to the assistant ("can you explain"),
+# nor a question about "it", "this" or "they" (a follow-up about a paper already shown).
+_YES_NO = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:can|could|does|do|did|is|are|was|were|has|have|will|would|should)\s+"
+    r"(?!(?:you|i|me|we|it|its|this|that|these|those|they|them|he|she|there)\b)(?=[\w(])"
+    r"|^\s*(?:and\s+)?is\s+it\s+(?:possible|feasible)\b",
+    re.IGNORECASE,
+)
 # Inside a phrase that does not open as a question, "how", "when" or "what" are part of the topic ("teaching an agent
 # by showing it how an expert does it", "networks that give the same answer when the input is rotated"): only these
 # still ask for an explanation there.
@@ -136,18 +154,21 @@ def spell_paper_words(question: str) -> str:
 
 
 def intent_of(question: str) -> Intent:
-    """count > summarize > "which/what papers ..." (list) > compare > other list phrasings > explain. A bare phrase
-    with no question form ("graph transformers positional encodings") is a search: list."""
+    """count > summarize > "which/what paper ..." (one: explain) > "which/what papers ..." (list) > compare > other
+    list phrasings and yes/no questions about the field (list) > explain. A bare phrase with no question form
+    ("graph transformers positional encodings") is a search: list."""
     if _COUNT.search(question):
         return "count"
     if _SUMMARIZE.search(question) and not _WHICH_START.match(question):
         return "summarize"  # "summarize the papers on X", "what are the main themes of the papers on X"
+    if _ONE_PAPER.search(question):
+        return "explain"  # "which paper introduced X?": one paper, the best match first
     if _LEADING_LIST.search(question):
         return "list"
     if _COMPARE.search(question):
         return "compare"
-    if _LIST.search(question):
-        return "list"
+    if _LIST.search(question) or _YES_NO.search(question):
+        return "list"  # "is there any work on X?", "can attackers recover training data?": the papers on it
     # A phrase with no question form ("diffusion models for image generation", "AI for designing drugs?") is a
     # search for papers. A sentence ending in a period is a statement (a claim to check), and a command ("Read the
     # file /x and tell me what it says") or text with code, paths or markup is no search phrase: explained.

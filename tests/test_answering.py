@@ -469,6 +469,15 @@ def test_a_search_implying_nothing_is_searched_as_typed(handful_retriever) -> No
         assert search_as_asked(handful_retriever, query, k=5) == handful_retriever.search(query, k=5)
 
 
+@pytest.mark.parametrize(("typo", "right"), [
+    ("message pasing on grpahs", "message passing on graphs"),
+    ("how do grpah networks pass mesages?", "how do graph networks pass messages?"),
+])
+def test_a_misspelt_search_is_searched_as_the_listing_writes_it(handful_retriever, typo: str, right: str) -> None:
+    assert search_as_asked(handful_retriever, typo, k=5) == search_as_asked(handful_retriever, right, k=5)
+    assert search_as_asked(handful_retriever, typo, k=5) != handful_retriever.search(typo, k=5)
+
+
 def test_an_implied_filter_no_paper_passes_is_not_applied() -> None:
     """A listing without decisions (SciFact): "oral" is a word of the query, not a filter that empties it."""
     undecided = KeywordRetriever([replace(p, decision=None) for p in handful_of_iclr_papers()])
