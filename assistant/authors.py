@@ -5,24 +5,18 @@ listing does not have). The query plan (plan.py) turns a mention into the author
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .spelling import listing_words
+from .text import fold
 from .types import Paper
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
 
 # --- author names ---------------------------------------------------------------------------------------------------
 _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "das",
                         "ter", "ten"})
-
-
-def fold(text: str) -> str:
-    """Lowercase, accents removed ("Günnemann" -> "gunnemann", "Schölkopf" -> "scholkopf")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("\u00df", "ss")
 
 
 def _umlaut_variant(token: str) -> str:

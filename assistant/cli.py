@@ -29,7 +29,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decision", action="append", help="Oral, Spotlight or Poster (repeatable)")
-    parser.add_argument("--author", help="only papers with an author whose name contains this")
+    parser.add_argument("--author", help="only papers with an author whose name holds these words (accents folded)")
     parser.add_argument("--keyword", help="only papers with a keyword containing this")
     parser.add_argument("--year", type=int, help="only papers of this year")
 

@@ -249,13 +249,20 @@ def plan_question(
                      corrections=respelt.corrections)
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
-    if intent == "explain" and plan.is_filter_only():
-        plan = replace(plan, intent="list")  # "has X got anything at ICLR?": nothing to explain, the papers are wanted
+    if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):
+        # "has X got anything at ICLR?": nothing to explain; "what has X's group done on Y?": X's papers on Y
+        plan = replace(plan, intent="list")
     if previous is not None and is_follow_up(question):
         return merge_follow_up(plan, previous)
     return plan
 
 
+# With an author named, "what has X done on Y", "what did X put out", "what is X working on": X's papers are wanted.
+_AUTHORS_WORK = re.compile(
+    r"^\s*what\s+(?:did|has|have|does|do|is|are|was|were)\b.*\b(?:done|do|doing|work(?:s|ed|ing)?\s+on|put\s+out"
+    r"|releas\w*|contribut\w*|produc\w*|publish\w*|writ\w*|wrote|present\w*|submit\w*|come\s+up\s+with)\b",
+    re.IGNORECASE,
+)
 NO_PAPER = "\x00no paper"  # the ids filter of a question whose authors wrote no paper together (matches none)
 _AND = re.compile(r"^\s*(?:,\s*)?(?:and|&|with|plus)\s+", re.IGNORECASE)
 

@@ -54,3 +54,9 @@ def prompt_text(text: str) -> str:
     """Untrusted text as it may enter a prompt: NFKC-folded, without control and format characters. Dropped again
     after folding: a joiner kept between two fullwidth signs is next to ASCII once they are folded."""
     return drop_invisible(unicodedata.normalize("NFKC", drop_invisible(text)))
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed ("Günnemann" -> "gunnemann", "Schölkopf" -> "scholkopf"): how names compare."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("\u00df", "ss")

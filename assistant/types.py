@@ -1,10 +1,15 @@
-"""Shared value types. They sit at the bottom: everything may import them, they import nothing of ours."""
+"""Shared value types. They sit at the bottom: everything may import them; of ours they import only text.fold (how
+author names compare)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, get_args
+
+from .text import fold
 
 Decision = Literal["Oral", "Spotlight", "Poster"]
 DECISIONS: tuple[str, ...] = get_args(Decision)  # the one decision vocabulary: parsers, plan, filters, the page
@@ -109,16 +114,26 @@ class Filters:
 
     def matches(self, paper: Paper) -> bool:
         """Whether a paper passes these filters: the one rule for retrieval, follow-ups and summaries
-        (case-insensitive; author and keyword match a part of a name)."""
+        (case-insensitive; an author matches whole words of a name, accents folded: `name_holds`; a keyword matches a
+        part of one)."""
         if self.ids and paper.id not in self.ids:
             return False
         if self.decision and (paper.decision or "").lower() not in {d.lower() for d in self.decision}:
             return False
         if self.year and paper.year != self.year:
             return False
-        if self.author and not any(self.author.lower() in a.lower() for a in paper.authors):
+        if self.author and not any(name_holds(a, self.author) for a in paper.authors):
             return False
         return not self.keyword or any(self.keyword.lower() in k.lower() for k in paper.keywords)
+
+
+@lru_cache(maxsize=65536)
+def name_holds(name: str, part: str) -> bool:
+    """Whether an author's name holds `part` as whole words, case and accents folded: "Levine", "sergey levine" and
+    "Schoelkopf"'s folded form are in their names, but "Bo Han" is not in "Shaobo Han" (a substring match listed
+    his papers as Bo Han's)."""
+    wanted = fold(part).strip()
+    return bool(wanted) and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", fold(name)) is not None
 
 
 @dataclass(frozen=True)

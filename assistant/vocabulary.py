@@ -27,7 +27,9 @@ compared comparing comparison contrast versus vs conference listing collection p
 neurips nips icml cvpr iccv eccv emnlp naacl aaai ijcai aistats corl tmlr jmlr arxiv openreview year years
 contribution contributions people person someone researcher researchers every everything entire say says said
 came come comes coming selected chosen picked apply applies applied applying together jointly done progress
-anyone anybody somebody titled entitled introduced tried tries"""
+anyone anybody somebody titled entitled introduced tried tries
+working worked put puts release releases released contribute contributes contributed produce produced
+submit submitted"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)

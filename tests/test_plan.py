@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.authors import AuthorIndex, fold
+from assistant.authors import AuthorIndex
+from assistant.text import fold
 from assistant.extractive import terms
 from assistant.listings import read_listing
 from assistant.plan import (
@@ -181,6 +182,15 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     # a surname several authors share: the filter is the surname (it matches part of a name)
     ("what did levine publish?", "list", "", "Levine", ()),
     ("Papers from the Levine lab on robot learning", "list", "robot learning", "Levine", ()),
+    # what an author did, in any verb: their papers (a list), never an explanation of "put" or "working"
+    ("what did Sung Ju Hwang put out at ICLR 2022?", "list", "", "Sung Ju Hwang", ()),
+    ("what has Pieter Abbeel's group done on learning from human preferences?", "list",
+     "learning from human preferences", "Pieter Abbeel", ()),
+    ("what is Sergey Levine working on?", "list", "", "Sergey Levine", ()),
+    ("what did Zico Kolter contribute to ICLR 2022?", "list", "", "J Zico Kolter", ()),
+    ("what has Chelsea Finn been doing on meta-learning?", "list", "meta-learning", "Chelsea Finn", ()),
+    ("How does Levine's group approach offline RL?", "explain", "offline RL", "Levine", ()),
+    ("what does dropout do to the loss landscape?", "explain", "dropout do to the loss landscape", None, ()),
     # negatives: a capitalised word that is someone's surname, with no phrasing that makes it an author
     ("which papers use Adam?", "list", "Adam", None, ()),
     ("what is the role of Adam in training transformers?", "explain", "role of Adam in training transformers", None,

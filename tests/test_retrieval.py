@@ -88,6 +88,22 @@ def test_filters_match_case_insensitively_on_parts_of_names() -> None:
     assert not Filters(keyword="vision").matches(paper) and not Filters(year=2021).matches(paper)
 
 
+@pytest.mark.parametrize(("author", "name", "holds"), [
+    ("Bo Han", "Bo Han", True),
+    ("Bo Han", "Shaobo Han", False),  # a substring match listed his papers as Bo Han's
+    ("Bo Han", "Bo Hanson", False),
+    ("levine", "Sergey Levine", True),
+    ("Sergey Levine", "Sergey Levine", True),
+    ("Scholkopf", "Bernhard Schölkopf", True),
+    ("Günnemann", "Stephan Gunnemann", True),
+    ("Lev", "Sergey Levine", False),
+    ("Wang", "Zhangyang Wang", True),
+    ("Yang", "Zhangyang Wang", False),
+])
+def test_an_author_filter_matches_whole_words_of_a_name(author: str, name: str, holds: bool) -> None:
+    assert Filters(author=author).matches(Paper("x", "T", authors=("A B", name))) is holds
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
 def test_oversquashing_is_found_by_every_mode(iclr_settings, mode) -> None:
     hits = service.search("which papers study over-squashing?", iclr_settings, k=3, mode=mode)
