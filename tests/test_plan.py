@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from assistant.authors import AuthorIndex
-from assistant.text import fold
 from assistant.extractive import terms
 from assistant.listings import read_listing
 from assistant.plan import (
@@ -26,6 +25,7 @@ from assistant.plan import (
 )
 from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse
+from assistant.text import fold
 from assistant.types import Filters, Paper
 from tests.conftest import ICLR
 
