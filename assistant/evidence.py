@@ -382,12 +382,38 @@ def expansion_keys(
 GENERIC_SHARE = 0.2  # a term used by this share of the listing's papers names no topic by itself ("learning")
 
 
-def names_nothing(topic: Topic, stats: CorpusStats) -> bool:
-    """A topic whose specific word the listing never uses, beside only words most papers use: "zorblax learning",
-    "quantum-gravity networks". No paper is about it, and closeness in meaning to "learning" must not make hundreds
-    of papers match. (A misspelt word is read as meant before: spelling.py.)"""
+def names_nothing(topic: Topic, stats: CorpusStats, candidates: Sequence[Paper] = ()) -> bool:
+    """A topic no paper is about, so closeness in meaning must not make papers match (they are shown as the closest,
+    none judged about it): its specific word the listing never uses, beside only words most papers use ("zorblax
+    learning", "quantum-gravity networks"); or, given the candidates, a short topic whose specific words none of them
+    holds together (`never_together`). (A misspelt word is read as meant before: spelling.py.)"""
     if len(topic.alternatives) > 1:
         return False
     unknown = [t for t in topic.terms if not stats.df.get(t)]
     known = [t for t in topic.terms if stats.df.get(t)]
-    return bool(unknown and known) and all(stats.df[t] >= GENERIC_SHARE * stats.n_docs for t in known)
+    if unknown and known and all(stats.df[t] >= GENERIC_SHARE * stats.n_docs for t in known):
+        return True
+    return bool(candidates) and not facets_of(topic.text) and never_together(topic.text, stats, candidates)
+
+
+TOGETHER_WORDS = 3  # the longest topic the rule reads: longer ones describe (lay words), rarely all in one abstract
+
+
+def never_together(text: str, stats: CorpusStats, candidates: Sequence[Paper]) -> bool:
+    """A short topic (at most TOGETHER_WORDS content words), two or more of them specific (used by fewer than
+    GENERIC_SHARE of the papers), that no candidate holds all of: "quantum gravity" (papers on quantum chemistry,
+    papers on gravity in simulated physics, none on both), "protein folding in bananas", "stock market crash". Each
+    of its words found in some abstracts is no paper about it. A real topic ("quantum computing", "graph rewiring",
+    "offline RL") has papers holding all its words; a topic listing alternatives is not read so (each alternative
+    alone is a match)."""
+    stems = content_stems(text)
+    specific = [s for s in stems if stats.df.get(s, 0) < GENERIC_SHARE * stats.n_docs]
+    if len(stems) > TOGETHER_WORDS or len(specific) < 2:
+        return False
+    return not any(all(key in paper_keys(paper) for key in specific) for paper in candidates)
+
+
+def content_stems(text: str) -> tuple[str, ...]:
+    """The stems of a text's content words, each part of a hyphenated one apart."""
+    stems = (_content_stem(part) for word in words(text) for part in word.split("-"))
+    return tuple(dict.fromkeys(s for s in stems if s))

@@ -143,7 +143,7 @@ def screen_offline(
     filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence."""
     if not topic.keys:
         return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]
-    if names_nothing(topic, stats):  # "zorblax learning": kept as the closest papers, none judged about it
+    if names_nothing(topic, stats, [h.paper for h in hits]):  # "zorblax learning": the closest papers, none about it
         return [Screened(hit, "not_relevant", deciding_sentence(hit.paper, topic, stats)) for hit in hits]
     topic = resolve(topic, stats)
     learnt = feedback(hits, topic, stats, rule)

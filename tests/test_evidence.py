@@ -7,8 +7,11 @@ that must not be filler."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from assistant.answering import answer
 from assistant.evidence import (
     FACET_WEIGHT,
     NO_HEAD_WORDS,
@@ -19,6 +22,7 @@ from assistant.evidence import (
     is_filler,
     is_jargon,
     names_nothing,
+    never_together,
     resolve,
     tail_of,
     word_evidence,
@@ -29,6 +33,11 @@ from assistant.plan import topic_of
 from assistant.screening import KEYWORD_ONLY, evidence, lay_words, screen_offline
 from assistant.types import Hit, Paper
 from tests.conftest import ICLR
+
+
+@pytest.fixture(scope="module")
+def listing() -> list[Paper]:
+    return read_listing(ICLR).papers
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +264,57 @@ def test_a_question_in_jargon(abstracts: list[str], head: list[str], together: b
 ])
 def test_a_topic_that_names_nothing_in_the_listing(stats: CorpusStats, topic: str, nothing: bool) -> None:
     assert names_nothing(resolve(Topic.of(topic, terms(topic)), stats), stats) is nothing
+
+
+# A short topic whose specific words no paper holds together names nothing, though each word is in some abstracts;
+# real topics, topics listing alternatives and long lay descriptions are read as before.
+TOGETHER = [
+    ("quantum gravity", True),  # "quantum" in 8 abstracts, "gravity" in 1, never together
+    ("medieval poetry", True),
+    ("stock market crash", True),
+    ("protein folding in bananas", True),
+    ("weather forecasting", True),  # "weather" is a dataset's name in two abstracts, none forecasts it
+    ("chatbot safety", True),
+    ("quantum-gravity networks", True),
+    ("quantum computing", False),
+    ("graph rewiring", False),
+    ("offline RL", False),
+    ("differential privacy", False),
+    ("music generation", False),
+    ("lottery tickets", False),
+    ("diffusion models", False),
+    ("pruning and lottery tickets", False),  # alternatives: each alone is a match
+    ("over-squashing or oversmoothing in graph neural networks", False),
+    ("training models on data that stays on users' devices", False),  # a lay description: too long to read so
+    ("can attackers figure out the private data a model was trained on", False),
+    ("zorblax", False),  # one word: retrieval finds nothing close
+]
+
+
+@pytest.mark.parametrize(("topic", "nothing"), TOGETHER)
+def test_a_short_topic_whose_words_no_paper_holds_together_names_nothing(
+    stats: CorpusStats, listing: list[Paper], topic: str, nothing: bool
+) -> None:
+    assert names_nothing(Topic.of(topic, terms(topic)), stats, listing) is nothing
+
+
+def test_the_together_rule_reads_the_candidates(stats: CorpusStats) -> None:
+    assert not names_nothing(Topic.of("quantum gravity", terms("quantum gravity")), stats)  # none given
+    apart = [paper("Quantum chemistry with neural networks."), paper("Learning gravity in simulated physics.")]
+    assert never_together("quantum gravity", stats, apart)
+    assert not never_together("quantum gravity", stats, [*apart, paper("Quantum effects of gravity, learnt.")])
+
+
+@pytest.mark.parametrize(("question", "matches"), [("is there any work on quantum gravity?", False),
+                                                   ("papers on quantum computing", True)])
+def test_e2e_an_out_of_scope_topic_lists_the_closest_papers_as_none_about_it(
+    iclr_retriever: Any, iclr_settings: Any, question: str, matches: bool
+) -> None:
+    result = answer(question, [], iclr_retriever, iclr_settings)
+    assert bool([m for m in result.matches if m.verdict == "relevant"]) is matches
+    if not matches:
+        assert result.text.startswith("0 papers of ICLR 2022 match")
+        assert "The closest papers, none of them judged about it:" in result.text and result.sources
 
 
 def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
