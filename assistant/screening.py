@@ -57,6 +57,7 @@ from .extractive import CorpusStats, key_sentence, paper_text
 from .keyword_index import split_sentences
 from .llm import ChatLLM, complete
 from .prompts import Prompt, fence, join_blocks, paper_block
+from .screening_model import MODEL, Candidate, Model, features
 from .types import Hit, Paper, Screened, Verdict
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def evidence(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule =
 
 
 def screen_offline(
-    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, model: Model = MODEL
 ) -> list[Screened]:
     """Every candidate with its verdict and deciding sentence, in the given order. A topic with no terms (a
     filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence."""
@@ -147,11 +148,22 @@ def screen_offline(
         return [Screened(hit, "not_relevant", deciding_sentence(hit.paper, topic, stats)) for hit in hits]
     topic = resolve(topic, stats)
     learnt = feedback(hits, topic, stats, rule)
-    return [
-        Screened(hit, capped(rule.verdict(ev.words, ev.meaning), lacks_head(hit.paper, learnt)),
-                 deciding_sentence(hit.paper, topic, stats))
-        for hit, ev in zip(hits, learnt.found, strict=True)
-    ]
+    return [Screened(hit, verdict, deciding_sentence(hit.paper, topic, stats))
+            for hit, verdict in zip(hits, verdicts(hits, learnt, rule, model), strict=True)]
+
+
+def verdicts(hits: Sequence[Hit], learnt: Feedback, rule: Rule = DEFAULT_RULE, model: Model = MODEL) -> list[Verdict]:
+    """The candidates' verdicts: a question in the papers' own words (`Feedback.jargon`) by the fitted model
+    (screening_model), a question in lay words by the rule (how often its words occur says nothing there)."""
+    if not learnt.jargon:
+        return [rule.verdict(ev.words, ev.meaning) for ev in learnt.found]
+    return [model.verdict(row) for row in feature_rows(hits, learnt)]
+
+
+def feature_rows(hits: Sequence[Hit], learnt: Feedback) -> list[tuple[float, ...]]:
+    """The screening model's features of each candidate (screening_model.FEATURES)."""
+    return features([Candidate(hit, ev.words, ev.meaning, lacks_head(hit.paper, learnt))
+                     for hit, ev in zip(hits, learnt.found, strict=True)])
 
 
 @dataclass(frozen=True)
