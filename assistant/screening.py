@@ -9,14 +9,16 @@ the dev set in data/devset/, see docs/benchmarks.md):
   a paper using the phrase outweighs one using its words apart;
 - the meaning: the dense similarity of the paper's best chunk to the topic, relative to the best candidate's.
 A paper strong on both is relevant; one strong on either is "possible" (shown apart, never dropped in silence);
-the rest are not relevant. One adaptive cap on top (`is_jargon`): when the question uses the papers' own jargon
-(at least JARGON_SHARE of the JARGON_TOP best candidates hold one of its head terms, the rarest terms of the topic
-that the listing uses, plus the words learnt from the confident matches), a paper holding none of them is at most
-possible: closeness in meaning alone ("over-squashing" near every graph network paper, "multi-agent RL" near all
-of RL) does not make it about the topic. A question in lay words, whose terms the best candidates do not use, is
-left to the rule, with the words the LAY_SEEDS candidates closest in meaning share counted as evidence (the
-listing's own words for it: "federated", "clients" for "data that stays on users' phones"). The topic's words, its
-alternatives and head terms are evidence.py's.
+the rest are not relevant. A question in the papers' own jargon (`is_jargon`: at least JARGON_SHARE of the
+JARGON_TOP best candidates hold one of its head terms, the rarest terms of the topic that the listing uses, plus the
+words learnt from the confident matches) is decided by a fitted model instead (screening_model, refit by
+benchmarks/fit_screening.py; dev F1 cross-validated 0.703 -> 0.714): the same two kinds of evidence, how often the
+topic's words occur (a paper about it vs one mentioning it in passing), and a penalty for a paper holding none of
+the head terms: closeness in meaning alone ("over-squashing" near every graph network paper, "multi-agent RL" near
+all of RL) does not make it about the topic (the rule's cap, `capped`, before the model). A question in lay words,
+whose terms the best candidates do not use, is left to the rule, with the words the LAY_SEEDS candidates closest
+in meaning share counted as evidence (the listing's own words for it: "federated", "clients" for "data that stays
+on users' phones"). The topic's words, its alternatives and head terms are evidence.py's.
 
 With an LLM (`screen_with_llm`): the candidates go in batches (settings.screen_batch abstracts a call, prompt
 prompts/screen.md), at most settings.screen_concurrency calls at once. Each reply is JSON verdicts with a supporting
