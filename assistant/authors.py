@@ -216,7 +216,7 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
             span = toks[i : i + n]
             key = " ".join(t.key for t in span)
             names = index.lookup(index.surnames, key)
-            if not names or _is_common(span) or len(key) < 2 or _is_acronym(span[-1].text):
+            if not names or _is_common(span) or len(key) < 2 or _is_acronym(span[-1].text, index):
                 continue
             cued = _has_cue(question, span[0].start, span[-1].end)
             capitalised = span[-1].text[:1].isupper()
@@ -229,9 +229,10 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
     return None
 
 
-def _is_acronym(word: str) -> bool:
-    """"GAN", "VAE", "NAS": written in capitals, a word is a term, not a surname (authors named Gan or Nas exist)."""
-    return len(word) > 1 and word.isupper()
+def _is_acronym(word: str, index: AuthorIndex) -> bool:
+    """"GAN", "VAE", "NAS": written in capitals, a word is a term, not a surname (authors named Gan or Nas exist);
+    but a long one the papers never write ("SCHOLKOPF papers") is a name typed in capitals."""
+    return len(word) > 1 and word.isupper() and (len(word) < 6 or index.writes(word))
 
 
 def _strong_cue(question: str, start: int, end: int) -> bool:

@@ -73,7 +73,10 @@ _ONE_PAPER = re.compile(
     r"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)(?:['\u2019]s|\s+is|\s+was)?\s+(?:the\s+|a\s+)?"
     r"(?:(?:first|original|single|specific|one)\s+)?(?:paper|article|publication|submission|study)\b(?!['\u2019]?s\b)"
     r"|^\s*(?:the|a|that)\s+(?:paper|article|publication)\s+(?:titled|entitled|called|named|with\s+the\s+title)\b"
-    r"|\b(?:title|name)\s+of\s+the\s+(?:paper|article)\b",
+    r"|\b(?:title|name)\s+of\s+the\s+(?:paper|article)\b"
+    r"|^\s*(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:find|show|give|get|name|tell|point)\s+(?:me\s+)?(?:to\s+)?the\s+"
+    r"(?:paper|article|publication)\b(?!['\u2019]?s\b)"  # "find the paper that introduced X"
+    r"|\b(?:looking|searching)\s+for\s+the\s+(?:paper|article|publication)\b(?!['\u2019]?s\b)",
     re.IGNORECASE,
 )
 # A yes/no question about the field ("can attackers recover the training data?", "does anyone study X?", "are
@@ -81,7 +84,7 @@ _ONE_PAPER = re.compile(
 # nor a question about "it", "this" or "they" (a follow-up about a paper already shown).
 _YES_NO = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:can|could|does|do|did|is|are|was|were|has|have|will|would|should)\s+"
-    r"(?!(?:you|i|me|we|it|its|this|that|these|those|they|them|he|she|there)\b)(?=[\w(])"
+    r"(?!(?:you|i|me|we|it|its|this|that|these|those|they|them|he|she)\b)(?=[\w(])"
     r"|^\s*(?:and\s+)?is\s+it\s+(?:possible|feasible)\b",
     re.IGNORECASE,
 )

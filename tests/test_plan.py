@@ -220,6 +220,10 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("papers on long context", "list", "long context", None, ()),
     ("white noise papers", "list", "white noise", None, ()),
     ("papers by long", "list", "", "Long", ()),  # "by" makes it a name
+    ("SCHOLKOPF papers", "list", "", "Bernhard Schölkopf", ()),  # in capitals, a long surname is still a name
+    ("papers by LEVINE", "list", "", "Levine", ()),
+    ("GAN papers", "list", "GAN", None, ()),  # ... a short word in capitals is a term
+    ("RESNET papers", "list", "RESNET", None, ()),  # ... and so is one the papers write
     # one paper: explained (the best match first, cited), not listed
     ("which paper introduced the lottery ticket hypothesis?", "explain", "lottery ticket hypothesis", None, ()),
     ("what's the paper that proposes score-based diffusion", "explain", "score-based diffusion", None, ()),
@@ -229,7 +233,12 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("What is the title of the paper on GFlowNets?", "explain", "title, GFlowNets", None, ()),
     ("which study first proposed GFlowNets?", "explain", "first, GFlowNets", None, ()),
     ("the paper entitled Dual Lottery Ticket Hypothesis", "explain", "Dual Lottery Ticket Hypothesis", None, ()),
+    ("i'm looking for the paper that introduced GFlowNets", "explain", "GFlowNets", None, ()),
+    ("find the paper about MobileViT", "explain", "MobileViT", None, ()),
+    ("can you find the paper titled MobileViT?", "explain", "MobileViT", None, ()),
     # ... but "which papers" lists
+    ("find the papers about MobileViT", "list", "MobileViT", None, ()),
+    ("show me the papers on GNNs", "list", "GNNs", None, ()),
     ("which papers introduced new benchmarks?", "list", "new benchmarks", None, ()),
     ("what papers propose score-based diffusion?", "list", "score-based diffusion", None, ()),
     # yes/no and indirect set questions: the papers on it, counted
@@ -243,6 +252,10 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("do transformers need warmup?", "list", "transformers need warmup", None, ()),
     ("Has anybody tried diffusion models for text?", "list", "diffusion models for text", None, ()),
     ("is it possible to train GANs without labels?", "list", "possible to train GANs without labels", None, ()),
+    ("was there anything on federated learning?", "list", "federated learning", None, ()),
+    ("were there papers on music?", "list", "music", None, ()),
+    ("has anyone worked on graph rewiring?", "list", "graph rewiring", None, ()),
+    ("Are GNNs robust to adversarial attacks?", "list", "GNNs robust to adversarial attacks", None, ()),
     # ... but requests to the assistant, and questions that ask what or how, are explained
     ("can you explain over-squashing?", "explain", "over-squashing", None, ()),
     ("could you describe how diffusion models work?", "explain", "diffusion models", None, ()),
