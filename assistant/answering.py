@@ -24,7 +24,8 @@ from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
-from .extractive import CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
+from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
+from .glossary import Reading
 from .llm import ChatLLM, complete, make_llm
 from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
@@ -57,6 +58,9 @@ class RetrieverLike(Ranker, Protocol):
     def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
         ...
 
+    def reading(self, query: str) -> Reading | None:
+        ...
+
 
 # --- what the chain knows about a collection --------------------------------------------------------------------
 
@@ -73,8 +77,10 @@ def collection_info(retriever: RetrieverLike) -> CollectionInfo:
     listing (Retriever.derived): a re-ingest that changes authors under the same paper ids is seen at once."""
     collection = str(getattr(retriever, "collection", "current"))
 
+    stats = retriever.derived(CORPUS_STATS, CorpusStats.build)  # shared with the glossary's reading (retrieval)
+
     def build(papers: list[Paper]) -> CollectionInfo:
-        return CollectionInfo(CorpusStats.build(papers), AuthorIndex.build(papers), listing_name(papers, collection))
+        return CollectionInfo(stats, AuthorIndex.build(papers), listing_name(papers, collection))
 
     return retriever.derived("answering.collection_info", build)
 
@@ -113,6 +119,7 @@ class ChainState:
     set_question: bool = False
     screen_topic: QuestionInfo | None = None  # what a follow-up screens the previous set against (None: keep verdicts)
     summarize: bool = False  # "summarize these papers": a group summary of the previous answer's whole set
+    reading: Reading | None = None  # a set question in everyday words read as the field's term (assistant.glossary)
 
 
 class AnswerChain:
@@ -209,10 +216,13 @@ class AnswerChain:
             return state
         state.set_question = is_set_question(plan)
         if state.set_question:
-            topic = Topic.of(plan.topic, plan.terms)
+            state.reading = self.retriever.reading(plan.topic) if plan.terms else None
+            read = as_read(plan, state.reading)  # screened and titled by the term; retrieved by the retriever's reading
+            topic = Topic.of(read.topic, read.terms)
             state.hits = self.stage.set_candidates(
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats))
+            state.info = read
         else:
             asked = plan.text if plan.corrections else state.standalone  # typos read as the listing's words
             state.hits = self.stage.explain_hits(self.retriever, asked, plan.filters, bool(plan.terms))
@@ -297,6 +307,7 @@ class AnswerChain:
             scope=describe_filters(state.info.filters, state.info.coauthor),
             previous=previous.question if previous else None,
             previous_count=len(previous_papers(previous)) if previous else 0,
+            read_from=state.reading.said if state.reading else "",
         )
         label = LLM_SET_LABEL.format(model=repr(model)) if model else OFFLINE_SET_LABEL
         relevant_ids = [s.hit.paper.id for s in screened if s.verdict == "relevant"]
@@ -396,6 +407,13 @@ def format_history(history: Sequence[Answer]) -> str:
         reply = turn.text if len(turn.text) <= HISTORY_ANSWER_CHARS else turn.text[:HISTORY_ANSWER_CHARS] + " \u2026"
         turns.append(f"User: {fence(turn.question)}\nAssistant: {fence(reply)}")
     return "\n\n".join(turns)
+
+
+def as_read(plan: QuestionInfo, reading: Reading | None) -> QuestionInfo:
+    """The plan with the glossary's term as its topic (the user's words kept in `Reading.said`)."""
+    if reading is None:
+        return plan
+    return replace(plan, topic=reading.term, terms=tuple(dict.fromkeys(terms(reading.term))))
 
 
 def is_set_question(info: QuestionInfo) -> bool:

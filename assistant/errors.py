@@ -18,6 +18,16 @@ class ListingError(AssistantError):
         super().__init__(f"{where}: {message}")
 
 
+class GlossaryError(AssistantError):
+    """The glossary of the field's terms (assistant/glossary.jsonl) is malformed: names the file and the line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
 class ConfigError(AssistantError):
     """A setting is missing or inconsistent."""
 

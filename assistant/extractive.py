@@ -92,6 +92,9 @@ def phrases(text: str) -> list[tuple[str, str]]:
     return out
 
 
+CORPUS_STATS = "extractive.corpus_stats"  # the name a retriever derives its listing's CorpusStats under
+
+
 @dataclass
 class CorpusStats:
     """Document frequencies over a collection (of stemmed terms and of adjacent word pairs), for idf weights and

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -19,7 +20,11 @@ import numpy as np
 
 from .chunking import chunk_paper
 from .embeddings import Embedder
+from .evidence import JARGON_TOP
+from .extractive import CORPUS_STATS, CorpusStats
+from .glossary import Reading, glossary_for, in_own_words
 from .keyword_index import KeywordIndex
+from .plan import topic_of
 from .settings import Settings
 from .stages import PostRetrieval
 from .store import PaperStore
@@ -28,6 +33,7 @@ from .types import Filters, Hit, Paper, SearchMode
 log = logging.getLogger(__name__)
 
 _VERSION_CHECK_SECONDS = 2.0  # how stale a reader may be before it asks the store whether an ingest happened
+_READINGS_KEPT = 1024  # glossary readings remembered (by listing generation and query)
 T = TypeVar("T")
 
 
@@ -112,6 +118,7 @@ class Retriever:
         self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0
         self.last_timings = Timings()
+        self._readings: OrderedDict[tuple[str, str], Reading | None] = OrderedDict()
 
     # --- the listing in memory ---------------------------------------------------------------------------------
     def _current(self) -> _Snapshot:
@@ -162,11 +169,46 @@ class Retriever:
         snap = self._current()
         return [snap.papers[i] for i in ids if i in snap.papers]
 
+    def reading(self, query: str) -> Reading | None:
+        """How the glossary reads a query (a question or its topic) in everyday words as the field's term; None
+        when it names no concept, or when the listing's best candidates for it use its own rare words (it is in
+        the papers' jargon already). The one place a lay question becomes the term: searches and set candidates
+        are retrieved with it (`search`, `candidates`), the answer chain screens and titles a set answer by it."""
+        if not self.settings.glossary or not query.strip():
+            return None
+        key = (self._current().generation, query)
+        with self._lock:
+            if key in self._readings:
+                return self._readings[key]
+        found = self._read(query)  # outside the lock: it searches
+        with self._lock:
+            self._readings[key] = found
+            while len(self._readings) > _READINGS_KEPT:
+                self._readings.popitem(last=False)
+        return found
+
+    def _read(self, query: str) -> Reading | None:
+        topic = topic_of(query)
+        found = glossary_for(self.embedder, self.settings).read(topic)
+        if found is None:
+            return None
+        first = self._search(query, JARGON_TOP, self.settings.search_mode, None)
+        return None if in_own_words(topic, first, self.derived(CORPUS_STATS, CorpusStats.build)) else found
+
+    def expanded(self, query: str) -> str:
+        """The query retrieval runs: with the field's term when the glossary reads it as one (`reading`)."""
+        found = self.reading(query)
+        return found.query(query) if found is not None else query
+
     def search(
         self, query: str, k: int | None = None, mode: SearchMode | None = None, filters: Filters | None = None
     ) -> list[Hit]:
-        """The best k papers for a query, best first: each side ranks fusion_candidates (at least k), the fused
-        ranking goes through the post-retrieval stage."""
+        """The best k papers for a query (with the field's term when it is in everyday words: `expanded`), best
+        first: each side ranks fusion_candidates (at least k), the fused ranking goes through the post-retrieval
+        stage."""
+        return self._search(self.expanded(query), k, mode, filters)
+
+    def _search(self, query: str, k: int | None, mode: SearchMode | None, filters: Filters | None) -> list[Hit]:
         k = k or self.settings.top_k
         mode = mode or self.settings.search_mode
         snap = self._current()
@@ -217,6 +259,7 @@ class Retriever:
         snap = self._current()
         if not query.strip():
             return [Hit(p, 0.0) for p in snap.papers.values() if filters is None or filters.matches(p)]
+        query = self.expanded(query)
         limit = self.stage.set_depth(limit)
         mode = self.settings.search_mode
         allowed = self._allowed_ids(snap, filters)

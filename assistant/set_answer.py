@@ -47,6 +47,7 @@ class SetRequest:
     scope: str = ""  # the filters in words: "orals only, by Chelsea Finn"
     previous: str | None = None  # a follow-up: the previous question, whose papers were screened
     previous_count: int = 0
+    read_from: str = ""  # the topic in the user's everyday words, when `topic` is the field's term read from it
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def heading(request: SetRequest, n_relevant: int, n_possible: int) -> str:
     verb = "matches" if n_relevant == 1 else "match"
     text = f"{papers} {where}{scope}"
     if request.topic:
-        text = f"{papers} {where} {verb} \u2018{request.topic}\u2019{scope}"
+        # a topic read from everyday words says so, so that the user sees the reading and can ask in other words
+        read = f" (read from: \u2018{request.read_from}\u2019)" if request.read_from else ""
+        text = f"{papers} {where} {verb} \u2018{request.topic}\u2019{read}{scope}"
     if n_possible:
         text += f"; {n_possible} more {'is' if n_possible == 1 else 'are'} possibly relevant"
     return text + (":" if n_relevant or n_possible else ".")

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
         0.2, ge=0.0, le=1.0, description="Fused score below which a paper is not a candidate of a list or count "
         "question (calibrated on the dev set, see docs/benchmarks.md)."
     )
+    glossary: bool = Field(
+        True, description="Read a question in everyday words as the field's term it describes (assistant/glossary.jsonl"
+        ": \"a small model imitating a big one\" -> knowledge distillation) for retrieval and screening."
+    )
     screen_batch: int = Field(
         20, ge=1, le=100, description="Abstracts per LLM screening call of a set question (fewer when they exceed "
         "context_tokens)."

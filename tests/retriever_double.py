@@ -102,6 +102,10 @@ class KeywordRetriever:
         found = self.search(query, k=limit or len(self._papers), filters=filters)
         return [h for h in found if h.score >= 0.5 * found[0].score] if found else []
 
+    def reading(self, query: str) -> None:
+        """No glossary here: every question is searched in its own words."""
+        return None
+
     def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
         if name not in self._derived:
             self._derived[name] = build(list(self._papers.values()))

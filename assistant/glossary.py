@@ -1,0 +1,257 @@
+"""The field's terms for questions in everyday words: a shipped glossary of machine-learning concepts.
+
+A question in lay words ("a small network learning from a big one") shares few words with the papers on its topic
+("knowledge distillation", "teacher", "student"), and MiniLM alone does not bridge the gap. `glossary.jsonl` (shipped
+as package data) holds one concept per line: the field's term, the aliases papers use, and 2-4 descriptions in
+everyday words. A topic is read as a concept when it is close in meaning (MiniLM cosine, always the packaged model,
+whatever embeds the store: this is question understanding, not retrieval) to one of the concept's descriptions or
+its term, by at least READ_THRESHOLD, and closer by READ_MARGIN than to any other concept; a topic that already
+names the concept (its term or an alias) is left as it is. The descriptions' vectors ship precomputed
+(`glossary.npz`, with the sha256 of the glossary file they were made from): a glossary edited since is re-embedded
+at load, with a warning (`python -m assistant.glossary` writes the file anew).
+
+The reading is applied in one place, the retriever (`Retriever.reading`: searches and set candidates alike are
+retrieved for the question with the term); the answer chain screens a set question's candidates against the term
+and says in the heading how it read the question, so that the user can correct it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embeddings import MINILM_MODEL_ID, Embedder, make_embedder
+from .errors import GlossaryError
+from .evidence import Topic, is_jargon, resolve
+from .extractive import CorpusStats, stem
+from .settings import Settings
+from .types import Hit
+
+log = logging.getLogger(__name__)
+
+GLOSSARY_FILE = Path(__file__).with_name("glossary.jsonl")
+READ_THRESHOLD = 0.5  # cosine of the topic to a concept's closest description (calibrated: see docs/benchmarks.md)
+READ_MARGIN = 0.02  # ... and by this much closer than to any other concept's (else the reading is ambiguous)
+MIN_TOPIC_WORDS = 2  # a one-word topic is a term already, or too vague to read as one
+LAY_RANGE = (2, 4)  # descriptions per concept
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One entry of the glossary: the field's term, the aliases papers use, descriptions in everyday words."""
+
+    term: str
+    aliases: tuple[str, ...]
+    lay: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.term, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a topic was read: as `concept`, at cosine `score` to its closest description."""
+
+    said: str  # the topic as the user wrote it
+    concept: Concept
+    score: float
+
+    @property
+    def term(self) -> str:
+        return self.concept.term
+
+    def query(self, text: str) -> str:
+        """What is retrieved for `text` (a question or its topic): its own words and the field's term."""
+        return f"{text} {self.term}"
+
+
+def load_concepts(path: Path) -> list[Concept]:
+    """The glossary's concepts, each line checked: a GlossaryError names the file, the line and the fix."""
+    concepts: list[Concept] = []
+    seen: dict[str, int] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GlossaryError(str(path), f"cannot be read ({exc}). Fix: restore the file from the package.") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        concept = _concept(path, number, line)
+        key = concept.term.lower()
+        if key in seen:
+            raise GlossaryError(str(path), f"the term {concept.term!r} is already on line {seen[key]}. Fix: merge the "
+                                "two entries.", number)
+        seen[key] = number
+        concepts.append(concept)
+    if not concepts:
+        raise GlossaryError(str(path), "holds no concept. Fix: restore the file from the package.")
+    return concepts
+
+
+def _concept(path: Path, number: int, line: str) -> Concept:
+    fix = 'Fix: write one JSON object a line: {"term": "...", "aliases": ["..."], "lay": ["...", "..."]}.'
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise GlossaryError(str(path), f"not valid JSON ({exc.msg}). {fix}", number) from None
+    if not isinstance(entry, dict) or set(entry) != {"term", "aliases", "lay"}:
+        raise GlossaryError(str(path), f"needs exactly the keys term, aliases and lay. {fix}", number)
+    term, aliases, lay = entry["term"], entry["aliases"], entry["lay"]
+    if not isinstance(term, str) or not term.strip():
+        raise GlossaryError(str(path), f"the term must be a non-empty string. {fix}", number)
+    for name, values in (("aliases", aliases), ("lay", lay)):
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise GlossaryError(str(path), f"{name} must be a list of non-empty strings. {fix}", number)
+    if not LAY_RANGE[0] <= len(lay) <= LAY_RANGE[1]:
+        raise GlossaryError(str(path), f"{term!r} has {len(lay)} lay descriptions; give {LAY_RANGE[0]} to "
+                            f"{LAY_RANGE[1]}. {fix}", number)
+    return Concept(term.strip(), tuple(a.strip() for a in aliases), tuple(s.strip() for s in lay))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def vectors_path(glossary: Path) -> Path:
+    return glossary.with_suffix(".npz")
+
+
+def rows_of(concepts: Sequence[Concept]) -> tuple[list[str], np.ndarray]:
+    """The texts a topic is compared with (each concept's term and descriptions) and the concept of each row."""
+    texts = [text for c in concepts for text in (c.term, *c.lay)]
+    owners = np.array([i for i, c in enumerate(concepts) for _ in (c.term, *c.lay)], dtype=np.int32)
+    return texts, owners
+
+
+class Glossary:
+    """The concepts, their rows' unit vectors, and the reading of a topic."""
+
+    def __init__(self, concepts: Sequence[Concept], vectors: np.ndarray, embedder: Embedder) -> None:
+        self.concepts = list(concepts)
+        self.texts, self.owners = rows_of(self.concepts)
+        if vectors.shape != (len(self.texts), embedder.dim):
+            raise ValueError(f"{vectors.shape[0]} vectors for {len(self.texts)} glossary rows")
+        self.vectors = vectors
+        self.embedder = embedder
+
+    @classmethod
+    def load(cls, embedder: Embedder, path: Path = GLOSSARY_FILE) -> Glossary:
+        """The glossary at `path`, with its shipped vectors when they were made from this file by this model;
+        else embedded anew (a warning says so)."""
+        concepts = load_concepts(path)
+        texts, _ = rows_of(concepts)
+        vectors = _shipped_vectors(path, embedder, len(texts))
+        if vectors is None:
+            log.warning("%s: its vectors (%s) are missing or were made from another version of it or another "
+                        "model; embedding its %d rows now. Fix: python -m assistant.glossary", path,
+                        vectors_path(path).name, len(texts))
+            vectors = embedder.embed_documents(texts)
+        return cls(concepts, np.asarray(vectors, dtype=np.float32), embedder)
+
+    def save_vectors(self, path: Path = GLOSSARY_FILE) -> Path:
+        out = vectors_path(path)
+        np.savez_compressed(out, vectors=self.vectors.astype(np.float16), sha256=np.array(file_sha256(path)),
+                            model=np.array(self.embedder.model_id))
+        return out
+
+    def closest(self, topic: str) -> list[tuple[float, Concept]]:
+        """Every concept with the cosine of its closest row to `topic`, closest first."""
+        vector = np.asarray(self.embedder.embed_query(topic), dtype=np.float32)
+        similarity = self.vectors @ vector
+        best = np.full(len(self.concepts), -1.0, dtype=np.float32)
+        np.maximum.at(best, self.owners, similarity)
+        order = np.argsort(-best, kind="stable")
+        return [(float(best[i]), self.concepts[i]) for i in order]
+
+    def read(self, topic: str) -> Reading | None:
+        """The concept `topic` describes in everyday words, or None: too short, not close enough to any, as close
+        to two concepts, or naming the concept already (a question in the field's words is left as it is)."""
+        said = " ".join(topic.split())
+        if len(_WORD.findall(said.lower())) < MIN_TOPIC_WORDS:
+            return None
+        ranked = self.closest(said)
+        (score, concept), (runner_up, _) = ranked[0], ranked[1]
+        if score < READ_THRESHOLD or score - runner_up < READ_MARGIN:
+            return None
+        if names_concept(said, concept) or names_field_phrase(said, self.concepts):
+            return None
+        return Reading(said, concept, score)
+
+
+def in_own_words(topic: str, hits: Sequence[Hit], stats: CorpusStats) -> bool:
+    """Whether the listing's best candidates for a topic use its rarest words (evidence.is_jargon): a topic in the
+    papers' own jargon ("sharpness-aware minimization") is found by its words, and a reading would only blur it."""
+    resolved = resolve(Topic.of(topic), stats)  # "noisy or ambiguous labels": each alternative's head
+    return is_jargon(hits, resolved.head, together=len(resolved.alternatives) > 1)
+
+
+def _shipped_vectors(path: Path, embedder: Embedder, rows: int) -> np.ndarray | None:
+    try:
+        with np.load(vectors_path(path), allow_pickle=False) as saved:
+            if str(saved["sha256"]) != file_sha256(path) or str(saved["model"]) != embedder.model_id:
+                return None
+            vectors = np.asarray(saved["vectors"], dtype=np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+    return vectors if vectors.shape == (rows, embedder.dim) else None
+
+
+def _stems(text: str) -> str:
+    return f" {' '.join(stem(w) for w in _WORD.findall(text.lower()))} "
+
+
+def names_concept(topic: str, concept: Concept) -> bool:
+    """Whether the topic holds the concept's term or one of its aliases (as whole words, stemmed)."""
+    said = _stems(topic)
+    return any(_stems(name) in said for name in concept.names if _stems(name).strip())
+
+
+def names_field_phrase(topic: str, concepts: Sequence[Concept]) -> bool:
+    """Whether the topic holds any concept's term or any alias of more than one word ("adversarial robustness",
+    "sharpness-aware minimization"): a phrase of the field, however close its words are to another concept's
+    description. (A one-word alias, "agents", "robot", is an everyday word too.)"""
+    said = _stems(topic)
+    return any(_stems(name) in said for c in concepts for name in c.names
+               if name == c.term or len(_WORD.findall(name.lower())) > 1)
+
+
+_loaded: dict[str, Glossary] = {}  # model id -> the shipped glossary read with it
+_loading = threading.Lock()
+
+
+def shipped_glossary(embedder: Embedder) -> Glossary:
+    """The shipped glossary, loaded once per embedding model."""
+    with _loading:
+        if embedder.model_id not in _loaded:
+            _loaded[embedder.model_id] = Glossary.load(embedder)
+        return _loaded[embedder.model_id]
+
+
+def glossary_for(embedder: Embedder, settings: Settings) -> Glossary:
+    """The shipped glossary, read with `embedder` when it is the packaged MiniLM, else with the packaged MiniLM."""
+    if embedder.model_id != MINILM_MODEL_ID:
+        embedder = make_embedder(settings.model_copy(update={"embedder": "minilm"}))
+    return shipped_glossary(embedder)
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Write the glossary's vectors (after an edit of glossary.jsonl)."""
+    path = Path(argv[0]) if argv else GLOSSARY_FILE
+    glossary = Glossary.load(make_embedder(Settings(embedder="minilm")), path)
+    print(f"{glossary.save_vectors(path)}: {len(glossary.texts)} rows of {len(glossary.concepts)} concepts")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
