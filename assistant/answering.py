@@ -183,7 +183,7 @@ class AnswerChain:
         if state.follow_up_of is not None:
             previous = state.follow_up_of.standalone_question or state.follow_up_of.question
             own = analyse(state.question, info.authors, terms, base=state.filters)
-            before = plan_of_turn(previous, info.authors, terms)
+            before = self._as_answered(plan_of_turn(previous, info.authors, terms), state.follow_up_of)
             state.info = merge_follow_up(own, before)
             if swaps_decision(own, before):  # "and the spotlights?" after orals: asked again over the listing
                 state.follow_up_of = None
@@ -206,6 +206,11 @@ class AnswerChain:
             state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
             return self._retrieve_listing(state, info)
         return state
+
+    def _as_answered(self, before: QuestionInfo, answer: Answer) -> QuestionInfo:
+        """The previous turn's plan with the term its set answer was read as (the glossary), if it was."""
+        reading = self.retriever.reading(before.topic) if answer.matches and before.terms else None
+        return as_read(before, reading) if reading is not None and reading.term == answer.topic else before
 
     def _retrieve_listing(self, state: ChainState, info: CollectionInfo) -> ChainState:
         """Candidates of the whole listing for the question's plan (`state.info`; its typos read as meant)."""

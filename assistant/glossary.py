@@ -218,12 +218,11 @@ def names_concept(topic: str, concept: Concept) -> bool:
 
 
 def names_field_phrase(topic: str, concepts: Sequence[Concept]) -> bool:
-    """Whether the topic holds any concept's term or any alias of more than one word ("adversarial robustness",
+    """Whether the topic holds a term or alias of more than one word of any concept ("adversarial robustness",
     "sharpness-aware minimization"): a phrase of the field, however close its words are to another concept's
-    description. (A one-word alias, "agents", "robot", is an everyday word too.)"""
+    description. (One word, "agents", "robotics", may be an everyday word too.)"""
     said = _stems(topic)
-    return any(_stems(name) in said for c in concepts for name in c.names
-               if name == c.term or len(_WORD.findall(name.lower())) > 1)
+    return any(_stems(name) in said for c in concepts for name in c.names if len(_WORD.findall(name.lower())) > 1)
 
 
 _loaded: dict[str, Glossary] = {}  # model id -> the shipped glossary read with it

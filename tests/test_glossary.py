@@ -1,0 +1,268 @@
+"""The glossary of the field's terms (assistant/glossary.py): lay phrasings read as the concept they describe,
+jargon and out-of-scope topics left alone, the file validated line by line, stale vectors detected by sha256, and
+a lay question answered over the shipped listing with the term's papers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.embeddings import MiniLMEmbedder
+from assistant.errors import GlossaryError
+from assistant.glossary import GLOSSARY_FILE, Glossary, file_sha256, load_concepts, names_concept, vectors_path
+
+# Phrasings written for this test (none is a question of the dev set), each of another concept.
+LAY: list[tuple[str, str]] = [
+    ("a big network teaching a little network", "knowledge distillation"),
+    ("generating realistic photos starting from static noise", "diffusion models"),
+    ("learning to control a robot using only logs of old runs", "offline reinforcement learning"),
+    ("cutting the number of weights in a network", "network pruning"),
+    ("storing model weights with fewer bits", "quantization"),
+    ("phones training a shared model without uploading their data", "federated learning"),
+    ("protecting people's personal data in training with added noise", "differential privacy"),
+    ("tricking a classifier with imperceptible noise", "adversarial examples"),
+    ("making hiring algorithms treat women and men equally", "algorithmic fairness"),
+    ("showing people the reasons behind a network's decision", "interpretability"),
+    ("knowing when the model does not know", "uncertainty estimation"),
+    ("remembering old tasks while learning new ones", "continual learning"),
+    ("picking good settings for training automatically", "hyperparameter optimization"),
+    ("machines that draw images by competing against a critic", "generative adversarial networks"),
+    ("finding cars and people in street photos", "object detection"),
+    ("writing computer programs from a description", "code generation"),
+    ("agents copying what an expert does", "imitation learning"),
+    ("a team of robots that learn to work together", "multi-agent reinforcement learning"),
+    ("predicting next month's sales from past numbers", "time series forecasting"),
+    ("simulating fluids with neural nets", "physics-informed machine learning"),
+    ("diagnosing disease from x-ray images", "healthcare and medical imaging"),
+    ("making a model forget some of its training data on request", "machine unlearning"),
+    ("training on many GPUs at once", "distributed training"),
+    ("hidden triggers that make a network misbehave", "backdoor attacks"),
+    ("figuring out cause and effect from observational data", "causal inference"),
+    ("suggesting songs a listener might enjoy next", "recommender systems"),
+    ("rebuilding a 3D scene from a handful of photos", "neural rendering"),
+    ("labels that are sometimes wrong", "learning with noisy labels"),
+    ("making pictures from text descriptions", "text-to-image generation"),
+    ("transcribing what people say into text", "speech recognition"),
+    ("making computers talk with a human voice", "speech synthesis"),
+    ("letting a computer design the layout of a neural network", "neural architecture search"),
+    ("models that get better at learning new tasks quickly", "meta-learning"),
+    ("finding out whether someone's record was in the training data", "membership inference"),
+    ("proving that small input changes cannot flip the prediction", "certified robustness"),
+    ("deciding which samples a human should annotate next", "active learning"),
+    ("predicting how a chain of amino acids folds up in 3D", "protein structure and design"),
+    ("models whose output rotates along with the input", "equivariant neural networks"),
+    ("labelling each pixel of a photo with its object", "semantic segmentation"),
+    ("making attention cheap enough for very long texts", "efficient transformers"),
+    ("agents that try new things rather than repeating what they know works", "exploration in reinforcement learning"),
+    ("finding the shortest tour through many cities with a neural network", "combinatorial optimization"),
+    ("a huge model where only a few specialised sub-networks run for each input", "mixture of experts"),
+    ("moving one distribution into another at minimal cost", "optimal transport"),
+    ("models relying on background cues instead of the object", "spurious correlations"),
+    ("condensing a big training set into a handful of synthetic images", "dataset distillation"),
+    ("sharpening blurry low resolution photos", "image super-resolution and restoration"),
+    ("making sure powerful AI does what people intend", "AI alignment and safety"),
+]
+JARGON = ["diffusion models", "federated learning", "catastrophic forgetting in continual learning",
+          "over-squashing in graph neural networks", "contrastive learning for graphs", "sharpness-aware minimization",
+          "knowledge distillation for language models", "vision transformers for detection",
+          "offline reinforcement learning", "adversarial robustness", "equivariant networks for point clouds",
+          "predicting the 3D shape of proteins", "solving the travelling salesman problem with neural networks"]
+OUT_OF_SCOPE = ["quantum gravity", "medieval poetry", "cooking recipes", "the weather tomorrow in paris",
+                "football match results", "gardening tips for tomatoes", "jazz guitar chords"]
+
+
+class CountingEmbedder:
+    """The real packaged MiniLM, counting the documents it embeds (to see whether the vectors were recomputed)."""
+
+    def __init__(self, inner: MiniLMEmbedder) -> None:
+        self.inner = inner
+        self.documents = 0
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.documents += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture(scope="module")
+def minilm() -> MiniLMEmbedder:
+    return MiniLMEmbedder(threads=1)
+
+
+@pytest.fixture(scope="module")
+def glossary(minilm: MiniLMEmbedder) -> Glossary:
+    return Glossary.load(minilm)
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("said", "term"), LAY, ids=[term for _, term in LAY])
+def test_a_lay_phrasing_is_read_as_its_term(glossary: Glossary, said: str, term: str) -> None:
+    reading = glossary.read(said)
+    assert reading is not None and reading.term == term, glossary.closest(said)[:2]
+    assert reading.said == said and reading.query(said) == f"{said} {term}"
+
+
+def test_the_lay_table_spans_many_concepts() -> None:
+    assert len({term for _, term in LAY}) >= 30
+
+
+@pytest.mark.parametrize("topic", JARGON)
+def test_a_topic_in_the_fields_words_is_left_alone(glossary: Glossary, topic: str) -> None:
+    assert glossary.read(topic) is None
+
+
+@pytest.mark.parametrize("topic", OUT_OF_SCOPE)
+def test_an_out_of_scope_topic_matches_nothing(glossary: Glossary, topic: str) -> None:
+    assert glossary.read(topic) is None
+
+
+def test_a_one_word_or_blank_topic_is_not_read(glossary: Glossary) -> None:
+    assert glossary.read("") is None
+    assert glossary.read("   ") is None
+    assert glossary.read("pictures") is None
+
+
+def test_naming_a_concept_is_by_whole_stemmed_words(glossary: Glossary) -> None:
+    distillation = next(c for c in glossary.concepts if c.term == "knowledge distillation")
+    assert names_concept("distilling knowledge with a teacher-student setup", distillation)
+    assert names_concept("Knowledge Distillation for BERT", distillation)
+    assert not names_concept("a big network teaching a little one", distillation)
+
+
+# --- the shipped file ---------------------------------------------------------------------------------------------
+def test_the_shipped_glossary_covers_the_field() -> None:
+    concepts = load_concepts(GLOSSARY_FILE)
+    assert 150 <= len(concepts) <= 250
+    assert all(2 <= len(c.lay) <= 4 for c in concepts)
+    terms = {c.term for c in concepts}
+    for area in ("reinforcement learning", "graph neural networks", "diffusion models", "differential privacy",
+                 "algorithmic fairness", "quantization", "stochastic optimization", "generalization theory",
+                 "machine translation", "object detection", "speech recognition", "molecular property prediction"):
+        assert area in terms
+
+
+def test_the_shipped_vectors_match_the_shipped_glossary(minilm: MiniLMEmbedder,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    counting = CountingEmbedder(minilm)
+    with caplog.at_level(logging.WARNING, logger="assistant.glossary"):
+        loaded = Glossary.load(counting)
+    assert counting.documents == 0 and not caplog.records
+    assert loaded.vectors.shape == (len(loaded.texts), minilm.dim)
+
+
+def test_stale_vectors_are_detected_by_sha_and_recomputed(minilm: MiniLMEmbedder, tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "glossary.jsonl"
+    shutil.copy(GLOSSARY_FILE, path)
+    shutil.copy(vectors_path(GLOSSARY_FILE), vectors_path(path))
+    entry = {"term": "cat photography", "aliases": ["cat photos"], "lay": ["taking pictures of cats", "kitten snaps"]}
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
+    counting = CountingEmbedder(minilm)
+    with caplog.at_level(logging.WARNING, logger="assistant.glossary"):
+        edited = Glossary.load(counting, path)
+    assert counting.documents == len(edited.texts)  # every row embedded anew
+    assert any("python -m assistant.glossary" in r.getMessage() for r in caplog.records)
+    reading = edited.read("taking lots of pictures of cats")
+    assert reading is not None and reading.term == "cat photography"
+    edited.save_vectors(path)  # once saved, they match again
+    again = CountingEmbedder(minilm)
+    Glossary.load(again, path)
+    assert again.documents == 0
+
+
+def test_vectors_of_another_model_are_not_used(minilm: MiniLMEmbedder, tmp_path: Path) -> None:
+    path = tmp_path / "glossary.jsonl"
+    shutil.copy(GLOSSARY_FILE, path)
+    concepts = load_concepts(path)
+    rows = sum(1 + len(c.lay) for c in concepts)
+    np.savez_compressed(vectors_path(path), vectors=np.zeros((rows, minilm.dim), dtype=np.float16),
+                        sha256=np.array(file_sha256(path)),
+                        model=np.array("another-model"))
+    counting = CountingEmbedder(minilm)
+    Glossary.load(counting, path)
+    assert counting.documents == rows
+
+
+GOOD = {"term": "knowledge distillation", "aliases": ["distillation"], "lay": ["a small model copies a big one",
+                                                                                "teacher and student networks"]}
+MALFORMED = [
+    ("{not json", "not valid JSON"),
+    (json.dumps({"term": "x", "lay": ["a b", "c d"]}), "needs exactly the keys"),
+    (json.dumps({**GOOD, "term": ""}), "term must be a non-empty string"),
+    (json.dumps({**GOOD, "aliases": "distillation"}), "aliases must be a list"),
+    (json.dumps({**GOOD, "lay": ["only one"]}), "1 lay descriptions; give 2 to 4"),
+    (json.dumps({**GOOD, "lay": ["a", "b", "c", "d", "e"]}), "5 lay descriptions"),
+    (json.dumps({**GOOD, "lay": ["fine", 3]}), "lay must be a list of non-empty strings"),
+    (json.dumps(GOOD), "already on line 1"),
+]
+
+
+@pytest.mark.parametrize(("line", "says"), MALFORMED, ids=[says for _, says in MALFORMED])
+def test_a_malformed_line_names_the_file_the_line_and_the_fix(tmp_path: Path, line: str, says: str) -> None:
+    path = tmp_path / "glossary.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(GlossaryError) as raised:
+        load_concepts(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}:3: ") and says in message and "Fix:" in message
+
+
+def test_an_empty_or_missing_glossary_says_how_to_fix_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match="holds no concept.*Fix"):
+        load_concepts(empty)
+    with pytest.raises(GlossaryError, match="cannot be read.*Fix"):
+        load_concepts(tmp_path / "missing.jsonl")
+
+
+# --- over the shipped listing (a real store) ------------------------------------------------------------------------
+LAY_QUESTION = "which papers are about a big network teaching a little network?"
+
+
+def distilling(papers: Sequence[object]) -> int:
+    return sum("distill" in f"{p.title} {p.abstract}".lower() for p in papers)  # type: ignore[attr-defined]
+
+
+def test_a_lay_set_question_is_answered_with_the_terms_papers(iclr_settings) -> None:
+    from assistant import service
+
+    answer = service.ask(LAY_QUESTION, [], iclr_settings, collection="iclr2022")
+    heading = answer.text.splitlines()[0]
+    said = "\u2018big network teaching a little network\u2019"
+    assert f"match \u2018knowledge distillation\u2019 (read from: {said})" in heading
+    relevant = [m.hit.paper for m in answer.matches if m.verdict == "relevant"]
+    assert len(relevant) >= 10 and distilling(relevant) >= 0.8 * len(relevant)
+    assert answer.topic == "knowledge distillation"
+    # A follow-up that filters works on the same set, and keeps the reading.
+    orals = service.ask("which of them are orals?", [answer], iclr_settings, collection="iclr2022")
+    assert "of the previous answer" in orals.text and "\u2018knowledge distillation\u2019 (orals only)" in orals.text
+    previous = {m.hit.paper.id for m in answer.matches}
+    assert all(m.hit.paper.id in previous for m in orals.matches)
+    assert all((m.hit.paper.decision or "").lower().startswith("oral") for m in orals.matches)
+
+
+def test_search_reads_a_lay_query_and_leaves_jargon_alone(iclr_settings) -> None:
+    from assistant import service
+
+    off = iclr_settings.model_copy(update={"glossary": False})
+    lay = "a big network teaching a little network"
+    assert distilling([h.paper for h in service.search(lay, iclr_settings, k=10)]) >= 6
+    assert distilling([h.paper for h in service.search(lay, off, k=10)]) <= 3
+    jargon = "which papers study sharpness-aware minimization?"
+    assert service.services(iclr_settings).retriever("iclr2022").reading(jargon) is None
+    assert [h.paper.id for h in service.search(jargon, iclr_settings, k=10)] == [
+        h.paper.id for h in service.search(jargon, off, k=10)]
+    answer = service.ask(jargon, [], iclr_settings, collection="iclr2022")
+    assert "read from" not in answer.text.splitlines()[0]
