@@ -192,7 +192,8 @@ class Retriever:
         found = glossary_for(self.embedder, self.settings).read(topic)
         if found is None:
             return None
-        first = self._search(query, JARGON_TOP, self.settings.search_mode, None)
+        # the best candidates as a search ranks them (each side's fusion_candidates), without reading passages
+        first = self._candidates(query, None, self.settings.fusion_candidates, None)[:JARGON_TOP]
         return None if in_own_words(topic, first, self.derived(CORPUS_STATS, CorpusStats.build)) else found
 
     def expanded(self, query: str) -> str:
@@ -256,10 +257,14 @@ class Retriever:
         screening sees the whole set. A blank query (a filter-only question: "what did X publish?") takes every
         paper that passes the filters, in listing order, however many. Hits carry no passage (screening reads the
         whole abstract)."""
-        snap = self._current()
         if not query.strip():
-            return [Hit(p, 0.0) for p in snap.papers.values() if filters is None or filters.matches(p)]
-        query = self.expanded(query)
+            return [Hit(p, 0.0) for p in self._current().papers.values() if filters is None or filters.matches(p)]
+        return self._candidates(self.expanded(query), filters, limit, floor)
+
+    def _candidates(
+        self, query: str, filters: Filters | None, limit: int | None, floor: float | None
+    ) -> list[Hit]:
+        snap = self._current()
         limit = self.stage.set_depth(limit)
         mode = self.settings.search_mode
         allowed = self._allowed_ids(snap, filters)
