@@ -138,12 +138,84 @@ def context_keys(
     screening's conjunct cap). Words before the list are what the alternatives specify ("catastrophic forgetting in
     continual or class-incremental learning": a continual-learning paper is about it), and a word the list
     distributes ("noisy or ambiguous labels") is part of each alternative: neither is a conjunct."""
-    after = keys_of(tail_of(text)) if len(facets) > 1 else ()
+    if len(facets) < 2:
+        return phrase_conjuncts(text, stats)
+    after = keys_of(tail_of(text))
     shared = [k for k in after if all(k in f for f in facets) and stats.df.get(k, 0) > 0]
     if not shared:
         return (), ()
     alone = [k for f in facets for k in head_of([k for k in f if k not in shared and stats.df.get(k, 0) > 0], stats)]
     return tuple(head_of(shared, stats)), tuple(dict.fromkeys(alone))
+
+
+def phrase_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The conjuncts of a topic of two phrases joined by a preposition ("diffusion models for molecules",
+    "transformers for time series", "contrastive learning on graphs"), as `context_keys` gives them: the head
+    keys of the second phrase and of the first. A diffusion paper that never touches molecules is not about
+    diffusion models for molecules (measured: such questions listed every paper of either side). Only when both
+    heads are specific (each used by under GENERIC_SHARE of the listing's papers): "learning from human
+    preferences", "robustness in deep learning" name one subject, which the general side only frames."""
+    tokens = _TOKENS.findall(text)
+    runs = [run for alts in alternative_runs(tokens) for run in alts]
+    if len(runs) != 2 or not {t.lower() for t in tokens[runs[0][1] : runs[1][0]]} & _PREPOSITIONS:
+        return (), ()
+    first, second = (specific_head(keys_of(" ".join(tokens[start:end])), stats) for start, end in runs)
+    return (second, first) if first and second else ((), ())
+
+
+# The field's name for itself: "robustness in deep learning" is about robustness (stems, as keys are).
+_FIELD_KEYS = frozenset({"deep learn", "machin learn", "neural network", "deep neural", "deep network", "neural net",
+                         "artifici intellig", "ai", "deep", "neural", "network", "learn", "model", "deep model"})
+
+
+def specific_head(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
+    """The head keys (`head_of`) of a phrase, if the listing uses them in under GENERIC_SHARE of its papers and
+    they are not the field's name for itself (_FIELD_KEYS)."""
+    head = head_of([k for k in keys if stats.df.get(k, 0) > 0 and k not in _FIELD_KEYS], stats)
+    return tuple(k for k in head if stats.df[k] < GENERIC_SHARE * stats.n_docs)
+
+
+_DEFINED = re.compile(r"((?:[^\W\d_][\w-]*\s+){1,6})\(\s*([A-Z][A-Za-z]{1,9})\s*\)")
+
+
+def defined_acronyms(papers: Sequence[Paper], stats: CorpusStats) -> dict[str, frozenset[str]]:
+    """What the papers' abstracts define their acronyms as, both ways: "graph neural networks (GNNs)" makes the key
+    "gnn" and the phrase's head keys ("graph neural") stand for each other. Read from the candidates themselves,
+    so any listing's own acronyms count, not a fixed list."""
+    same: dict[str, set[str]] = {}
+    for paper in papers:
+        for found in _DEFINED.finditer(paper.abstract or ""):
+            acronym = found.group(2)
+            letters = [c.lower() for c in acronym.rstrip("s") if c.isupper()]
+            said = re.split(r"[\s-]+", found.group(1).strip())[-len(letters):] if letters else []
+            if len(letters) < 2 or [w[:1].lower() for w in said] != letters:
+                continue
+            short = {key for form in (acronym, acronym.rstrip("s")) for key, _ in word_terms(form)}  # GNNs, GNN
+            phrase = [k for k in keys_of(" ".join(said)) if stats.df.get(k, 0) > 0]
+            long = {k for k in head_of([k for k in phrase if " " in k] or phrase, stats)  # its rarest pair
+                    if stats.df[k] < GENERIC_SHARE * stats.n_docs}  # not "distribution" for "OOD"
+            for key in short:
+                same.setdefault(key, set()).update(long)
+            for key in long:
+                same.setdefault(key, set()).update(short)
+    return {key: frozenset(keys) for key, keys in same.items()}
+
+
+VARIANT_PREFIX = 6  # a stem this long also stands for the listing's words that extend it ("molecul": "molecular")
+
+
+def with_variants(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
+    """The keys and the listing's single-word keys they are a prefix of, for stems of VARIANT_PREFIX letters or
+    more: the stemmer leaves "molecular" apart from "molecules" ("molecul"), and a paper on molecular graphs is
+    about molecules."""
+    long = [k for k in keys if " " not in k and len(k) >= VARIANT_PREFIX]
+    found = [w for w in stats.df if " " not in w and any(w.startswith(k) for k in long)] if long else []
+    return tuple(dict.fromkeys([*keys, *sorted(found)]))
+
+
+def with_acronyms(keys: Sequence[str], acronyms: dict[str, frozenset[str]]) -> tuple[str, ...]:
+    """The keys and what the papers define as the same ("gnn" and "graph neural")."""
+    return tuple(dict.fromkeys([*keys, *(k for key in keys for k in sorted(acronyms.get(key, ())))]))
 
 
 def tail_of(text: str) -> str:

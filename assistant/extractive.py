@@ -45,9 +45,15 @@ def _stem_word(word: str) -> str:
     return str(stemmer.stemWord(word))
 
 
+# Words the stemmer would merge with another concept: the architecture is not a "transformation" (measured: papers
+# on a learnable affine transformation and on wavelet transforms were listed for "transformers for time series").
+_OWN_STEMS = {"transformer": "transformer", "transformers": "transformer"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _stem_word(word.lower())
+    lower = word.lower()
+    return _OWN_STEMS.get(lower) or _stem_word(lower)
 
 
 def surface_terms(text: str) -> list[tuple[str, str]]:

@@ -41,8 +41,10 @@ from .chunking import count_tokens
 from .errors import LLMError
 from .evidence import (
     EXPANSION_WEIGHT,
+    JARGON_TOP,
     Topic,
     capped,
+    defined_acronyms,
     expansion_keys,
     head_keys,
     holds_any,
@@ -53,6 +55,8 @@ from .evidence import (
     surfaces_of,
     text_keys,
     text_surfaces,
+    with_acronyms,
+    with_variants,
     word_evidence,
 )
 from .extractive import CorpusStats, key_sentence, paper_text
@@ -190,18 +194,27 @@ def feedback(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule =
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
     if is_jargon(hits, head, together=len(topic.alternatives) > 1):
-        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic))
+        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic, stats))
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
     lay = expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE)
     return Feedback(expanded(hits, found, lay, LAY_WEIGHT, stats, rule), head, False, lay)
 
 
-def conjuncts_of(hits: Sequence[Hit], topic: Topic) -> tuple[tuple[str, ...], ...]:
+def conjuncts_of(hits: Sequence[Hit], topic: Topic, stats: CorpusStats) -> tuple[tuple[str, ...], ...]:
     """The two sides of a topic listing alternatives around shared words ("transformers or self-attention to
     graphs": one alternative's head, and the shared head "graph"), when the best candidates use the shared words
-    (is_jargon)."""
-    if not topic.context or not topic.alone or not is_jargon(hits, topic.context):
+    (is_jargon); or of two phrases joined by a preposition ("diffusion models for molecules"), each side with the
+    acronyms the candidates define for it ("GNN" for "graph neural networks")."""
+    if not topic.context or not topic.alone:
+        return ()
+    if len(topic.alternatives) < 2:  # two phrases joined by a preposition (evidence.phrase_conjuncts)
+        acronyms = defined_acronyms([h.paper for h in hits], stats)
+        sides = tuple(with_variants(with_acronyms(keys, acronyms), stats) for keys in (topic.alone, topic.context))
+        # each side used by some of the best candidates: else the phrase is the user's, not the papers'
+        used = all(sum(holds_any(h.paper, keys) for h in hits[: 2 * JARGON_TOP]) >= 2 for keys in sides)
+        return sides if used else ()
+    if not is_jargon(hits, topic.context):
         return ()
     return (topic.alone, topic.context)
 

@@ -16,6 +16,7 @@ from assistant.evidence import (
     FACET_WEIGHT,
     NO_HEAD_WORDS,
     Topic,
+    defined_acronyms,
     expansion_keys,
     facets_of,
     head_keys,
@@ -25,12 +26,13 @@ from assistant.evidence import (
     never_together,
     resolve,
     tail_of,
+    with_variants,
     word_evidence,
 )
 from assistant.extractive import CorpusStats, terms
 from assistant.listings import read_listing
 from assistant.plan import topic_of
-from assistant.screening import KEYWORD_ONLY, evidence, lay_words, screen_offline
+from assistant.screening import KEYWORD_ONLY, evidence, feedback, lacks_head, lay_words, screen_offline
 from assistant.types import Hit, Paper
 from tests.conftest import ICLR
 
@@ -207,7 +209,7 @@ def test_a_conjunctive_topic_needs_both_sides(stats: CorpusStats) -> None:
     """"transformers or self-attention to graphs": a vision transformer paper and a plain graph network paper are
     each close in meaning, neither is about it; a graph transformer paper is."""
     topic = resolve(Topic.of("transformers or self-attention to graphs"), stats)
-    assert "graph" in topic.context and "transform" in topic.alone and "graph" not in topic.alone
+    assert "graph" in topic.context and "transformer" in topic.alone and "graph" not in topic.alone
     both = [Hit(paper(f"A graph transformer {n}: self-attention over the nodes of a graph.", f"GT {n}"), 0.6,
                 dense_score=0.6 - n * 0.001) for n in range(10)]
     vit = paper("A vision transformer with self-attention over image patches.", "ViT")
@@ -216,6 +218,61 @@ def test_a_conjunctive_topic_needs_both_sides(stats: CorpusStats) -> None:
     verdicts = {s.hit.paper.title: s.verdict for s in screen_offline(hits, topic, stats)}
     assert verdicts["GT 5"] == "relevant"
     assert verdicts["ViT"] != "relevant" and verdicts["GNN"] != "relevant"
+
+
+@pytest.mark.parametrize(("text", "context", "alone"), [
+    ("diffusion models for molecules", "molecul", "diffus model"),
+    ("transformers for time series", "time seri", "transformer"),
+    ("contrastive learning on graphs", "graph", "contrast learn"),
+    ("reinforcement learning for robotics", "robot", "reinforc learn"),
+])
+def test_two_phrases_joined_by_a_preposition_are_conjuncts(
+    stats: CorpusStats, text: str, context: str, alone: str
+) -> None:
+    topic = resolve(Topic.of(text), stats)
+    assert context in topic.context and alone in topic.alone, topic
+
+
+@pytest.mark.parametrize("text", [
+    "learning from human preferences",  # "learning" frames the subject: most papers use it
+    "robustness in deep learning",
+    "uncertainty of neural networks",  # "of" joins no two subjects here, and the side is general anyway
+    "diffusion models",  # one phrase
+])
+def test_a_general_side_or_one_phrase_makes_no_conjunct(stats: CorpusStats, text: str) -> None:
+    topic = resolve(Topic.of(text), stats)
+    assert topic.context == () and topic.alone == ()
+
+
+def test_a_phrase_conjunct_needs_both_sides_and_reads_the_papers_acronyms(stats: CorpusStats) -> None:
+    """"graph neural networks for molecules": a paper that says "GNN" for molecules is about it (the acronym a
+    candidate defines); a GNN paper on citation networks and a molecule paper with no graph network are not."""
+    topic = resolve(Topic.of("graph neural networks for molecules"), stats)
+    defining = [Hit(paper(f"Graph neural networks (GNNs) {n} predict properties of molecules from their graphs.",
+                          f"GNN {n}"), 0.6, dense_score=0.6 - n * 0.001) for n in range(10)]
+    molecular = paper("A simple GNN regulariser improves property prediction for small molecules.", "Molecular GNN")
+    citation = paper("A graph neural network for node classification on citation networks.", "Citations")
+    chemistry = paper("A language model of molecules written as SMILES strings.", "SMILES")
+    hits = [*defining, *(Hit(p, 0.5, dense_score=0.59) for p in (molecular, citation, chemistry))]
+    learnt = feedback(hits, topic, stats)
+    assert learnt.jargon and len(learnt.conjuncts) == 2
+    assert not lacks_head(defining[3].paper, learnt)
+    assert not lacks_head(molecular, learnt)
+    assert lacks_head(citation, learnt) and lacks_head(chemistry, learnt)
+    verdicts = {s.hit.paper.title: s.verdict for s in screen_offline(hits, topic, stats)}
+    assert verdicts["GNN 3"] == "relevant"
+    assert verdicts["Citations"] != "relevant" and verdicts["SMILES"] != "relevant"
+
+
+def test_acronyms_are_read_from_the_papers_both_ways(stats: CorpusStats) -> None:
+    papers = [paper("We study Graph Neural Networks (GNNs) and Vision Transformers (ViTs)."),
+              paper("Out-of-distribution (OOD) inputs and a mismatched acronym (XYZ) are left alone.")]
+    found = defined_acronyms(papers, stats)
+    assert "graph neural" in found["gnn"] and "gnn" in found["graph neural"]
+    assert "vision transformer" in found["vit"]
+    assert "distribut" not in found.get("ood", frozenset())  # a word most papers use stands for no acronym
+    assert "xyz" not in found
+    assert "molecular" in with_variants(("molecul",), stats) and with_variants(("graph",), stats) == ("graph",)
 
 
 def test_alternatives_that_end_the_topic_have_no_conjunct(stats: CorpusStats) -> None:

@@ -128,6 +128,23 @@ def test_a_follow_up_of_a_follow_up_keeps_the_first_topic(iclr_retriever: Any, i
     assert {m.hit.paper.id for m in third.matches} <= {m.hit.paper.id for m in second.matches}
 
 
+@pytest.mark.parametrize(("question", "first", "second"), [
+    ("which papers apply transformers to time series?", ("transformer", "attention"), ("time series", "time-series")),
+    ("diffusion models for audio", ("diffusion",), ("audio", "speech", "voice", "sound")),
+])
+def test_two_phrases_joined_by_a_preposition_need_both(
+    iclr_retriever: Any, iclr_settings: Any, question: str, first: tuple[str, ...], second: tuple[str, ...]
+) -> None:
+    """On the real listing, a topic of two phrases ("transformers for time series") lists papers about both, not
+    every paper on either (before: 23 papers for transformers on time series, most with no transformer)."""
+    result = answer(question, [], iclr_retriever, iclr_settings.with_overrides(llm="offline"))
+    assert result.relevant, result.text
+    for match in result.relevant:
+        paper = match.hit.paper
+        text = " ".join([paper.title, paper.abstract or "", *paper.keywords]).lower()
+        assert any(w in text for w in first) and any(w in text for w in second), match.hit.paper.title
+
+
 def test_a_follow_up_swapping_the_decision_asks_the_listing_again(iclr_retriever: Any, iclr_settings: Any) -> None:
     orals = answer("which orals are about graph neural networks?", [], iclr_retriever, iclr_settings)
     spotlights = answer("and the spotlights?", [orals], iclr_retriever, iclr_settings)
