@@ -25,7 +25,7 @@ from .citations import CitationFilter, check_citations, make_citations, removed_
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
 from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
-from .glossary import Reading
+from .glossary import Reading, screened_topic
 from .llm import ChatLLM, complete, make_llm
 from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
@@ -210,7 +210,7 @@ class AnswerChain:
     def _as_answered(self, before: QuestionInfo, answer: Answer) -> QuestionInfo:
         """The previous turn's plan with the term its set answer was read as (the glossary), if it was."""
         reading = self.retriever.reading(before.topic) if answer.matches and before.terms else None
-        return as_read(before, reading) if reading is not None and reading.term == answer.topic else before
+        return as_read(before, reading.term) if reading is not None and reading.term == answer.topic else before
 
     def _retrieve_listing(self, state: ChainState, info: CollectionInfo) -> ChainState:
         """Candidates of the whole listing for the question's plan (`state.info`; its typos read as meant)."""
@@ -222,7 +222,8 @@ class AnswerChain:
         state.set_question = is_set_question(plan)
         if state.set_question:
             state.reading = self.retriever.reading(plan.topic) if plan.terms else None
-            read = as_read(plan, state.reading)  # screened and titled by the term; retrieved by the retriever's reading
+            # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
+            read = as_read(plan, screened_topic(state.reading, info.stats)) if state.reading else plan
             topic = Topic.of(read.topic, read.terms)
             state.hits = self.stage.set_candidates(
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
@@ -308,7 +309,8 @@ class AnswerChain:
         screened, notice, model = self._screen(state, info)
         previous = state.follow_up_of
         request = SetRequest(
-            intent=state.info.intent, topic=state.info.topic if state.info.terms else "", listing=info.listing,
+            intent=state.info.intent, listing=info.listing,
+            topic=state.reading.term if state.reading else state.info.topic if state.info.terms else "",
             scope=describe_filters(state.info.filters, state.info.coauthor),
             previous=previous.question if previous else None,
             previous_count=len(previous_papers(previous)) if previous else 0,
@@ -414,11 +416,9 @@ def format_history(history: Sequence[Answer]) -> str:
     return "\n\n".join(turns)
 
 
-def as_read(plan: QuestionInfo, reading: Reading | None) -> QuestionInfo:
-    """The plan with the glossary's term as its topic (the user's words kept in `Reading.said`)."""
-    if reading is None:
-        return plan
-    return replace(plan, topic=reading.term, terms=tuple(dict.fromkeys(terms(reading.term))))
+def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:
+    """The plan with the topic the glossary read it as (the user's words are kept in `Reading.said`)."""
+    return replace(plan, topic=topic, terms=tuple(dict.fromkeys(terms(topic))))
 
 
 def is_set_question(info: QuestionInfo) -> bool:

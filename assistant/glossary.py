@@ -31,8 +31,8 @@ import numpy as np
 
 from .embeddings import MINILM_MODEL_ID, Embedder, make_embedder
 from .errors import GlossaryError
-from .evidence import Topic, is_jargon, resolve
-from .extractive import CorpusStats, stem
+from .evidence import GENERIC_SHARE, Topic, is_jargon, resolve
+from .extractive import CorpusStats, stem, terms
 from .settings import Settings
 from .types import Hit
 
@@ -187,6 +187,16 @@ class Glossary:
         if names_concept(said, concept) or names_field_phrase(said, self.concepts):
             return None
         return Reading(said, concept, score)
+
+
+def screened_topic(reading: Reading, stats: CorpusStats) -> str:
+    """What a set question read as a concept is screened against: its term or any of its aliases ("adversarial
+    examples or adversarial attack or adversarial perturbation ..."), since its papers may use any of its names;
+    an alias whose every word is common in the listing ("dataset", "sampling": evidence.GENERIC_SHARE) is left
+    out, as it would make most papers match."""
+    common = GENERIC_SHARE * stats.n_docs
+    names = [a for a in reading.concept.aliases if any(stats.df.get(t, 0) < common for t in terms(a))]
+    return " or ".join(dict.fromkeys([reading.term, *names]))
 
 
 def in_own_words(topic: str, hits: Sequence[Hit], stats: CorpusStats) -> bool:

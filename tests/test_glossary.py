@@ -15,7 +15,19 @@ import pytest
 
 from assistant.embeddings import MiniLMEmbedder
 from assistant.errors import GlossaryError
-from assistant.glossary import GLOSSARY_FILE, Glossary, file_sha256, load_concepts, names_concept, vectors_path
+from assistant.extractive import CorpusStats
+from assistant.glossary import (
+    GLOSSARY_FILE,
+    Concept,
+    Glossary,
+    Reading,
+    file_sha256,
+    load_concepts,
+    names_concept,
+    screened_topic,
+    vectors_path,
+)
+from assistant.types import Paper
 
 # Phrasings written for this test (none is a question of the dev set), each of another concept.
 LAY: list[tuple[str, str]] = [
@@ -137,6 +149,15 @@ def test_naming_a_concept_is_by_whole_stemmed_words(glossary: Glossary) -> None:
     assert names_concept("distilling knowledge with a teacher-student setup", distillation)
     assert names_concept("Knowledge Distillation for BERT", distillation)
     assert not names_concept("a big network teaching a little one", distillation)
+
+
+def test_a_read_set_question_is_screened_against_the_term_or_its_specific_aliases() -> None:
+    concept = Concept("knowledge distillation", ("distillation", "teacher-student", "dataset"), ("a", "b"))
+    papers = [Paper(f"p{i}", f"Paper {i}", abstract="We collect a dataset." + (" We distil." if i == 0 else ""))
+              for i in range(10)]
+    topic = screened_topic(Reading("a big network teaching a little one", concept, 0.7), CorpusStats.build(papers))
+    # "dataset" is in every paper: as an alternative it would make them all match
+    assert topic == "knowledge distillation or distillation or teacher-student"
 
 
 # --- the shipped file ---------------------------------------------------------------------------------------------
