@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from .acronyms import definitions
 from .extractive import CorpusStats, paper_text, phrases, stem, terms, word_terms
 from .plan import is_content_word
 from .types import Hit, Paper, Verdict
@@ -175,29 +176,19 @@ def specific_head(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
     return tuple(k for k in head if stats.df[k] < GENERIC_SHARE * stats.n_docs)
 
 
-_DEFINED = re.compile(r"((?:[^\W\d_][\w-]*\s+){1,6})\(\s*([A-Z][A-Za-z]{1,9})\s*\)")
-
-
 def defined_acronyms(papers: Sequence[Paper], stats: CorpusStats) -> dict[str, frozenset[str]]:
-    """What the papers' abstracts define their acronyms as, both ways: "graph neural networks (GNNs)" makes the key
-    "gnn" and the phrase's head keys ("graph neural") stand for each other. Read from the candidates themselves,
-    so any listing's own acronyms count, not a fixed list."""
+    """What the papers' abstracts define their acronyms as (acronyms.definitions), both ways: "graph neural networks
+    (GNNs)" makes the key "gnn" and the phrase's head keys ("graph neural") stand for each other."""
     same: dict[str, set[str]] = {}
-    for paper in papers:
-        for found in _DEFINED.finditer(paper.abstract or ""):
-            acronym = found.group(2)
-            letters = [c.lower() for c in acronym.rstrip("s") if c.isupper()]
-            said = re.split(r"[\s-]+", found.group(1).strip())[-len(letters):] if letters else []
-            if len(letters) < 2 or [w[:1].lower() for w in said] != letters:
-                continue
-            short = {key for form in (acronym, acronym.rstrip("s")) for key, _ in word_terms(form)}  # GNNs, GNN
-            phrase = [k for k in keys_of(" ".join(said)) if stats.df.get(k, 0) > 0]
-            long = {k for k in head_of([k for k in phrase if " " in k] or phrase, stats)  # its rarest pair
-                    if stats.df[k] < GENERIC_SHARE * stats.n_docs}  # not "distribution" for "OOD"
-            for key in short:
-                same.setdefault(key, set()).update(long)
-            for key in long:
-                same.setdefault(key, set()).update(short)
+    for acronym, said in definitions(papers):
+        short = {key for form in (acronym, acronym.rstrip("s")) for key, _ in word_terms(form)}  # GNNs, GNN
+        phrase = [k for k in keys_of(said) if stats.df.get(k, 0) > 0]
+        long = {k for k in head_of([k for k in phrase if " " in k] or phrase, stats)  # its rarest pair
+                if stats.df[k] < GENERIC_SHARE * stats.n_docs}  # not "distribution" for "OOD"
+        for key in short:
+            same.setdefault(key, set()).update(long)
+        for key in long:
+            same.setdefault(key, set()).update(short)
     return {key: frozenset(keys) for key, keys in same.items()}
 
 

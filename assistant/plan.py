@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from .acronyms import spelled_out
 from .authors import AuthorIndex, AuthorMention, find_author
 from .spelling import one_edit_apart, respell_question
 from .types import DECISIONS, Filters, Intent
@@ -247,6 +248,8 @@ def plan_question(
     )
     topic = topic_of(content)
     intent = intent_of(question)
+    if intent in ("list", "count"):  # "any orals on RL?": the papers that never write "RL" are about it too
+        topic = spelled_out(topic, index.acronyms) or topic
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",
                      corrections=respelt.corrections)

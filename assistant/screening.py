@@ -163,7 +163,10 @@ def verdicts(hits: Sequence[Hit], learnt: Feedback, rule: Rule = DEFAULT_RULE, m
     (screening_model), a question in lay words by the rule (how often its words occur says nothing there)."""
     if not learnt.jargon:
         return [rule.verdict(ev.words, ev.meaning) for ev in learnt.found]
-    return [model.verdict(row) for row in feature_rows(hits, learnt)]
+    # A paper missing a side of a conjunctive topic is at most possible, whatever the model says: a time-series
+    # paper with no transformer is not about "transformers for time series" however well it matches the rest.
+    return [capped(model.verdict(row), misses_a_side(hit.paper, learnt))
+            for hit, row in zip(hits, feature_rows(hits, learnt), strict=True)]
 
 
 def feature_rows(hits: Sequence[Hit], learnt: Feedback) -> list[tuple[float, ...]]:
@@ -219,11 +222,15 @@ def conjuncts_of(hits: Sequence[Hit], topic: Topic, stats: CorpusStats) -> tuple
     return (topic.alone, topic.context)
 
 
+def misses_a_side(paper: Paper, learnt: Feedback) -> bool:
+    """A jargon question whose topic has conjuncts (`conjuncts_of`), and the paper holds none of one side's keys."""
+    return learnt.jargon and any(not holds_any(paper, keys) for keys in learnt.conjuncts)
+
+
 def lacks_head(paper: Paper, learnt: Feedback) -> bool:
     """Whether the jargon cap applies to a paper: a jargon question, and the paper holds none of its head terms,
     or none of one of its conjuncts' (a vision transformer paper for "transformers applied to graphs")."""
-    return learnt.jargon and (not holds_any(paper, learnt.head)
-                              or any(not holds_any(paper, keys) for keys in learnt.conjuncts))
+    return learnt.jargon and (not holds_any(paper, learnt.head) or misses_a_side(paper, learnt))
 
 
 def lay_words(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> list[str]:

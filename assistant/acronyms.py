@@ -1,0 +1,60 @@
+"""Acronyms as a listing defines them: "graph neural networks (GNNs)", "reinforcement learning (RL)".
+
+One reader of the definitions (`definitions`) for two uses:
+- `long_forms`: a listing's acronyms spelled out, so that a set question whose topic is an acronym alone ("any orals
+  on RL?", "papers on GANs") is searched and screened as "RL or reinforcement learning" (the papers that never
+  write "RL" are about it too);
+- evidence.defined_acronyms: the keys an acronym and its long form stand for, read from a question's candidates,
+  so a conjunct side "graph neural networks" is held by a paper that says "GNN".
+Read from the abstracts themselves, not from a fixed list: any listing's own acronyms count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+
+from .types import Paper
+
+_DEFINED = re.compile(r"((?:[^\W\d_][\w-]*\s+){1,6})\(\s*([A-Z][A-Za-z]{1,9})\s*\)")
+_ACRONYM = re.compile(r"^(?=[A-Za-z]*[A-Z][A-Za-z]*[A-Z])[A-Za-z]{2,10}$")  # two capitals at least: RL, GANs, ViT
+
+
+def definitions(papers: Sequence[Paper]) -> Iterator[tuple[str, str]]:
+    """(acronym, the phrase it stands for, as written) for each definition in the abstracts whose initials spell
+    the acronym ("Graph Neural Networks (GNNs)": ("GNNs", "Graph Neural Networks")); hyphenated words count by
+    their parts ("Out-of-Distribution (OOD)")."""
+    for paper in papers:
+        for found in _DEFINED.finditer(paper.abstract or ""):
+            acronym = found.group(2)
+            letters = [c.lower() for c in acronym.rstrip("s") if c.isupper()]
+            pieces = re.split(r"(\s+|-)", found.group(1).strip())  # words and the separators between them
+            if len(letters) < 2 or len(pieces) < 2 * len(letters) - 1:
+                continue
+            tail = pieces[len(pieces) - (2 * len(letters) - 1):]
+            if [w[:1].lower() for w in tail[::2]] == letters:
+                yield acronym, "".join(tail)
+
+
+def base_form(acronym: str) -> str:
+    """How acronyms compare: lower case, a plural "s" dropped ("GNNs" -> "gnn")."""
+    lower = acronym.lower()
+    return lower[:-1] if acronym.endswith("s") and len(acronym) > 2 and acronym[-2].isupper() else lower
+
+
+def long_forms(papers: Sequence[Paper]) -> dict[str, str]:
+    """Each acronym the listing defines (base form) -> its most frequent long form, in lower case."""
+    counts: dict[str, Counter[str]] = {}
+    for acronym, said in definitions(papers):
+        counts.setdefault(base_form(acronym), Counter())[said.lower()] += 1
+    return {acronym: forms.most_common(1)[0][0] for acronym, forms in counts.items()}
+
+
+def spelled_out(topic: str, forms: dict[str, str]) -> str | None:
+    """A topic that is one acronym of the listing, with its long form as the alternative ("RL" -> "RL or
+    reinforcement learning"); None for any other topic (a longer topic keeps its own words: the acronym there is
+    matched through the candidates' definitions, see evidence.defined_acronyms)."""
+    word = topic.strip()
+    long = forms.get(base_form(word)) if _ACRONYM.match(word) else None
+    return f"{word} or {long}" if long else None

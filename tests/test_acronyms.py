@@ -1,0 +1,63 @@
+"""Acronyms as a listing defines them (assistant/acronyms.py): the one reader of "long form (ACRONYM)", the long
+forms of the shipped listing, and a set question whose topic is an acronym asked as both."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.acronyms import base_form, definitions, long_forms, spelled_out
+from assistant.listings import read_listing
+from assistant.types import Paper
+from tests.conftest import ICLR
+
+
+@pytest.fixture(scope="module")
+def forms() -> dict[str, str]:
+    return long_forms(read_listing(ICLR).papers)
+
+
+def paper(abstract: str) -> Paper:
+    return Paper(id=f"t-{abs(hash(abstract))}", title="T", abstract=abstract)
+
+
+def test_definitions_are_read_where_the_initials_spell_the_acronym() -> None:
+    found = list(definitions([paper(
+        "We study Graph Neural Networks (GNNs) under Out-of-Distribution (OOD) shifts with a new loss (NEW) and "
+        "a mismatched one (XYZ); see Table (A)."
+    )]))
+    assert found == [("GNNs", "Graph Neural Networks"), ("OOD", "Out-of-Distribution")]
+
+
+def test_the_most_frequent_long_form_wins() -> None:
+    papers = [paper("reinforcement learning (RL) agents"), paper("Reinforcement Learning (RL)"),
+              paper("a robust loss (RL) here")]
+    assert long_forms(papers) == {"rl": "reinforcement learning"}
+
+
+@pytest.mark.parametrize(("acronym", "base"), [("GNNs", "gnn"), ("RL", "rl"), ("ViTs", "vit"), ("NeRF", "nerf"),
+                                                ("LLMs", "llm"), ("GANs", "gan")])
+def test_base_forms(acronym: str, base: str) -> None:
+    assert base_form(acronym) == base
+
+
+@pytest.mark.parametrize(("topic", "spelled"), [
+    ("RL", "RL or reinforcement learning"),
+    ("GANs", "GANs or generative adversarial networks"),
+    ("GNN", "GNN or graph neural networks"),
+    ("ViTs", "ViTs or vision transformers"),
+    ("NeRF", "NeRF or neural radiance field"),
+    ("MARL", "MARL or multi-agent reinforcement learning"),
+])
+def test_an_acronym_of_the_listing_is_spelled_out(forms: dict[str, str], topic: str, spelled: str) -> None:
+    assert spelled_out(topic, forms) == spelled
+
+
+@pytest.mark.parametrize("topic", [
+    "GNN expressivity",  # a longer topic keeps its words (its candidates' definitions count in the screening)
+    "rl",  # lower case: an ordinary word as often as an acronym
+    "Adam", "Transformers",  # one capital: a name or a word
+    "ZQX",  # not defined by any abstract
+    "",
+])
+def test_other_topics_are_left_as_they_are(forms: dict[str, str], topic: str) -> None:
+    assert spelled_out(topic, forms) is None
