@@ -13,8 +13,10 @@
    POSSIBLE_BETA, a recall-leaning net), then applied to the left-out one. Printed per question type next to the
    in-sample figures, the hand-tuned rule's and screen_offline's as shipped, then the constants to paste into
    screening_model.MODEL.
-The model decides only the questions in the papers' own words (Feedback.jargon, as screening.verdicts does): it
-is fitted and validated on those, and the rule's verdicts stand for the others in every table.
+A cut is screening.verdicts': the model's thresholds, then the ceiling of a paper missing a side of a two-sided
+topic (screening.misses_a_side, recorded in the dump). The model decides only the questions in the papers' own
+words (Feedback.jargon, as screening.verdicts does): it is fitted and validated on those, and the rule's verdicts
+stand for the others in every table.
 
 The candidates do not depend on the model (the widening of lay questions uses the rule's feedback, not the
 verdicts), so one dump serves every fit.
@@ -36,7 +38,7 @@ from _common import ROOT
 
 from assistant import answering, service
 from assistant.evidence import capped, names_nothing, resolve
-from assistant.screening import DEFAULT_RULE, feature_rows, feedback
+from assistant.screening import DEFAULT_RULE, feature_rows, feedback, misses_a_side
 from assistant.screening_model import FEATURES, MODEL, Model
 from assistant.set_eval import COUNT_TOLERANCE, prf
 from assistant.settings import Settings
@@ -59,6 +61,7 @@ class Question:
     rows: np.ndarray  # (candidates, features)
     shipped: list[str]  # the verdicts screen_offline gives as shipped
     jargon: bool  # a question in the papers' own words: the model's (the rule decides the others)
+    ceiling: list[bool]  # the candidate misses a side of a two-sided topic: at most possible (screening.verdicts)
 
 
 def read_devset(folder: Path = DEVSET) -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
@@ -101,7 +104,8 @@ def dump(settings: Settings, collection: str, folder: Path = DEVSET) -> list[Que
             learnt = feedback(hits, resolve(topic, stats), stats)
             rows = np.array(feature_rows(hits, learnt), dtype=float).reshape(-1, len(FEATURES))
             out.append(Question(q["_id"], q["metadata"]["type"], q["text"], truth.get(q["_id"], set()),
-                                [h.paper.id for h in hits], rows, shipped, learnt.jargon))
+                                [h.paper.id for h in hits], rows, shipped, learnt.jargon,
+                                [misses_a_side(h.paper, learnt) for h in hits]))
     finally:
         answering.screen_offline = real  # type: ignore[assignment]
     return out
@@ -149,9 +153,11 @@ def metrics(q: Question, verdicts: Sequence[str], beta: float = POSSIBLE_BETA) -
             "listed": float(len(relevant)), "possible": float(len(possible))}
 
 
-def cut(probs: np.ndarray, relevant: float, possible: float) -> list[str]:
-    """Model.verdict's cut, on probabilities already computed (the threshold search tries many cuts)."""
-    return ["relevant" if p >= relevant else "possible" if p >= possible else "not_relevant" for p in probs]
+def cut(q: Question, probs: np.ndarray, relevant: float, possible: float) -> list[str]:
+    """screening.verdicts on probabilities already computed (the threshold search tries many cuts): Model.verdict's
+    cut, then the ceiling of a paper missing a side of a two-sided topic."""
+    return [capped("relevant" if p >= relevant else "possible" if p >= possible else "not_relevant", ceiling)
+            for p, ceiling in zip(probs, q.ceiling, strict=True)]
 
 
 def thresholds(
@@ -160,7 +166,7 @@ def thresholds(
     """The relevant cut with the best mean F1 over the questions, then the possible cut below it with the best
     mean F-beta (POSSIBLE_BETA) of relevant + possible."""
     def mean(metric: str, rel: float, pos: float) -> float:
-        return float(np.mean([metrics(q, cut(p, rel, pos), beta)[metric]
+        return float(np.mean([metrics(q, cut(q, p, rel, pos), beta)[metric]
                               for q, p in zip(questions, probs, strict=True)]))
 
     relevant = max(GRID, key=lambda t: mean("F1", t, t))
@@ -175,7 +181,7 @@ def in_sample(
     probs = [probabilities(q, intercept, coefficients) for q in questions]
     relevant, possible = thresholds(questions, probs, beta)
     model = Model(intercept, tuple(float(c) for c in coefficients), relevant, possible)
-    return model, {q.id: cut(p, relevant, possible) for q, p in zip(questions, probs, strict=True)}
+    return model, {q.id: cut(q, p, relevant, possible) for q, p in zip(questions, probs, strict=True)}
 
 
 def leave_one_out(questions: Sequence[Question], l2: float, beta: float = POSSIBLE_BETA) -> dict[str, list[str]]:
@@ -184,7 +190,7 @@ def leave_one_out(questions: Sequence[Question], l2: float, beta: float = POSSIB
     for i, held in enumerate(questions):
         rest = [q for j, q in enumerate(questions) if j != i]
         model, _ = in_sample(rest, l2, beta)
-        out[held.id] = cut(probabilities(held, model.intercept, np.array(model.coefficients)), model.relevant,
+        out[held.id] = cut(held, probabilities(held, model.intercept, np.array(model.coefficients)), model.relevant,
                            model.possible)
     return out
 
@@ -221,13 +227,15 @@ def print_table(name: str, table: dict[str, dict[str, float]]) -> None:
 
 def save(questions: Sequence[Question], path: Path) -> None:
     path.write_text(json.dumps([{"id": q.id, "type": q.type, "text": q.text, "truth": sorted(q.truth),
-                                 "papers": q.papers, "rows": q.rows.tolist(), "shipped": q.shipped, "jargon": q.jargon}
+                                 "papers": q.papers, "rows": q.rows.tolist(), "shipped": q.shipped, "jargon": q.jargon,
+                                 "ceiling": q.ceiling}
                                 for q in questions]), encoding="utf-8")
 
 
 def load(path: Path) -> list[Question]:
     return [Question(r["id"], r["type"], r["text"], set(r["truth"]), r["papers"],
-                     np.array(r["rows"], dtype=float).reshape(-1, len(FEATURES)), r["shipped"], r["jargon"])
+                     np.array(r["rows"], dtype=float).reshape(-1, len(FEATURES)), r["shipped"], r["jargon"],
+                     r.get("ceiling") or [False] * len(r["papers"]))
             for r in json.loads(path.read_text(encoding="utf-8"))]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.evidence import resolve, word_evidence
+from assistant.evidence import paper_keys, resolve, text_keys, word_evidence
 from assistant.extractive import CorpusStats, paper_text
 from assistant.keyword_index import KeywordIndex
 from assistant.listings import read_listing
@@ -114,6 +114,19 @@ def test_the_model_decides_jargon_questions_and_the_rule_lay_ones() -> None:
     assert verdicts(hits, lay, DEFAULT_RULE, everything) == ["not_relevant", "relevant"]
 
 
+def test_a_paper_missing_a_side_of_a_two_sided_topic_is_at_most_possible() -> None:
+    """"Certified adversarial robustness" read as two sides: the model's probability is no licence to list a paper
+    holding one side only (a ceiling, not the no_head penalty), whatever the model says."""
+    hits = [Hit(ABOUT, 0.5, dense_score=0.5, bm25_score=4.0), Hit(PASSING, 0.4, dense_score=0.4, bm25_score=1.0)]
+    sides = (tuple(text_keys("adversarial")), tuple(text_keys("certified")))
+    assert all(k in paper_keys(ABOUT) for k in sides[1]) and not any(k in paper_keys(PASSING) for k in sides[1])
+    everything = Model(intercept=20.0, coefficients=(0.0,) * len(FEATURES), relevant=0.5, possible=0.2)
+    learnt = Feedback([Evidence(1.0, 1.0), Evidence(1.0, 1.0)], sides[0], True, Topic("t", ()), sides)
+    assert verdicts(hits, learnt, DEFAULT_RULE, everything) == ["relevant", "possible"]
+    one_sided = Feedback(learnt.found, sides[0], True, Topic("t", ()))
+    assert verdicts(hits, one_sided, DEFAULT_RULE, everything) == ["relevant", "relevant"]
+
+
 def test_the_models_cuts() -> None:
     model = Model(intercept=0.0, coefficients=(1.0, 0.0, 0.0, 0.0), relevant=0.7, possible=0.4)
     assert model.probability((0.0, 0, 0, 0)) == pytest.approx(0.5)
@@ -161,17 +174,20 @@ def test_the_refit_script_fits_a_separable_signal_and_round_trips_its_dump(tmp_p
     questions = []
     for n in range(6):
         rows = rng.random((30, len(FEATURES)))
+        rows[0, 3] = 0.99  # the one candidate under the ceiling: relevant by its features, and judged so
         papers = [f"q{n}-{i}" for i in range(30)]
         truth = {p for p, r in zip(papers, rows, strict=True) if r[3] > 0.6}  # relevant iff the keyword score is high
-        questions.append(script.Question(f"q{n}", "topic", "t", truth, papers, rows, ["possible"] * 30, True))
+        questions.append(script.Question(f"q{n}", "topic", "t", truth, papers, rows, ["possible"] * 30, True,
+                                         [i == 0 for i in range(30)]))
     _, coefficients = script.fit(questions, 1.0)
     assert int(np.argmax(coefficients)) == 3 and coefficients[3] > 2 * np.abs(coefficients[:3]).max()
     held = script.leave_one_out(questions, 1.0)
     assert np.mean([script.metrics(q, held[q.id])["F1"] for q in questions]) > 0.9
+    assert all(held[q.id][0] != "relevant" for q in questions)  # the ceiling of screening.verdicts, as shipped
     script.save(questions, tmp_path / "rows.json")
     loaded = script.load(tmp_path / "rows.json")
-    assert [(q.id, q.truth, q.papers, q.jargon) for q in loaded] == [(q.id, q.truth, q.papers, q.jargon)
-                                                                     for q in questions]
+    assert [(q.id, q.truth, q.papers, q.jargon, q.ceiling) for q in loaded] == [
+        (q.id, q.truth, q.papers, q.jargon, q.ceiling) for q in questions]
     assert all(np.allclose(a.rows, b.rows) for a, b in zip(loaded, questions, strict=True))
 
 
