@@ -4,8 +4,8 @@ neural networks", not "grpah neural networks", and the answer says what was read
 
 The rule (`nearest`): a word that the listing never writes is replaced by the word the most papers write that is
 one typo away (a letter dropped, added or changed, or two neighbours swapped), if the word is long enough for that
-kind of typo (MIN_LETTERS). Author names, acronyms, framing words and words with digits are never touched
-(`respell_question`)."""
+kind of typo (MIN_LETTERS). Author names, acronyms, framing words, words with digits and words the tokenizer holds
+whole (ordinary words: `is_whole_word`) are never touched (`respell_question`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from .chunking import count_tokens
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
 
 # The fewest letters a word needs for each kind of typo to be corrected: shorter words are too close to other real
@@ -90,6 +91,13 @@ def listing_words(texts: Iterable[str]) -> Counter[str]:
     return found
 
 
+def is_whole_word(word: str) -> bool:
+    """A word the tokenizer's vocabulary holds whole (" causes", " bananas": one cl100k_base token each): an ordinary
+    word, never a typo, even in a small listing that does not write it ("causes" was read as "cases" in a listing of
+    40 papers). A typo splits into pieces (" grpah", " reinforcment": 2 and 3 tokens)."""
+    return count_tokens(" " + word) == 1
+
+
 @dataclass(frozen=True)
 class Respelt:
     """A question with its typos corrected, and each correction as (written, read)."""
@@ -111,7 +119,7 @@ def respell_question(question: str, counts: Mapping[str, int], is_name: Callable
         written = match.group()
         lower = written.lower()
         if (lower in STOPWORDS or lower in FRAME_WORDS or is_name(lower) or (len(written) > 1 and written.isupper())
-                or any(c.isupper() for c in written[1:])):
+                or any(c.isupper() for c in written[1:]) or is_whole_word(lower)):
             return written
         read = nearest(lower, counts)
         if read is None:

@@ -7,16 +7,20 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from assistant.authors import AuthorIndex
 from assistant.events import AnswerEvent, FinalAnswer, StreamReset, TextDelta
+from assistant.extractive import CorpusStats
+from assistant.listings import read_listing
 from assistant.settings import Settings
 from assistant.store import PaperStore, open_store
 from assistant.types import Answer, Chunk, Paper
 
-from .conftest import ROOT
+from .conftest import ICLR, ROOT
 
 # --- answers ------------------------------------------------------------------------------------------------------
 QUOTED = re.compile(r"\u201c(.+?)\u201d")
@@ -110,3 +114,26 @@ def imported_modules(source: str, module: str, is_package: bool = False) -> set[
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+# --- the shipped listing, read once per test run (several modules' fixtures share it; treat it as read-only) ----
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[Paper, ...]:
+    return tuple(read_listing(ICLR).papers)
+
+
+def shipped_papers() -> list[Paper]:
+    """The shipped ICLR 2022 listing's papers (a new list; the papers are frozen)."""
+    return list(_shipped())
+
+
+@lru_cache(maxsize=1)
+def shipped_stats() -> CorpusStats:
+    return CorpusStats.build(_shipped())
+
+
+@lru_cache(maxsize=1)
+def shipped_index() -> AuthorIndex:
+    return AuthorIndex.build(_shipped())

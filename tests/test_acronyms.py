@@ -6,14 +6,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.acronyms import base_form, definitions, long_forms, spelled_out
-from assistant.listings import read_listing
 from assistant.types import Paper
-from tests.conftest import ICLR
+from tests.helpers import shipped_index
 
 
 @pytest.fixture(scope="module")
 def forms() -> dict[str, str]:
-    return long_forms(read_listing(ICLR).papers)
+    return shipped_index().acronyms
 
 
 def paper(abstract: str) -> Paper:

@@ -30,21 +30,20 @@ from assistant.evidence import (
     word_evidence,
 )
 from assistant.extractive import CorpusStats, terms
-from assistant.listings import read_listing
 from assistant.plan import topic_of
 from assistant.screening import KEYWORD_ONLY, evidence, feedback, lacks_head, lay_words, screen_offline
 from assistant.types import Hit, Paper
-from tests.conftest import ICLR
+from tests.helpers import shipped_papers, shipped_stats
 
 
 @pytest.fixture(scope="module")
 def listing() -> list[Paper]:
-    return read_listing(ICLR).papers
+    return shipped_papers()
 
 
 @pytest.fixture(scope="module")
 def stats() -> CorpusStats:
-    return CorpusStats.build(read_listing(ICLR).papers)
+    return shipped_stats()
 
 
 def paper(abstract: str, title: str = "A paper") -> Paper:

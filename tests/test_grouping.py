@@ -11,15 +11,13 @@ import pytest
 from assistant.evidence import is_filler
 from assistant.extractive import CorpusStats, terms
 from assistant.grouping import name_groups
-from assistant.listings import read_listing
 from assistant.types import Paper
-from tests.conftest import ICLR
+from tests.helpers import shipped_papers, shipped_stats
 
 
 @pytest.fixture(scope="module")
 def listing() -> tuple[list[Paper], CorpusStats]:
-    papers = read_listing(ICLR).papers
-    return papers, CorpusStats.build(papers)
+    return shipped_papers(), shipped_stats()
 
 
 def titled(papers: list[Paper], *words: str) -> list[Paper]:

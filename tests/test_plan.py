@@ -10,7 +10,6 @@ import pytest
 
 from assistant.authors import AuthorIndex
 from assistant.extractive import terms
-from assistant.listings import read_listing
 from assistant.plan import (
     NO_PAPER,
     QueryPlan,
@@ -27,12 +26,12 @@ from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse
 from assistant.text import fold
 from assistant.types import Filters, Paper
-from tests.conftest import ICLR
+from tests.helpers import shipped_index, shipped_papers
 
 
 @pytest.fixture(scope="module")
 def index() -> AuthorIndex:
-    return AuthorIndex.build(read_listing(ICLR).papers)
+    return shipped_index()
 
 
 def plan(question: str, index: AuthorIndex, previous: QueryPlan | None = None) -> QueryPlan:
@@ -376,7 +375,7 @@ def test_two_authors_mean_the_papers_they_wrote_together(
     index: AuthorIndex, question: str, first: str, second: str, topic: str
 ) -> None:
     got = plan(question, index)
-    together = sorted(p.id for p in read_listing(ICLR).papers
+    together = sorted(p.id for p in shipped_papers()
                       if any(first in a for a in p.authors) and any(second in a for a in p.authors))
     assert (got.filters.author, got.coauthor, got.topic) == (first, second, topic)
     assert list(got.filters.ids) == (together or [NO_PAPER])

@@ -41,9 +41,12 @@ def delete_listing(store: PaperStore, name: str) -> int:
 
 
 def drop_generations(
-    store: PaperStore, name: str, keep: str | None = None, only: str | None = None, merge_text_index: bool = False
+    store: PaperStore, name: str, keep: str | None = None, only: str | None = None, merge_text_index: bool = False,
+    give_back: bool = True,
 ) -> None:
-    """Drop every generation of a listing but `keep` (or only the generation `only`), and free their disk."""
+    """Drop every generation of a listing but `keep` (or only the generation `only`), and remove their index
+    folders; `give_back`: also return the catalogue pages they held to the filesystem (else the store's next writes
+    reuse them)."""
     for generation in store.generations(name):
         if generation == keep or (only is not None and generation != only):
             continue
@@ -56,7 +59,8 @@ def drop_generations(
                 log.debug("collection %s was not there", collection)
     if store._folder is not None:
         remove_unused_index_folders(store._folder)
-        disk_space.give_back_free_pages(store._folder, merge_text_index)
+        if give_back:
+            disk_space.give_back_free_pages(store._folder, merge_text_index)
 
 
 def tidy(store: PaperStore, name: str) -> None:
