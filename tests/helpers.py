@@ -5,10 +5,13 @@ openai_stub.py, the retriever double in retriever_double.py, the browser's helpe
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
+import sys
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -137,3 +140,16 @@ def shipped_stats() -> CorpusStats:
 @lru_cache(maxsize=1)
 def shipped_index() -> AuthorIndex:
     return AuthorIndex.build(_shipped())
+
+
+def benchmark_module(name: str) -> Any:
+    """benchmarks/<name>.py as a module, its folder on sys.path (it imports its sibling _common, as when run)."""
+    folder = ROOT / "benchmarks"
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -5,27 +5,16 @@ are in docs/reliability.md."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import ROOT
-
-
-def load_test_module() -> Any:
-    spec = importlib.util.spec_from_file_location("load_test", ROOT / "benchmarks" / "load_test.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["load_test"] = module
-    spec.loader.exec_module(module)
-    return module
+from .helpers import benchmark_module
 
 
 def test_four_clients_for_ten_seconds_without_a_failure_or_memory_growth(small_app: Any) -> None:
-    load_test = load_test_module()
+    load_test = benchmark_module("load_test")
     result = load_test.run_load(small_app.url, small_app.proc.pid, clients=4, seconds=10.0, seed=1, timeout=60.0,
                                 warmup_seconds=5.0)
     load_test.print_result(result)

@@ -4,8 +4,6 @@ the real keyword index over real ICLR papers), which questions it decides, and t
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +18,18 @@ from assistant.screening import DEFAULT_RULE, Evidence, Feedback, Topic, feature
 from assistant.screening_model import FEATURES, MODEL, Candidate, Model, features
 from assistant.types import Hit, Paper
 from tests.conftest import ICLR, ROOT
+from tests.helpers import benchmark_module, shipped_papers
 
 BM25 = FEATURES.index("bm25")
 
 
 def fit_script() -> Any:
-    """benchmarks/fit_screening.py as a module (it imports its sibling _common, as when run as a script)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("fit_screening", ROOT / "benchmarks" / "fit_screening.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fit_screening"] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("fit_screening")
 
 
 @pytest.fixture(scope="module")
 def listing() -> list[Paper]:
-    return read_listing(ICLR).papers
+    return shipped_papers()
 
 
 @pytest.fixture(scope="module")
