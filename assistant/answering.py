@@ -33,9 +33,9 @@ from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_f
 from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
-from .spelling import correction_note
+from .spelling import correction_note, retrieval_text
 from .stages import PostRetrieval, Ranker
-from .types import Answer, Filters, Hit, Paper, Screened, SearchMode
+from .types import Answer, Filters, Hit, Paper, Screened
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -230,7 +230,7 @@ class AnswerChain:
                 widen=lambda first: lay_words(first, topic, info.stats))
             state.info = read
         else:
-            asked = plan.text if plan.corrections else state.standalone  # typos read as the listing's words
+            asked = retrieval_text(state.standalone, plan.corrections, info.authors.words)  # typos read as meant
             state.hits = self.stage.explain_hits(self.retriever, asked, plan.filters, bool(plan.terms))
         state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
         return state
@@ -464,25 +464,6 @@ def notice_for(error: LLMError | None) -> str | None:
 
 
 # --- service-facing functions -------------------------------------------------------------------------------------
-
-def search_as_asked(
-    retriever: RetrieverLike, query: str, k: int, mode: SearchMode | None = None, filters: Filters | None = None
-) -> list[Hit]:
-    """A search that honours what its words imply, as a question would: "orals on graph neural networks" searches
-    the orals for graph neural networks, "Chelsea Finn" or "papers by Chelsea Finn" lists her papers (listing
-    order: a name ranks nothing). The filters the user set stay and the implied ones refine them; an implied filter
-    that no paper passes (a listing without decisions, a name that is not an author's) is not applied, so a query
-    implying none is searched exactly as typed."""
-    given = filters or Filters()
-    plan = analyse(query, collection_info(retriever).authors, terms, base=given)
-    asked = plan.text if plan.corrections else query  # typos read as the listing's words ("grpah" -> "graph")
-    text = plan.topic if plan.is_set_question() and plan.terms else asked
-    if plan.filters == given or not retriever.papers(plan.filters):
-        return retriever.search(text, k=k, mode=mode, filters=filters)
-    if not plan.terms:
-        return [Hit(p, 0.0) for p in retriever.papers(plan.filters)[:k]]
-    return retriever.search(text, k=k, mode=mode, filters=plan.filters)
-
 
 def stream_answer(
     question: str, history: History, retriever: RetrieverLike, settings: Settings,

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answering import search_as_asked
 from .errors import ConfigError, ListingError
+from .searching import search_as_asked
 from .set_eval import format_sets, is_set_type, mean_by_type, set_metrics
 from .settings import Settings
 from .types import Answer, Hit, IngestSummary, SearchMode

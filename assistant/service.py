@@ -27,6 +27,7 @@ from .llm import make_llm
 from .prompts import PromptFiles, Prompts, Stamp
 from .retrieval import Retriever
 from .screening import quote_in_paper
+from .searching import search_as_asked
 from .settings import Settings
 from .store import PaperStore, open_store, remove_unused_index_folders
 from .types import Answer, Citation, Filters, Hit, IngestSummary, Paper, Screened, SearchMode
@@ -182,9 +183,8 @@ def search(
     filters: Filters | None = None,
     collection: str | None = None,
 ) -> list[Hit]:
-    """The best k papers for a query, reading the filters its words imply (`answering.search_as_asked`)."""
-    return answering.search_as_asked(services(settings).retriever(collection), query, k or settings.top_k, mode,
-                                     filters)
+    """The best k papers for a query, read as the chat reads a question (`searching.search_as_asked`)."""
+    return search_as_asked(services(settings).retriever(collection), query, k or settings.top_k, mode, filters)
 
 
 def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | None = None) -> list[Hit]:

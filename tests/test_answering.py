@@ -16,7 +16,6 @@ import pytest
 from assistant.answering import (
     AnswerChain,
     answer,
-    search_as_asked,
     stream_answer,
 )
 from assistant.authors import AuthorIndex
@@ -440,52 +439,6 @@ def test_streams_a_real_answer_from_a_llama_cpp_server(
     assert len(deltas) >= 3 and result.text.strip()
     assert 1 <= len(result.sources) <= 3
     assert_citations_valid(result)
-
-
-# --- a search reads the filters its words imply -------------------------------------------------------------------
-
-
-def test_a_search_naming_an_author_lists_that_authors_papers(handful_retriever) -> None:
-    levine = [p.id for p in handful_retriever.papers(Filters(author="Sergey Levine"))]
-    assert len(levine) >= 2
-    for query in ("Sergey Levine", "papers by Sergey Levine", "what did Sergey Levine publish?"):
-        assert [h.paper.id for h in search_as_asked(handful_retriever, query, k=50)] == levine, query
-
-
-def test_a_search_naming_a_decision_searches_those_papers_for_its_topic(handful_retriever) -> None:
-    orals = Filters(decision=("Oral",))
-    asked = search_as_asked(handful_retriever, "which orals are about graph neural networks?", k=5)
-    assert asked and all(h.paper.decision == "Oral" for h in asked)
-    expected = handful_retriever.search("graph neural networks", k=5, filters=orals)
-    assert [h.paper.id for h in asked] == [h.paper.id for h in expected]
-
-
-def test_a_search_keeps_the_users_filters_and_refines_them(handful_retriever) -> None:
-    given = Filters(author="Sergey Levine")
-    asked = search_as_asked(handful_retriever, "posters on reinforcement learning", k=20, filters=given)
-    assert asked and all(h.paper.decision == "Poster" and "Sergey Levine" in h.paper.authors for h in asked)
-
-
-def test_a_search_implying_nothing_is_searched_as_typed(handful_retriever) -> None:
-    for query in ("message passing on graphs", "diffusion"):
-        assert search_as_asked(handful_retriever, query, k=5) == handful_retriever.search(query, k=5)
-
-
-@pytest.mark.parametrize(("typo", "right"), [
-    ("message pasing on grpahs", "message passing on graphs"),
-    ("how do grpah networks pass mesages?", "how do graph networks pass messages?"),
-])
-def test_a_misspelt_search_is_searched_as_the_listing_writes_it(handful_retriever, typo: str, right: str) -> None:
-    assert search_as_asked(handful_retriever, typo, k=5) == search_as_asked(handful_retriever, right, k=5)
-    assert search_as_asked(handful_retriever, typo, k=5) != handful_retriever.search(typo, k=5)
-
-
-def test_an_implied_filter_no_paper_passes_is_not_applied() -> None:
-    """A listing without decisions (SciFact): "oral" is a word of the query, not a filter that empties it."""
-    undecided = KeywordRetriever([replace(p, decision=None) for p in handful_of_iclr_papers()])
-    query = "oral graph neural networks"
-    assert undecided.search(query, k=5)
-    assert search_as_asked(undecided, query, k=5) == undecided.search(query, k=5)
 
 
 def test_offline_explanation_quotes_each_paper_once_breadth_first() -> None:

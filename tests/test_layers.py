@@ -17,7 +17,7 @@ PACKAGE = ROOT / "assistant"
 LAYERS: dict[str, tuple[str, ...]] = {
     "faces": ("__main__", "cli", "web"),
     "service": ("service", "evaluation", "doctor", "langchain"),
-    "pipeline": ("answering", "summarize", "compare", "topicmap", "ingest", "retrieval", "stages", "plan",
+    "pipeline": ("answering", "searching", "summarize", "compare", "topicmap", "ingest", "retrieval", "stages", "plan",
                  "questions", "authors", "vocabulary", "spelling", "acronyms", "glossary", "screening",
                  "screening_model", "evidence", "grouping", "set_answer", "set_eval", "extractive"),
     "backends": ("store", "embeddings", "chunking", "keyword_index", "listings", "llm", "prompts", "citations"),
