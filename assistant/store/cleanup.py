@@ -46,10 +46,13 @@ def drop_generations(
 ) -> None:
     """Drop every generation of a listing but `keep` (or only the generation `only`), and remove their index
     folders; `give_back`: also return the catalogue pages they held to the filesystem (else the store's next writes
-    reuse them)."""
+    reuse them). Dropping nothing gives nothing back: an ingest with nothing to write must not vacuum the pages the
+    last update left for the next one (9 s at 1k papers)."""
+    dropped = 0
     for generation in store.generations(name):
         if generation == keep or (only is not None and generation != only):
             continue
+        dropped += 1
         for collection in generation_names(name, generation):
             try:
                 store._client.delete_collection(collection)
@@ -59,7 +62,7 @@ def drop_generations(
                 log.debug("collection %s was not there", collection)
     if store._folder is not None:
         remove_unused_index_folders(store._folder)
-        if give_back:
+        if give_back and dropped:
             disk_space.give_back_free_pages(store._folder, merge_text_index)
 
 
