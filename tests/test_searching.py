@@ -10,7 +10,7 @@ import pytest
 
 from assistant.searching import search_as_asked
 from assistant.spelling import retrieval_text
-from assistant.types import Filters
+from assistant.types import Filters, Paper
 from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers
 
 
@@ -63,3 +63,14 @@ def test_retrieval_reads_a_typo_no_paper_writes_as_corrected_and_keeps_a_word_on
     text = retrieval_text("Grpah models of tocopheryl uptake", corrections, written)
     assert text == "graph models of tocopheryl uptake"
     assert retrieval_text("no typos here", (), written) == "no typos here"
+
+
+def test_a_name_the_papers_also_write_as_a_word_lists_the_author_then_the_word() -> None:
+    """"Adam" is Hartwig Adam and the optimizer: the author's papers first, then what the word finds; the full name
+    means the author only."""
+    papers = [*handful_of_iclr_papers(),
+              Paper("author", "Mobile vision models", authors=("Hartwig Adam",), abstract="Efficient mobile vision."),
+              Paper("word", "On the Adam optimizer", abstract="Adam adapts step sizes; we analyse Adam.")]
+    retriever = KeywordRetriever(papers)
+    assert [h.paper.id for h in search_as_asked(retriever, "Hartwig Adam", k=5)] == ["author"]
+    assert [h.paper.id for h in search_as_asked(retriever, "Adam", k=5)][:2] == ["author", "word"]
