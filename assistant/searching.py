@@ -29,10 +29,11 @@ def search_as_asked(
     plan = analyse(query, info.authors, terms, base=given)
     asked = retrieval_text(query, plan.corrections, info.authors.words)  # typos read as the listing writes them
     text = plan.topic if plan.is_set_question() and plan.terms else asked
-    if plan.filters == given or not retriever.papers(plan.filters):
+    passing = retriever.papers(plan.filters) if plan.filters != given else []
+    if not passing:
         return retriever.search(text, k=k, mode=mode, filters=filters)
     if not plan.terms:
-        named = [Hit(p, 0.0) for p in retriever.papers(plan.filters)[:k]]
+        named = [Hit(p, 0.0) for p in passing[:k]]
         if not written_as_words(query, info.authors.words):
             return named
         # "Adam", "Long": a name the papers also write as a word; its author's papers first, then the query as typed
