@@ -27,7 +27,7 @@ from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answ
 from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .glossary import Reading, screened_topic
 from .llm import ChatLLM, complete, make_llm
-from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision
+from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
 from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
@@ -185,7 +185,8 @@ class AnswerChain:
             own = analyse(state.question, info.authors, terms, base=state.filters)
             before = self._as_answered(plan_of_turn(previous, info.authors, terms), state.follow_up_of)
             state.info = merge_follow_up(own, before)
-            if swaps_decision(own, before):  # "and the spotlights?" after orals: asked again over the listing
+            # "and the spotlights?" after orals, "what about flows?": the question asked again over the listing
+            if swaps_decision(own, before) or switches_subject(own, before):
                 state.follow_up_of = None
                 return self._retrieve_listing(state, info)
             state.hits = follow_up_hits(state.follow_up_of, state.info, info.stats)

@@ -103,13 +103,22 @@ _QUESTION_START = re.compile(
 
 # --- follow-ups -----------------------------------------------------------------------------------------------------
 _LEAD_WORDS = r"\s*(?:and|also|what about|how about|only|just|now|but)\b"  # "and the spotlights?", "only orals"
-_FOLLOW_UP = re.compile(
-    r"\b(?:those|them|these|they|their|theirs|this one|that one|the (?:first|second|third|last|above) (?:one|paper)"
-    r"|the above|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
-    rf"|^{_LEAD_WORDS}"
+_SAME_FOR = r"\s*(?:and\s+)?(?:the\s+)?same\s+(?:question\s+|thing\s+)?(?:for|about|on|with)\b"  # "same for GNNs"
+# What points back at the previous answer's papers: "those", "which ones ...", "[3]", a question with no noun of
+# its own ("how many are spotlights?", "and which use transformers?").
+_BACK_REFERENCE = (
+    r"\b(?:those|them|these|they|their|theirs|this one|that one|ones|among|the (?:first|second|third|last|above)"
+    r" (?:one|paper)|the above|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
     r"|\[\d{1,3}\]|\b(?:paper|number)\s+\d{1,2}\b"  # "explain [2]", "tell me about paper 3"
-    # a question with no noun of its own: "how many are spotlights?", "which ones are by X?", "which are orals?"
-    r"|^\s*(?:how\s+many|which(?:\s+ones?)?|what\s+ones)\s+(?:are|were|have|has|had|use|used)\b(?!\s+(?:the|all|there)\b)",
+    rf"|^(?:{_LEAD_WORDS})?\s*(?:how\s+many|which(?:\s+ones?)?|what\s+ones)\s+(?:are|were|have|has|had|use|used)\b"
+    r"(?!\s+(?:the|all|there)\b)"
+)
+_FOLLOW_UP = re.compile(rf"{_BACK_REFERENCE}|^{_LEAD_WORDS}|^{_SAME_FOR}", re.IGNORECASE)
+_SAME_FOR_LEAD = re.compile(f"^{_SAME_FOR}", re.IGNORECASE)  # framing, not topic: "same question for"
+_POINTS_BACK = re.compile(_BACK_REFERENCE, re.IGNORECASE)
+# "what about X?", "and X?", "now X", "same for X": the previous question about another subject (not "only X")
+_SWITCH_LEAD = re.compile(
+    rf"^\s*(?:(?:and|but)\s+)?(?:what|how)\s+about\b|^\s*(?:and|now|but|also)\b(?!\s+(?:only|just)\b)|^{_SAME_FOR}",
     re.IGNORECASE,
 )
 _SCOPE_ONLY = re.compile(_LEAD_WORDS, re.IGNORECASE)
@@ -358,6 +367,18 @@ def plan_of_turn(
     return merge_follow_up(own, plan_of_turn(before, index, terms_of))
 
 
+def switches_subject(follow_up: QueryPlan, previous: QueryPlan) -> bool:
+    """"what about normalizing flows?", "and GNNs?", "same for Sergey Levine" (after "what did Chelsea Finn
+    publish?"): the previous question asked again about another topic or author, over the whole listing, its other
+    parts kept ("which orals are about GNNs?" -> "what about transformers?": orals about transformers). A follow-up
+    pointing back ("which of those use GNNs?", "and which ones are orals?") or only narrowing ("only GNN papers")
+    works on the previous answer's papers instead."""
+    if not _SWITCH_LEAD.match(follow_up.text) or _POINTS_BACK.search(follow_up.text):
+        return False
+    other_author = follow_up.filters.author is not None and follow_up.filters.author != previous.filters.author
+    return bool(follow_up.terms) or other_author
+
+
 def swaps_decision(follow_up: QueryPlan, previous: QueryPlan) -> bool:
     """"and the spotlights?" after a question about orals: the previous set holds none of the wanted decisions, so
     the follow-up asks the previous question again with another decision, over the whole listing."""
@@ -369,8 +390,11 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
     """A follow-up keeps its own intent and filters, adds the previous question's topic and the previous filters
     it does not replace ("and the orals among them?" after "what did X co-author?" keeps the author), and is marked
     as one. "and the spotlights?" after "which orals are about GNNs?" keeps the list intent it refines."""
-    topic = " ".join(dict.fromkeys(t for t in (previous.topic, follow_up.topic) if t))
-    merged_terms = tuple(dict.fromkeys(previous.terms + follow_up.terms))
+    if switches_subject(follow_up, previous) and follow_up.terms:  # "what about X?": X instead of the old topic
+        topic, merged_terms = follow_up.topic, follow_up.terms
+    else:
+        topic = " ".join(dict.fromkeys(t for t in (previous.topic, follow_up.topic) if t))
+        merged_terms = tuple(dict.fromkeys(previous.terms + follow_up.terms))
     intent = follow_up.intent
     text = follow_up.text
     if _SCOPE_ONLY.match(text) and not (_COUNT.search(text) or _SUMMARIZE.search(text) or _COMPARE.search(text)):
@@ -409,7 +433,7 @@ _NOT_PROSE = re.compile(
 def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
     prose (URLs, code, paths, file names, bare numbers) left out."""
-    text = _NOT_PROSE.sub(" ", text)
+    text = _NOT_PROSE.sub(" ", _SAME_FOR_LEAD.sub(" ", text))
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows

@@ -21,6 +21,7 @@ from assistant.plan import (
     spell_paper_words,
     standalone_of,
     swaps_decision,
+    switches_subject,
 )
 from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse
@@ -360,6 +361,45 @@ def test_a_chain_of_follow_ups_is_merged_turn_by_turn(index: AuthorIndex) -> Non
 def test_a_follow_up_that_swaps_the_decision(index: AuthorIndex, previous: str, question: str, swaps: bool) -> None:
     before = plan(previous, index)
     assert swaps_decision(plan(question, index), before) is swaps
+
+
+SUBJECT_SWITCHES: list[tuple[str, str, bool, str, str | None]] = [
+    # (previous, follow-up, switches, topic after the merge, author after the merge)
+    ("which papers study diffusion models?", "what about normalizing flows?", True, "normalizing flows", None),
+    ("which orals are about GNNs?", "and transformers?", True, "transformers", None),
+    ("how many papers are about pruning?", "how about quantization?", True, "quantization", None),
+    ("which papers study diffusion models?", "same for GANs", True, "GANs or generative adversarial networks", None),
+    ("which papers study diffusion models?", "and the same question for meta-learning", True, "meta-learning",
+     None),
+    ("what did Chelsea Finn publish?", "what about Sergey Levine?", True, "", "Sergey Levine"),
+    ("which papers did Chelsea Finn write on meta-learning?", "and Sergey Levine?", True, "meta-learning",
+     "Sergey Levine"),
+    # pointing back or narrowing: the previous answer's papers, the topics joined
+    ("which papers study diffusion models?", "which of those use transformers?", False,
+     "diffusion models transformers", None),
+    ("which papers study diffusion models?", "and which ones use transformers?", False,
+     "diffusion models transformers", None),
+    ("which papers study diffusion models?", "only the ones on audio", False, "diffusion models audio", None),
+    ("which papers study diffusion models?", "only audio papers", False, "diffusion models audio", None),
+    ("which papers study diffusion models?", "and the spotlights?", False, "diffusion models", None),
+    ("what did Chelsea Finn publish?", "and the orals among them?", False, "", "Chelsea Finn"),
+    ("which papers study diffusion models?", "what about the orals?", False, "diffusion models", None),
+]
+
+
+@pytest.mark.parametrize(("previous", "question", "switches", "topic", "author"), SUBJECT_SWITCHES,
+                         ids=[f"{p} -> {q}" for p, q, *_ in SUBJECT_SWITCHES])
+def test_a_follow_up_about_another_subject_asks_the_previous_question_again(
+    index: AuthorIndex, previous: str, question: str, switches: bool, topic: str, author: str | None
+) -> None:
+    """"what about X?" is the previous question about X (over the listing), not X among the previous papers."""
+    before = plan(previous, index)
+    assert switches_subject(plan(question, index), before) is switches
+    got = plan(question, index, previous=before)
+    assert got.follow_up and (got.topic, got.filters.author) == (topic, author)
+    assert got.intent == before.intent
+    if switches:  # the previous question's other parts are kept
+        assert got.filters.decision == before.filters.decision
 
 
 @pytest.mark.parametrize(("question", "first", "second", "topic"), [

@@ -153,6 +153,21 @@ def test_a_follow_up_swapping_the_decision_asks_the_listing_again(iclr_retriever
     assert_well_formed(spotlights)
 
 
+def test_a_follow_up_about_another_topic_asks_the_listing_again(iclr_retriever: Any, iclr_settings: Any) -> None:
+    """"what about normalizing flows?" after diffusion orals: the orals on flows, not flows among diffusion papers."""
+    orals = answer("which orals are about diffusion models?", [], iclr_retriever, iclr_settings)
+    flows = answer("what about normalizing flows?", [orals], iclr_retriever, iclr_settings)
+    alone = answer("which orals are about normalizing flows?", [], iclr_retriever, iclr_settings)
+    assert flows.topic == "normalizing flows" and "diffusion" not in flows.text.split("\n")[0]
+    assert [m.hit.paper.id for m in flows.relevant] == [m.hit.paper.id for m in alone.relevant]
+    papers = answer("which papers study diffusion models?", [], iclr_retriever, iclr_settings)
+    gans = answer("and GANs?", [papers], iclr_retriever, iclr_settings)
+    assert gans.relevant and not {m.hit.paper.id for m in gans.relevant} <= {m.hit.paper.id for m in papers.matches}
+    titles = [m.hit.paper.title for m in gans.relevant]
+    assert all("Diffusion" not in title for title in titles[:3]), titles
+    assert_well_formed(gans)
+
+
 def test_small_talk_claims_no_paper_and_a_follow_up_skips_it(iclr_retriever: Any, iclr_settings: Any) -> None:
     first = answer("which papers are about GANs?", [], iclr_retriever, iclr_settings)
     thanks = answer("thanks!", [first], iclr_retriever, iclr_settings)
