@@ -30,7 +30,8 @@ from .llm import ChatLLM, complete, make_llm
 from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
-from .screening import Topic, lay_words, llm_group_names, screen_offline, screen_with_llm
+from .screening import Topic, lay_words, screen_offline
+from .screening_llm import llm_group_names, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
 from .spelling import correction_note, retrieval_text

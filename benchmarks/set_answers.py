@@ -31,7 +31,8 @@ from assistant import service
 from assistant.answering import AnswerChain, answer, collection_info
 from assistant.llm import make_llm
 from assistant.prompts import load_prompts
-from assistant.screening import Topic, screen_offline, screen_with_llm
+from assistant.screening import Topic, screen_offline
+from assistant.screening_llm import screen_with_llm
 from tests.openai_stub import OpenAIStub, Reply
 
 DEVSET = ROOT / "data" / "devset" / "iclr2022" / "queries.jsonl"

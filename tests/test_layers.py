@@ -19,7 +19,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "service": ("service", "evaluation", "doctor", "langchain"),
     "pipeline": ("answering", "searching", "summarize", "compare", "topicmap", "ingest", "retrieval", "stages", "plan",
                  "questions", "authors", "vocabulary", "spelling", "acronyms", "glossary", "screening",
-                 "screening_model", "evidence", "grouping", "set_answer", "set_eval", "extractive"),
+                 "screening_llm", "screening_model", "evidence", "grouping", "set_answer", "set_eval", "extractive"),
     "backends": ("store", "embeddings", "chunking", "keyword_index", "listings", "llm", "prompts", "citations"),
     "base": ("__init__", "types", "errors", "settings", "shipped", "files", "hashing", "text", "links", "redaction",
              "events"),

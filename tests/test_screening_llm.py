@@ -1,6 +1,7 @@
 """LLM screening of a set answer over real HTTP: the scripted OpenAI-compatible server (tests/openai_stub.py) gives
 verdicts, bad JSON, invented quotes and a failure mid-batch; once against a real llama.cpp server for the protocol
-(the tiny model's verdicts are junk: only the protocol and the fallbacks are tested there)."""
+(the tiny model's verdicts are junk: only the protocol and the fallbacks are tested there). First, without a
+server, the parsing and checking of verdicts and the batching (assistant/screening_llm.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pytest
 
 from assistant.answering import AnswerChain, answer
 from assistant.screening import find_verbatim
+from assistant.screening_llm import make_batches, parse_verdicts, valid_verdicts
 from assistant.set_answer import LLM_SET_LABEL
-from assistant.types import Answer
+from assistant.types import Answer, Hit, Paper
 from tests.conftest import PLANTED_KEY, make_settings
+from tests.retriever_double import handful_of_iclr_papers
 
 QUESTION = "Which papers are about diffusion models?"
 _BLOCK = re.compile(r'<paper n="(\d+)"[^>]*>\nTitle: (.*?)\n.*?Abstract: (.*?)\n</paper>', re.DOTALL)
@@ -60,6 +63,42 @@ def assert_quotes_verbatim(result: Answer) -> None:
     for m in result.matches:
         if m.quote:
             assert find_verbatim(f"{m.hit.paper.abstract or ''} {m.hit.paper.title}", m.quote), m.quote
+
+
+# --- parsing and batching (no server) ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def handful() -> list[Paper]:
+    return handful_of_iclr_papers()
+
+
+def test_llm_verdicts_are_parsed_and_checked(handful: list[Paper]) -> None:
+    hits = [Hit(p, 1.0) for p in handful[:3]]
+    real = (handful[0].abstract or "").split(". ")[0]
+    reply = "```json\n" + json.dumps({"verdicts": [
+        {"n": 1, "verdict": "relevant", "quote": real.upper()},
+        {"n": 2, "verdict": "relevant", "quote": "A sentence that this paper never wrote at all."},
+        {"n": 3, "verdict": "maybe", "quote": real},
+        {"n": 9, "verdict": "relevant", "quote": real},
+    ]}) + "\n```"
+    items = parse_verdicts(reply)
+    assert items is not None
+    valid = valid_verdicts(items, hits)
+    assert list(valid) == [1] and valid[1] == ("relevant", real)  # the paper's own spelling, not the model's
+    assert parse_verdicts("I think paper 1 is relevant.") is None
+    assert parse_verdicts('[{"n": 1, "verdict": "relevant"') is None
+
+
+def test_llm_batches_respect_the_size_and_the_token_budget(handful: list[Paper]) -> None:
+    hits = [Hit(p, 1.0) for p in handful[:12]]
+    assert [len(b) for b in make_batches(hits, 5, None)] == [5, 5, 2]
+    small = make_batches(hits, 20, 700)  # a few abstracts' worth of tokens
+    assert len(small) > 1 and sorted(i for b in small for i in b) == list(range(12))
+    assert all(len(b) >= 1 for b in make_batches(hits, 20, 1))  # one paper a batch at least
+
+
+# --- over HTTP -----------------------------------------------------------------------------------------------
 
 
 def test_llm_verdicts_decide_and_the_model_names_the_groups(

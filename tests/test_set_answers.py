@@ -20,10 +20,7 @@ from assistant.screening import (
     Rule,
     Topic,
     find_verbatim,
-    make_batches,
-    parse_verdicts,
     screen_offline,
-    valid_verdicts,
 )
 from assistant.set_answer import defang
 from assistant.types import Answer, Filters, Hit, Paper
@@ -241,23 +238,6 @@ def test_offline_screening_quotes_the_deciding_sentence(handful: list[Paper], st
     assert {s.verdict for s in every} == {"relevant"}
 
 
-def test_llm_verdicts_are_parsed_and_checked(handful: list[Paper]) -> None:
-    hits = [Hit(p, 1.0) for p in handful[:3]]
-    real = (handful[0].abstract or "").split(". ")[0]
-    reply = "```json\n" + json.dumps({"verdicts": [
-        {"n": 1, "verdict": "relevant", "quote": real.upper()},
-        {"n": 2, "verdict": "relevant", "quote": "A sentence that this paper never wrote at all."},
-        {"n": 3, "verdict": "maybe", "quote": real},
-        {"n": 9, "verdict": "relevant", "quote": real},
-    ]}) + "\n```"
-    items = parse_verdicts(reply)
-    assert items is not None
-    valid = valid_verdicts(items, hits)
-    assert list(valid) == [1] and valid[1] == ("relevant", real)  # the paper's own spelling, not the model's
-    assert parse_verdicts("I think paper 1 is relevant.") is None
-    assert parse_verdicts('[{"n": 1, "verdict": "relevant"') is None
-
-
 # --- grouping ------------------------------------------------------------------------------------------------------
 
 
@@ -278,14 +258,6 @@ def test_grouping_is_deterministic_and_covers_every_paper(handful: list[Paper], 
     assert len(set(names)) == len(names)
     for name in names:
         assert not any(is_generic(label) for label in name.lower().split(", ")), name
-
-
-def test_llm_batches_respect_the_size_and_the_token_budget(handful: list[Paper]) -> None:
-    hits = [Hit(p, 1.0) for p in handful[:12]]
-    assert [len(b) for b in make_batches(hits, 5, None)] == [5, 5, 2]
-    small = make_batches(hits, 20, 700)  # a few abstracts' worth of tokens
-    assert len(small) > 1 and sorted(i for b in small for i in b) == list(range(12))
-    assert all(len(b) >= 1 for b in make_batches(hits, 20, 1))  # one paper a batch at least
 
 
 def test_offline_summary_themes_are_never_result_phrases(handful: list[Paper], stats: CorpusStats) -> None:
