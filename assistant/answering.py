@@ -202,6 +202,7 @@ class AnswerChain:
             pointed = pointed_papers(state.follow_up_of, referenced(state.question))
             if pointed:  # "tell me more about the second one": that paper only
                 state.hits, state.set_question = pointed, False
+                state.offline = replace(state.offline, pointed=True)
                 if state.info.intent in ("list", "count"):
                     state.info = replace(state.info, intent="explain")
         else:

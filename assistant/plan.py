@@ -104,12 +104,35 @@ _QUESTION_START = re.compile(
 # --- follow-ups -----------------------------------------------------------------------------------------------------
 _LEAD_WORDS = r"\s*(?:and|also|what about|how about|only|just|now|but)\b"  # "and the spotlights?", "only orals"
 _SAME_FOR = r"\s*(?:and\s+)?(?:the\s+)?same\s+(?:question\s+|thing\s+)?(?:for|about|on|with)\b"  # "same for GNNs"
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10, "last": -1}
+# "the second one", "the last paper", "[3]", "paper 2", "#4": one paper of the previous answer, by its number
+_REFERENCE = re.compile(
+    rf"\b({'|'.join(_ORDINALS)})\s+(?:one|paper|article|result|entry)\b|\[(\d{{1,3}})\]"
+    r"|\b(?:paper|number|no\.|#)\s*(\d{1,3})\b(?!\s*(?:papers|%))",
+    re.IGNORECASE,
+)
+_HOW_MANY = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+# several at once: "the first two", "the last 3", "papers 2 and 4", "the first and third ones"
+_RANGE = re.compile(  # then nothing, or a word for results: not "the first 10 layers"
+    rf"\b(first|last)\s+({'|'.join(_HOW_MANY)}|[2-9]|1\d)\b(?=\s*(?:$|[?.!,;:)]|(?:ones?|papers?|results?|entries"
+    r"|articles?|listed|above|here|and|or|you|an?|the|is|are|was|were|have|has|do|does|did|use|uses|about|on|in"
+    r"|with|by|from|to|for|of\s+(?:them|those|these))\b))",
+    re.IGNORECASE,
+)
+_NUMBER_LIST = re.compile(r"\b(?:papers|numbers|nos?\.)\s*(\d{1,3}(?:\s*(?:,|and|&|or)\s*\d{1,3})+)\b",
+                          re.IGNORECASE)
+_ORDINAL_LIST = re.compile(
+    rf"\b((?:{'|'.join(_ORDINALS)})(?:\s*(?:,|and|&)\s*(?:the\s+)?(?:{'|'.join(_ORDINALS)}))+)\s+(?:ones?|papers?)\b",
+    re.IGNORECASE,
+)
 # What points back at the previous answer's papers: "those", "which ones ...", "[3]", a question with no noun of
 # its own ("how many are spotlights?", "and which use transformers?").
 _BACK_REFERENCE = (
-    r"\b(?:those|them|these|they|their|theirs|this one|that one|ones|among|the (?:first|second|third|last|above)"
-    r" (?:one|paper)|the above|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
-    r"|\[\d{1,3}\]|\b(?:paper|number)\s+\d{1,2}\b"  # "explain [2]", "tell me about paper 3"
+    r"\b(?:those|them|these|they|their|theirs|this one|that one|ones|among|the above (?:one|paper)|the above"
+    r"|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
+    # "explain [2]", "the second one", "compare the first two", "papers 2 and 4", "the first and third ones"
+    rf"|{_REFERENCE.pattern}|{_RANGE.pattern}|{_NUMBER_LIST.pattern}|{_ORDINAL_LIST.pattern}"
     rf"|^(?:{_LEAD_WORDS})?\s*(?:how\s+many|which(?:\s+ones?)?|what\s+ones)\s+(?:are|were|have|has|had|use|used)\b"
     r"(?!\s+(?:the|all|there)\b)"
 )
@@ -122,23 +145,27 @@ _SWITCH_LEAD = re.compile(
     re.IGNORECASE,
 )
 _SCOPE_ONLY = re.compile(_LEAD_WORDS, re.IGNORECASE)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-             "ninth": 9, "tenth": 10, "last": -1}
-# "the second one", "the last paper", "[3]", "paper 2", "#4": one paper of the previous answer, by its number
-_REFERENCE = re.compile(
-    rf"\b({'|'.join(_ORDINALS)})\s+(?:one|paper|article|result|entry)\b|\[(\d{{1,3}})\]"
-    r"|\b(?:paper|number|no\.|#)\s*(\d{1,3})\b(?!\s*(?:papers|%))",
-    re.IGNORECASE,
-)
 
 
 def referenced(question: str) -> tuple[int, ...]:
-    """The numbers of the previous answer's papers a question points at (1-based; -1 is the last one)."""
-    found = []
+    """The numbers of the previous answer's papers a question points at (1-based; -1 is the last one, -2 the one
+    before), in the order written."""
+    found: list[tuple[int, list[int]]] = []
     for match in _REFERENCE.finditer(question):
         word, cited, numbered = match.groups()
-        found.append(_ORDINALS[word.lower()] if word else int(cited or numbered))
-    return tuple(dict.fromkeys(found))
+        found.append((match.start(), [_ORDINALS[word.lower()] if word else int(cited or numbered)]))
+    for match in _RANGE.finditer(question):
+        end, count = match.group(1).lower(), match.group(2).lower()
+        size = _HOW_MANY.get(count) or int(count)
+        found.append((match.start(), list(range(1, size + 1)) if end == "first" else list(range(-size, 0))))
+    for match in _NUMBER_LIST.finditer(question):
+        found.append((match.start(), [int(n) for n in re.findall(r"\d{1,3}", match.group(1))]))
+    for match in _ORDINAL_LIST.finditer(question):
+        found.append((match.start(), [_ORDINALS[w.lower()] for w in re.findall(r"[a-z]+", match.group(1), re.I)
+                                      if w.lower() in _ORDINALS]))
+    return tuple(dict.fromkeys(n for _, numbers in sorted(found, key=lambda f: f[0]) for n in numbers))
+
+
 _WORD_OR_COMMA = re.compile(rf",|{WORD.pattern}", re.UNICODE)
 
 

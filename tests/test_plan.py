@@ -502,6 +502,12 @@ def test_small_talk_asks_nothing_of_the_papers(index: AuthorIndex, question: str
     ("tell me more about the second one", (2,)), ("explain [3]", (3,)), ("summarize the last paper", (-1,)),
     ("what does paper 2 propose?", (2,)), ("compare [1] and [4]", (1, 4)), ("the first one and the third one", (1, 3)),
     ("which papers study GANs?", ()), ("how many papers are there on 3D vision?", ()), ("first-order methods", ()),
+    # several at once
+    ("compare the first two", (1, 2)), ("who wrote the first three?", (1, 2, 3)), ("the last two", (-2, -1)),
+    ("summarize the first 4 papers", (1, 2, 3, 4)), ("tell me more about papers 2 and 4", (2, 4)),
+    ("papers 1, 3 and 5", (1, 3, 5)), ("the first and third ones", (1, 3)), ("the fourth one", (4,)),
+    # numbers that point at nothing
+    ("the first two years of training", ()), ("the top 5% of models", ()), ("in the first 10 layers", ()),
 ])
 def test_a_question_points_at_papers_of_the_previous_answer(question: str, numbers: tuple[int, ...]) -> None:
     assert referenced(question) == numbers

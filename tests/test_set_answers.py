@@ -183,6 +183,25 @@ def test_a_follow_up_pointing_at_one_paper_answers_about_it(iclr_retriever: Any,
     assert [h.paper.id for h in last.sources] == [first.matches[-1].hit.paper.id]
 
 
+def test_a_follow_up_about_the_record_of_papers_answers_from_the_listing(
+    iclr_retriever: Any, iclr_settings: Any
+) -> None:
+    """"who wrote the third one?", "is the second one an oral?": the listing's fields, cited, not abstract quotes."""
+    first = answer("which papers are about federated learning?", [], iclr_retriever, iclr_settings)
+    third = first.matches[2].hit.paper
+    authors = answer("who wrote the third one?", [first], iclr_retriever, iclr_settings)
+    assert [h.paper.id for h in authors.sources] == [third.id]
+    assert authors.text.splitlines()[-1].startswith(f"- {third.title} [1]: by {third.authors[0]}")
+    assert all(name in authors.text for name in third.authors) and {c.n for c in authors.citations} == {1}
+    two = answer("is either of the first two an oral? who are their authors?", [first], iclr_retriever,
+                 iclr_settings)
+    assert [h.paper.id for h in two.sources] == [m.hit.paper.id for m in first.matches[:2]]
+    for n, match in enumerate(first.matches[:2], start=1):
+        assert f"[{n}]: by " in two.text and f"accepted as {match.hit.paper.decision}" in two.text
+    compared = answer("compare the first two", [first], iclr_retriever, iclr_settings)
+    assert [h.paper.id for h in compared.sources] == [m.hit.paper.id for m in first.matches[:2]]
+
+
 def test_summarize_these_papers_covers_the_whole_set(iclr_retriever: Any, iclr_settings: Any) -> None:
     first = answer("how many papers are about federated learning?", [], iclr_retriever, iclr_settings)
     assert len(first.matches) > 8
