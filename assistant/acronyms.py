@@ -1,11 +1,13 @@
 """Acronyms as a listing defines them: "graph neural networks (GNNs)", "reinforcement learning (RL)".
 
-One reader of the definitions (`definitions`) for two uses:
+One reader of the definitions (`definitions`), run once per listing (authors.AuthorIndex keeps what it read), for
+two uses:
 - `long_forms`: a listing's acronyms spelled out, so that a set question whose topic is an acronym alone ("any orals
   on RL?", "papers on GANs") is searched and screened as "RL or reinforcement learning" (the papers that never
   write "RL" are about it too);
-- evidence.defined_acronyms: the keys an acronym and its long form stand for, read from a question's candidates,
-  so a conjunct side "graph neural networks" is held by a paper that says "GNN".
+- evidence.defined_acronyms: the keys an acronym and its long form stand for, over the listing (built once with
+  its other derived data: answering.CollectionInfo), so a conjunct side "graph neural networks" is held by a paper
+  that says "GNN".
 Read from the abstracts themselves, not from a fixed list: any listing's own acronyms count.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .types import Paper
 
@@ -43,10 +45,10 @@ def base_form(acronym: str) -> str:
     return lower[:-1] if acronym.endswith("s") and len(acronym) > 2 and acronym[-2].isupper() else lower
 
 
-def long_forms(papers: Sequence[Paper]) -> dict[str, str]:
-    """Each acronym the listing defines (base form) -> its most frequent long form, in lower case."""
+def long_forms(found: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each acronym the listing defines (`definitions`, base form) -> its most frequent long form, in lower case."""
     counts: dict[str, Counter[str]] = {}
-    for acronym, said in definitions(papers):
+    for acronym, said in found:
         counts.setdefault(base_form(acronym), Counter())[said.lower()] += 1
     return {acronym: forms.most_common(1)[0][0] for acronym, forms in counts.items()}
 
@@ -54,7 +56,7 @@ def long_forms(papers: Sequence[Paper]) -> dict[str, str]:
 def spelled_out(topic: str, forms: dict[str, str]) -> str | None:
     """A topic that is one acronym of the listing, with its long form as the alternative ("RL" -> "RL or
     reinforcement learning"); None for any other topic (a longer topic keeps its own words: the acronym there is
-    matched through the candidates' definitions, see evidence.defined_acronyms)."""
+    matched through the listing's definitions, see evidence.defined_acronyms)."""
     word = topic.strip()
     long = forms.get(base_form(word)) if _ACRONYM.match(word) else None
     return f"{word} or {long}" if long else None

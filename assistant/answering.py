@@ -24,6 +24,7 @@ from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
+from .evidence import Acronyms, defined_acronyms
 from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
 from .glossary import Reading, screened_topic
 from .llm import ChatLLM, complete, make_llm
@@ -71,17 +72,21 @@ class CollectionInfo:
     stats: CorpusStats
     authors: AuthorIndex
     listing: str = ""  # how a set answer names the listing: "ICLR 2022"
+    acronyms: Acronyms = field(default_factory=dict)  # the keys its abstracts define as the same (screening)
 
 
 def collection_info(retriever: RetrieverLike) -> CollectionInfo:
-    """Idf statistics and the author index of the retriever's collection, built once per live generation of the
-    listing (Retriever.derived): a re-ingest that changes authors under the same paper ids is seen at once."""
+    """Idf statistics, the author index and the acronyms of the retriever's collection, built once per live
+    generation of the listing (Retriever.derived): a re-ingest that changes authors under the same paper ids is seen
+    at once. The acronyms are read once, by the author index (its `definitions`)."""
     collection = str(getattr(retriever, "collection", "current"))
 
     stats = retriever.derived(CORPUS_STATS, CorpusStats.build)  # shared with the glossary's reading (retrieval)
 
     def build(papers: list[Paper]) -> CollectionInfo:
-        return CollectionInfo(stats, AuthorIndex.build(papers), listing_name(papers, collection))
+        authors = AuthorIndex.build(papers)
+        acronyms = defined_acronyms(authors.definitions, stats)
+        return CollectionInfo(stats, authors, listing_name(papers, collection), acronyms)
 
     return retriever.derived("answering.collection_info", build)
 
@@ -230,7 +235,7 @@ class AnswerChain:
             topic = Topic.of(read.topic, read.terms)
             state.hits = self.stage.set_candidates(
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
-                widen=lambda first: lay_words(first, topic, info.stats))
+                widen=lambda first: lay_words(first, topic, info.stats, acronyms=info.acronyms))
             state.info = read
         else:
             asked = retrieval_text(state.standalone, plan.corrections, info.authors.words)  # typos read as meant
@@ -355,7 +360,7 @@ class AnswerChain:
             return [kept.get(s.hit.paper.id) or s for s in fresh], notice, None
         plan = state.screen_topic or state.info
         topic = Topic.of(plan.topic if plan.terms else "", plan.terms)
-        offline = screen_offline(state.hits, topic, info.stats)
+        offline = screen_offline(state.hits, topic, info.stats, acronyms=info.acronyms)
         if self.llm is None or state.llm_error is not None or not topic.keys or not state.hits:
             return offline, notice, None
         screened = screen_with_llm(

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .acronyms import long_forms
+from .acronyms import definitions, long_forms
 from .spelling import listing_words
 from .text import fold
 from .types import Paper
@@ -38,7 +38,8 @@ class AuthorIndex:
     "X's papers", "X et al."). Values are the collection's own spellings. `years` are the listing's years. `words` are
 the lowercase words of the papers' titles, abstracts and keywords, each with the number of papers writing it: a
 lowercase surname that is one of them is an ordinary word ("long", "white") unless a cue makes it a name, and a
-question word none writes may be a typo (spelling.py). `acronyms` are the ones the abstracts define, spelled out
+question word none writes may be a typo (spelling.py). `definitions` are the abstracts' acronym definitions, read
+once here (the screening's acronym keys come from them too: answering.CollectionInfo); `acronyms` those spelled out
 ("rl": "reinforcement learning"): a set question whose topic is one of them is asked as both (plan.py)."""
 
     full: dict[str, set[str]] = field(default_factory=dict)
@@ -47,6 +48,7 @@ question word none writes may be a typo (spelling.py). `acronyms` are the ones t
     years: frozenset[int] = frozenset()
     papers: dict[str, set[str]] = field(default_factory=dict)  # an author's spelling -> ids of their papers
     words: Counter[str] = field(default_factory=Counter)
+    definitions: tuple[tuple[str, str], ...] = ()  # (acronym, its long form) as written (acronyms.definitions)
     acronyms: dict[str, str] = field(default_factory=dict)  # the listing's acronyms spelled out (acronyms.long_forms)
     _words_of_names: set[str] | None = field(default=None, repr=False, compare=False)
 
@@ -56,7 +58,8 @@ question word none writes may be a typo (spelling.py). `acronyms` are the ones t
         years: set[int] = set()
         papers = list(papers)
         index.words = listing_words(" ".join([p.title, p.abstract or "", " ".join(p.keywords)]) for p in papers)
-        index.acronyms = long_forms(papers)
+        index.definitions = tuple(definitions(papers))
+        index.acronyms = long_forms(index.definitions)
         for paper in papers:
             if paper.year:
                 years.add(paper.year)

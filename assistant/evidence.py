@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .acronyms import definitions
 from .extractive import CorpusStats, paper_text, phrases, stem, terms, word_terms
 from .plan import is_content_word
 from .types import Hit, Paper, Verdict
@@ -176,11 +175,15 @@ def specific_head(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
     return tuple(k for k in head if stats.df[k] < GENERIC_SHARE * stats.n_docs)
 
 
-def defined_acronyms(papers: Sequence[Paper], stats: CorpusStats) -> dict[str, frozenset[str]]:
-    """What the papers' abstracts define their acronyms as (acronyms.definitions), both ways: "graph neural networks
-    (GNNs)" makes the key "gnn" and the phrase's head keys ("graph neural") stand for each other."""
+Acronyms = dict[str, frozenset[str]]  # a key -> the keys defined as the same thing (`defined_acronyms`)
+
+
+def defined_acronyms(found: Iterable[tuple[str, str]], stats: CorpusStats) -> Acronyms:
+    """What the abstracts define their acronyms as (acronyms.definitions: (acronym, long form) pairs), both ways:
+    "graph neural networks (GNNs)" makes the key "gnn" and the phrase's head keys ("graph neural") stand for each
+    other. Built once per listing from all its papers' definitions (answering.CollectionInfo)."""
     same: dict[str, set[str]] = {}
-    for acronym, said in definitions(papers):
+    for acronym, said in found:
         short = {key for form in (acronym, acronym.rstrip("s")) for key, _ in word_terms(form)}  # GNNs, GNN
         phrase = [k for k in keys_of(said) if stats.df.get(k, 0) > 0]
         long = {k for k in head_of([k for k in phrase if " " in k] or phrase, stats)  # its rarest pair
@@ -204,7 +207,7 @@ def with_variants(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*keys, *sorted(found)]))
 
 
-def with_acronyms(keys: Sequence[str], acronyms: dict[str, frozenset[str]]) -> tuple[str, ...]:
+def with_acronyms(keys: Sequence[str], acronyms: Acronyms) -> tuple[str, ...]:
     """The keys and what the papers define as the same ("gnn" and "graph neural")."""
     return tuple(dict.fromkeys([*keys, *(k for key in keys for k in sorted(acronyms.get(key, ())))]))
 

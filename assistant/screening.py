@@ -29,9 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .acronyms import definitions
 from .evidence import (
     EXPANSION_WEIGHT,
     JARGON_TOP,
+    Acronyms,
     Topic,
     capped,
     defined_acronyms,
@@ -128,16 +130,18 @@ def evidence(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule =
 
 
 def screen_offline(
-    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, model: Model = MODEL
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, model: Model = MODEL, *,
+    acronyms: Acronyms | None = None,
 ) -> list[Screened]:
     """Every candidate with its verdict and deciding sentence, in the given order. A topic with no terms (a
-    filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence."""
+    filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence.
+    `acronyms`: the listing's (answering.CollectionInfo); None reads them from the candidates."""
     if not topic.keys:
         return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]
     if names_nothing(topic, stats, [h.paper for h in hits]):  # "zorblax learning": the closest papers, none about it
         return [Screened(hit, "not_relevant", deciding_sentence(hit.paper, topic, stats)) for hit in hits]
     topic = resolve(topic, stats)
-    learnt = feedback(hits, topic, stats, rule)
+    learnt = feedback(hits, topic, stats, rule, acronyms=acronyms)
     return [Screened(hit, verdict, deciding_sentence(hit.paper, topic, stats))
             for hit, verdict in zip(hits, verdicts(hits, learnt, rule, model), strict=True)]
 
@@ -172,7 +176,10 @@ class Feedback:
     conjuncts: tuple[tuple[str, ...], ...] = ()  # key sets a paper must each touch (see `conjuncts_of`)
 
 
-def feedback(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> Feedback:
+def feedback(
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, *,
+    acronyms: Acronyms | None = None,
+) -> Feedback:
     """The pseudo-relevance feedback of a resolved topic's candidates (see `Feedback`), the one rule for both the
     screening and the widening of a lay question's candidates (`lay_words`)."""
     found = evidence(hits, topic, stats, rule)
@@ -181,22 +188,26 @@ def feedback(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule =
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
     if is_jargon(hits, head, together=len(topic.alternatives) > 1):
-        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic, stats))
+        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic, stats, acronyms))
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
     lay = expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE)
     return Feedback(expanded(hits, found, lay, LAY_WEIGHT, stats, rule), head, False, lay)
 
 
-def conjuncts_of(hits: Sequence[Hit], topic: Topic, stats: CorpusStats) -> tuple[tuple[str, ...], ...]:
+def conjuncts_of(
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, acronyms: Acronyms | None = None
+) -> tuple[tuple[str, ...], ...]:
     """The two sides of a topic listing alternatives around shared words ("transformers or self-attention to
     graphs": one alternative's head, and the shared head "graph"), when the best candidates use the shared words
     (is_jargon); or of two phrases joined by a preposition ("diffusion models for molecules"), each side with the
-    acronyms the candidates define for it ("GNN" for "graph neural networks")."""
+    acronyms the listing defines for it ("GNN" for "graph neural networks"; without `acronyms`, those the candidates
+    define)."""
     if not topic.context or not topic.alone:
         return ()
     if len(topic.alternatives) < 2:  # two phrases joined by a preposition (evidence.phrase_conjuncts)
-        acronyms = defined_acronyms([h.paper for h in hits], stats)
+        if acronyms is None:
+            acronyms = defined_acronyms(definitions([h.paper for h in hits]), stats)
         sides = tuple(with_variants(with_acronyms(keys, acronyms), stats) for keys in (topic.alone, topic.context))
         # each side used by some of the best candidates: else the phrase is the user's, not the papers'
         used = all(sum(holds_any(h.paper, keys) for h in hits[: 2 * JARGON_TOP]) >= 2 for keys in sides)
@@ -217,13 +228,16 @@ def lacks_head(paper: Paper, learnt: Feedback) -> bool:
     return learnt.jargon and (not holds_any(paper, learnt.head) or misses_a_side(paper, learnt))
 
 
-def lay_words(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE) -> list[str]:
+def lay_words(
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, *,
+    acronyms: Acronyms | None = None,
+) -> list[str]:
     """The listing's own words for a question in lay words, as its closest candidates write them ("federated",
     "clients" for "data that stays on users' phones"), for a second retrieval pass; [] for a jargon question or a
     topic without terms (its own words already find its papers)."""
     if not topic.keys or not hits:
         return []
-    lay = feedback(hits, resolve(topic, stats), stats, rule).lay
+    lay = feedback(hits, resolve(topic, stats), stats, rule, acronyms=acronyms).lay
     if not lay.keys:
         return []
     written: dict[str, str] = {}

@@ -76,7 +76,8 @@ def llm_round_trips(settings: Any, delay: float) -> dict[str, Any]:
     retriever = service.services(settings).retriever(settings.collection)
     hits = retriever.candidates("diffusion models", limit=100, floor=0.0)[:100]
     topic = Topic.of("diffusion models")
-    stats = collection_info(retriever).stats
+    info = collection_info(retriever)
+    stats = info.stats
     # Long chunks: the stub streams each reply at once after `delay` (a model's generation time), so the figure is
     # round trips, not the client's parsing of thousands of 6-character deltas.
     with OpenAIStub(default=Reply(fn=verdicts, delay=delay, chunk_chars=4000)) as stub:
@@ -85,7 +86,7 @@ def llm_round_trips(settings: Any, delay: float) -> dict[str, Any]:
         llm = make_llm(llm_settings)
         assert llm is not None
         prompts = load_prompts(llm_settings.prompts_dir)
-        offline = screen_offline(hits, topic, stats)
+        offline = screen_offline(hits, topic, stats, acronyms=info.acronyms)
         started = time.perf_counter()
         screened = screen_with_llm(llm, prompts.screen, hits, topic, offline, llm_settings.screen_batch,
                                    llm_settings.screen_concurrency, llm_settings.context_tokens)

@@ -30,7 +30,7 @@ def test_definitions_are_read_where_the_initials_spell_the_acronym() -> None:
 def test_the_most_frequent_long_form_wins() -> None:
     papers = [paper("reinforcement learning (RL) agents"), paper("Reinforcement Learning (RL)"),
               paper("a robust loss (RL) here")]
-    assert long_forms(papers) == {"rl": "reinforcement learning"}
+    assert long_forms(definitions(papers)) == {"rl": "reinforcement learning"}
 
 
 @pytest.mark.parametrize(("acronym", "base"), [("GNNs", "gnn"), ("RL", "rl"), ("ViTs", "vit"), ("NeRF", "nerf"),

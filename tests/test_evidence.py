@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from assistant.acronyms import definitions
 from assistant.answering import answer
 from assistant.evidence import (
     FACET_WEIGHT,
@@ -266,7 +267,7 @@ def test_a_phrase_conjunct_needs_both_sides_and_reads_the_papers_acronyms(stats:
 def test_acronyms_are_read_from_the_papers_both_ways(stats: CorpusStats) -> None:
     papers = [paper("We study Graph Neural Networks (GNNs) and Vision Transformers (ViTs)."),
               paper("Out-of-distribution (OOD) inputs and a mismatched acronym (XYZ) are left alone.")]
-    found = defined_acronyms(papers, stats)
+    found = defined_acronyms(definitions(papers), stats)
     assert "graph neural" in found["gnn"] and "gnn" in found["graph neural"]
     assert "vision transformer" in found["vit"]
     assert "distribut" not in found.get("ood", frozenset())  # a word most papers use stands for no acronym
