@@ -22,13 +22,15 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
+from .details import asked_details
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
 from .evidence import Acronyms, defined_acronyms
-from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, coverage, no_papers_text, offline_answer, terms
+from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, no_papers_text, offline_answer, terms
+from .follow_ups import follow_up_hits, format_history, pointed_papers, previous_papers, rule_standalone
 from .glossary import Reading, screened_topic
 from .llm import ChatLLM, complete, make_llm
-from .plan import is_small_talk, plan_of_turn, referenced, standalone_of, swaps_decision, switches_subject
+from .plan import is_small_talk, plan_of_turn, referenced, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
 from .screening import Topic, lay_words, screen_offline
@@ -37,13 +39,12 @@ from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest
 from .settings import Settings
 from .spelling import correction_note, retrieval_text
 from .stages import PostRetrieval, Ranker
+from .titles import TitleIndex
 from .types import Answer, Filters, Hit, Paper, Screened
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-HISTORY_TURNS_FOR_CONDENSE = 3
-HISTORY_ANSWER_CHARS = 600
 __all__ = ["AnswerEvent", "FinalAnswer", "StreamReset", "TextDelta", "final_answer"]  # events.py, re-exported
 
 
@@ -73,6 +74,7 @@ class CollectionInfo:
     authors: AuthorIndex
     listing: str = ""  # how a set answer names the listing: "ICLR 2022"
     acronyms: Acronyms = field(default_factory=dict)  # the keys its abstracts define as the same (screening)
+    titles: TitleIndex = field(default_factory=TitleIndex)
 
 
 def collection_info(retriever: RetrieverLike) -> CollectionInfo:
@@ -84,9 +86,9 @@ def collection_info(retriever: RetrieverLike) -> CollectionInfo:
     stats = retriever.derived(CORPUS_STATS, CorpusStats.build)  # shared with the glossary's reading (retrieval)
 
     def build(papers: list[Paper]) -> CollectionInfo:
-        authors = AuthorIndex.build(papers)
+        authors, titles = AuthorIndex.build(papers), TitleIndex.build(papers)
         acronyms = defined_acronyms(authors.definitions, stats)
-        return CollectionInfo(stats, authors, listing_name(papers, collection), acronyms)
+        return CollectionInfo(stats, authors, listing_name(papers, collection), acronyms, titles)
 
     return retriever.derived("answering.collection_info", build)
 
@@ -226,6 +228,11 @@ class AnswerChain:
         plan = state.info
         if plan.small_talk:  # "thanks!": nothing to retrieve, so no paper is quoted as if it answered
             state.offline = OfflineContext()
+            return state
+        named = info.titles.named(state.question) if asked_details(state.question) else ()
+        if named:  # "who wrote FedChain?": the named papers' record, not a search for the word
+            state.hits = [Hit(paper, 1.0) for paper in self.retriever.get(named)]  # "is X an oral?" filters nothing
+            state.info, state.offline = replace(plan, intent="explain"), OfflineContext(pointed=True)
             return state
         state.set_question = is_set_question(plan)
         if state.set_question:
@@ -409,21 +416,6 @@ def check_question_length(question: str, settings: Settings) -> None:
         )
 
 
-def rule_standalone(question: str, previous: Answer | None) -> str:
-    """Offline condensing: a follow-up carries the previous question along, so its topic is not lost."""
-    if previous is None:
-        return question
-    return standalone_of(question, previous.standalone_question or previous.question)
-
-
-def format_history(history: Sequence[Answer]) -> str:
-    turns = []
-    for turn in history[-HISTORY_TURNS_FOR_CONDENSE:]:
-        reply = turn.text if len(turn.text) <= HISTORY_ANSWER_CHARS else turn.text[:HISTORY_ANSWER_CHARS] + " \u2026"
-        turns.append(f"User: {fence(turn.question)}\nAssistant: {fence(reply)}")
-    return "\n\n".join(turns)
-
-
 def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:
     """The plan with the topic the glossary read it as (the user's words are kept in `Reading.said`)."""
     return replace(plan, topic=topic, terms=tuple(dict.fromkeys(terms(topic))))
@@ -432,29 +424,6 @@ def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:
 def is_set_question(info: QuestionInfo) -> bool:
     """List and count questions want every matching paper (see assistant.plan)."""
     return info.intent in ("list", "count")
-
-
-def previous_papers(previous: Answer) -> list[Hit]:
-    """The papers a follow-up's "them" refers to: the whole set of a set answer (every relevant and possible
-    paper, not only those shown), else those the previous answer cited, else all it retrieved."""
-    if previous.matches:
-        return [m.hit for m in previous.matches]
-    cited = set(previous.cited_ids)
-    named = [h for h in previous.sources if h.paper.id in cited]
-    return named or list(previous.sources)
-
-
-def pointed_papers(previous: Answer, numbers: Sequence[int]) -> list[Hit]:
-    """The previous answer's papers by their numbers [n] (-1: the last one); numbers it has not are ignored."""
-    papers = previous_papers(previous)
-    picked = [papers[n - 1 if n > 0 else n] for n in numbers if -len(papers) <= (n - 1 if n > 0 else n) < len(papers)]
-    return list({h.paper.id: h for h in picked}.values())
-
-
-def follow_up_hits(previous: Answer, info: QuestionInfo, stats: CorpusStats) -> list[Hit]:
-    """The previous answer's papers that pass the follow-up's filters, best covered first (stable)."""
-    kept = [h for h in previous_papers(previous) if info.filters.matches(h.paper)]
-    return sorted(kept, key=lambda h: -coverage(h.paper, info.terms, stats))
 
 
 def describe_filters(filters: Filters, coauthor: str = "") -> str:

@@ -29,7 +29,7 @@ _ASKS: dict[Detail, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "decision": re.compile(
-        r"\b(?:is|was|are|were)\b[^?.!;]{0,40}?\b(?:orals?|spotlights?|posters?)\b"  # "is either of them an oral?"
+        r"\b(?:is|was|are|were)\b[^?!;]{0,200}?\b(?:orals?|spotlights?|posters?)\b"  # "is either of them an oral?"
         r"|\b(?:what|which)\s+(?:decision|acceptance|presentation|track|kind\s+of\s+(?:acceptance|presentation))\b"
         r"|\baccepted\s+as\b|\bhow\s+was\s+(?:it|this|that)\s+accepted\b",
         re.IGNORECASE,

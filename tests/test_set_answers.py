@@ -202,6 +202,22 @@ def test_a_follow_up_about_the_record_of_papers_answers_from_the_listing(
     assert [h.paper.id for h in compared.sources] == [m.hit.paper.id for m in first.matches[:2]]
 
 
+@pytest.mark.parametrize(("question", "title", "said"), [
+    ("who wrote FedChain?", "FedChain: Chained Algorithms", "by Charlie Hou"),
+    ("is the paper 'Progressive Distillation for Fast Sampling of Diffusion Models' an oral?",
+     "Progressive Distillation for Fast Sampling", "accepted as Spotlight"),
+    ("who are the authors of Analytic-DPM, and was it an oral?", "Analytic-DPM:", "by Fan Bao"),
+])
+def test_a_question_about_a_named_papers_record(
+    iclr_retriever: Any, iclr_settings: Any, question: str, title: str, said: str
+) -> None:
+    """Named by title or coined name, the paper's record answers: not a search for "FedChain", nor an orals filter."""
+    result = answer(question, [], iclr_retriever, iclr_settings)
+    assert [h.paper.title[: len(title)] for h in result.sources] == [title]
+    assert result.text.splitlines()[-1].startswith(f"- {result.sources[0].paper.title} [1]: ")
+    assert said in result.text and {c.n for c in result.citations} == {1}
+
+
 def test_summarize_these_papers_covers_the_whole_set(iclr_retriever: Any, iclr_settings: Any) -> None:
     first = answer("how many papers are about federated learning?", [], iclr_retriever, iclr_settings)
     assert len(first.matches) > 8
