@@ -25,7 +25,7 @@ from .citations import CitationFilter, check_citations, make_citations, removed_
 from .details import asked_details
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
-from .evidence import Acronyms, defined_acronyms
+from .evidence import ListingKeys
 from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, no_papers_text, offline_answer, terms
 from .follow_ups import follow_up_hits, format_history, pointed_papers, previous_papers, rule_standalone
 from .glossary import Reading, screened_topic
@@ -73,22 +73,22 @@ class CollectionInfo:
     stats: CorpusStats
     authors: AuthorIndex
     listing: str = ""  # how a set answer names the listing: "ICLR 2022"
-    acronyms: Acronyms = field(default_factory=dict)  # the keys its abstracts define as the same (screening)
+    keys: ListingKeys | None = None  # its acronyms and words, for the screening (None: read from the candidates)
     titles: TitleIndex = field(default_factory=TitleIndex)
 
 
 def collection_info(retriever: RetrieverLike) -> CollectionInfo:
-    """Idf statistics, the author index and the acronyms of the retriever's collection, built once per live
-    generation of the listing (Retriever.derived): a re-ingest that changes authors under the same paper ids is seen
-    at once. The acronyms are read once, by the author index (its `definitions`)."""
+    """Idf statistics, the author index and the screening's keys (acronyms, words by prefix) of the retriever's
+    collection, built once per live generation of the listing (Retriever.derived): a re-ingest that changes authors
+    under the same paper ids is seen at once. The acronyms are read once, by the author index (its `definitions`)."""
     collection = str(getattr(retriever, "collection", "current"))
 
     stats = retriever.derived(CORPUS_STATS, CorpusStats.build)  # shared with the glossary's reading (retrieval)
 
     def build(papers: list[Paper]) -> CollectionInfo:
         authors, titles = AuthorIndex.build(papers), TitleIndex.build(papers)
-        acronyms = defined_acronyms(authors.definitions, stats)
-        return CollectionInfo(stats, authors, listing_name(papers, collection), acronyms, titles)
+        keys = ListingKeys.build(authors.definitions, stats)
+        return CollectionInfo(stats, authors, listing_name(papers, collection), keys, titles)
 
     return retriever.derived("answering.collection_info", build)
 
@@ -242,7 +242,7 @@ class AnswerChain:
             topic = Topic.of(read.topic, read.terms)
             state.hits = self.stage.set_candidates(
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
-                widen=lambda first: lay_words(first, topic, info.stats, acronyms=info.acronyms))
+                widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
             state.info = read
         else:
             asked = retrieval_text(state.standalone, plan.corrections, info.authors.words)  # typos read as meant
@@ -367,7 +367,7 @@ class AnswerChain:
             return [kept.get(s.hit.paper.id) or s for s in fresh], notice, None
         plan = state.screen_topic or state.info
         topic = Topic.of(plan.topic if plan.terms else "", plan.terms)
-        offline = screen_offline(state.hits, topic, info.stats, acronyms=info.acronyms)
+        offline = screen_offline(state.hits, topic, info.stats, listing_keys=info.keys)
         if self.llm is None or state.llm_error is not None or not topic.keys or not state.hits:
             return offline, notice, None
         screened = screen_with_llm(

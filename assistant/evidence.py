@@ -198,13 +198,42 @@ def defined_acronyms(found: Iterable[tuple[str, str]], stats: CorpusStats) -> Ac
 VARIANT_PREFIX = 6  # a stem this long also stands for the listing's words that extend it ("molecul": "molecular")
 
 
-def with_variants(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
+Prefixes = dict[str, tuple[str, ...]]  # the first VARIANT_PREFIX letters -> the listing's single-word keys (`prefixes`)
+
+
+def prefixes(stats: CorpusStats) -> Prefixes:
+    """The listing's single-word keys of VARIANT_PREFIX letters or more, by their first VARIANT_PREFIX letters."""
+    found: dict[str, list[str]] = {}
+    for word in stats.df:
+        if " " not in word and len(word) >= VARIANT_PREFIX:
+            found.setdefault(word[:VARIANT_PREFIX], []).append(word)
+    return {prefix: tuple(words) for prefix, words in found.items()}
+
+
+def with_variants(keys: Sequence[str], stats: CorpusStats, by_prefix: Prefixes | None = None) -> tuple[str, ...]:
     """The keys and the listing's single-word keys they are a prefix of, for stems of VARIANT_PREFIX letters or
     more: the stemmer leaves "molecular" apart from "molecules" ("molecul"), and a paper on molecular graphs is
-    about molecules."""
+    about molecules. `by_prefix`: the listing's `prefixes`, built once (ListingKeys); None builds them now."""
     long = [k for k in keys if " " not in k and len(k) >= VARIANT_PREFIX]
-    found = [w for w in stats.df if " " not in w and any(w.startswith(k) for k in long)] if long else []
+    if not long:
+        return tuple(dict.fromkeys(keys))
+    table = prefixes(stats) if by_prefix is None else by_prefix
+    found = {w for k in long for w in table.get(k[:VARIANT_PREFIX], ()) if w.startswith(k)}
     return tuple(dict.fromkeys([*keys, *sorted(found)]))
+
+
+@dataclass(frozen=True)
+class ListingKeys:
+    """What the screening reads from the whole listing, built once per listing with its other derived data
+    (answering.CollectionInfo): the keys its abstracts define as the same (`defined_acronyms`, from the author
+    index's `definitions`) and its single-word keys by their first letters (`prefixes`, for `with_variants`)."""
+
+    acronyms: Acronyms
+    by_prefix: Prefixes
+
+    @classmethod
+    def build(cls, found: Iterable[tuple[str, str]], stats: CorpusStats) -> ListingKeys:
+        return cls(defined_acronyms(found, stats), prefixes(stats))
 
 
 def with_acronyms(keys: Sequence[str], acronyms: Acronyms) -> tuple[str, ...]:

@@ -33,10 +33,9 @@ from .acronyms import definitions
 from .evidence import (
     EXPANSION_WEIGHT,
     JARGON_TOP,
-    Acronyms,
+    ListingKeys,
     Topic,
     capped,
-    defined_acronyms,
     expansion_keys,
     head_keys,
     holds_any,
@@ -131,17 +130,18 @@ def evidence(hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule =
 
 def screen_offline(
     hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, model: Model = MODEL, *,
-    acronyms: Acronyms | None = None,
+    listing_keys: ListingKeys | None = None,
 ) -> list[Screened]:
     """Every candidate with its verdict and deciding sentence, in the given order. A topic with no terms (a
     filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence.
-    `acronyms`: the listing's (answering.CollectionInfo); None reads them from the candidates."""
+    `listing_keys`: the listing's acronyms and words (answering.CollectionInfo); None reads them now (the
+    acronyms from the candidates)."""
     if not topic.keys:
         return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]
     if names_nothing(topic, stats, [h.paper for h in hits]):  # "zorblax learning": the closest papers, none about it
         return [Screened(hit, "not_relevant", deciding_sentence(hit.paper, topic, stats)) for hit in hits]
     topic = resolve(topic, stats)
-    learnt = feedback(hits, topic, stats, rule, acronyms=acronyms)
+    learnt = feedback(hits, topic, stats, rule, listing_keys=listing_keys)
     return [Screened(hit, verdict, deciding_sentence(hit.paper, topic, stats))
             for hit, verdict in zip(hits, verdicts(hits, learnt, rule, model), strict=True)]
 
@@ -178,7 +178,7 @@ class Feedback:
 
 def feedback(
     hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, *,
-    acronyms: Acronyms | None = None,
+    listing_keys: ListingKeys | None = None,
 ) -> Feedback:
     """The pseudo-relevance feedback of a resolved topic's candidates (see `Feedback`), the one rule for both the
     screening and the widening of a lay question's candidates (`lay_words`)."""
@@ -188,7 +188,7 @@ def feedback(
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
     if is_jargon(hits, head, together=len(topic.alternatives) > 1):
-        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic, stats, acronyms))
+        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic, stats, listing_keys))
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
     lay = expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE)
@@ -196,19 +196,19 @@ def feedback(
 
 
 def conjuncts_of(
-    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, acronyms: Acronyms | None = None
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, listing_keys: ListingKeys | None = None
 ) -> tuple[tuple[str, ...], ...]:
     """The two sides of a topic listing alternatives around shared words ("transformers or self-attention to
     graphs": one alternative's head, and the shared head "graph"), when the best candidates use the shared words
     (is_jargon); or of two phrases joined by a preposition ("diffusion models for molecules"), each side with the
-    acronyms the listing defines for it ("GNN" for "graph neural networks"; without `acronyms`, those the candidates
-    define)."""
+    acronyms the listing defines for it ("GNN" for "graph neural networks"; without `listing_keys`, those the
+    candidates define)."""
     if not topic.context or not topic.alone:
         return ()
     if len(topic.alternatives) < 2:  # two phrases joined by a preposition (evidence.phrase_conjuncts)
-        if acronyms is None:
-            acronyms = defined_acronyms(definitions([h.paper for h in hits]), stats)
-        sides = tuple(with_variants(with_acronyms(keys, acronyms), stats) for keys in (topic.alone, topic.context))
+        listing = listing_keys or ListingKeys.build(definitions([h.paper for h in hits]), stats)
+        sides = tuple(with_variants(with_acronyms(keys, listing.acronyms), stats, listing.by_prefix)
+                      for keys in (topic.alone, topic.context))
         # each side used by some of the best candidates: else the phrase is the user's, not the papers'
         used = all(sum(holds_any(h.paper, keys) for h in hits[: 2 * JARGON_TOP]) >= 2 for keys in sides)
         return sides if used else ()
@@ -230,14 +230,14 @@ def lacks_head(paper: Paper, learnt: Feedback) -> bool:
 
 def lay_words(
     hits: Sequence[Hit], topic: Topic, stats: CorpusStats, rule: Rule = DEFAULT_RULE, *,
-    acronyms: Acronyms | None = None,
+    listing_keys: ListingKeys | None = None,
 ) -> list[str]:
     """The listing's own words for a question in lay words, as its closest candidates write them ("federated",
     "clients" for "data that stays on users' phones"), for a second retrieval pass; [] for a jargon question or a
     topic without terms (its own words already find its papers)."""
     if not topic.keys or not hits:
         return []
-    lay = feedback(hits, resolve(topic, stats), stats, rule, acronyms=acronyms).lay
+    lay = feedback(hits, resolve(topic, stats), stats, rule, listing_keys=listing_keys).lay
     if not lay.keys:
         return []
     written: dict[str, str] = {}

@@ -86,7 +86,7 @@ def dump(settings: Settings, collection: str, folder: Path = DEVSET) -> list[Que
     def recording(hits: Any, topic: Any, stats: Any, *args: Any, **kw: Any) -> Any:
         screened = real(hits, topic, stats, *args, **kw)
         if topic.keys:
-            recorded.append((list(hits), topic, stats, [s.verdict for s in screened], kw.get("acronyms")))
+            recorded.append((list(hits), topic, stats, [s.verdict for s in screened], kw.get("listing_keys")))
         return screened
 
     answering.screen_offline = recording  # type: ignore[assignment]
@@ -98,10 +98,10 @@ def dump(settings: Settings, collection: str, folder: Path = DEVSET) -> list[Que
             if not recorded:
                 print(f"  {q['_id']}: no screening with a topic, skipped", file=sys.stderr)
                 continue
-            hits, topic, stats, shipped, acronyms = recorded[-1]
+            hits, topic, stats, shipped, listing_keys = recorded[-1]
             if names_nothing(topic, stats):
                 continue
-            learnt = feedback(hits, resolve(topic, stats), stats, acronyms=acronyms)
+            learnt = feedback(hits, resolve(topic, stats), stats, listing_keys=listing_keys)
             rows = np.array(feature_rows(hits, learnt), dtype=float).reshape(-1, len(FEATURES))
             out.append(Question(q["_id"], q["metadata"]["type"], q["text"], truth.get(q["_id"], set()),
                                 [h.paper.id for h in hits], rows, shipped, learnt.jargon,

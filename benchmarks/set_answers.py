@@ -86,7 +86,7 @@ def llm_round_trips(settings: Any, delay: float) -> dict[str, Any]:
         llm = make_llm(llm_settings)
         assert llm is not None
         prompts = load_prompts(llm_settings.prompts_dir)
-        offline = screen_offline(hits, topic, stats, acronyms=info.acronyms)
+        offline = screen_offline(hits, topic, stats, listing_keys=info.keys)
         started = time.perf_counter()
         screened = screen_with_llm(llm, prompts.screen, hits, topic, offline, llm_settings.screen_batch,
                                    llm_settings.screen_concurrency, llm_settings.context_tokens)

@@ -16,6 +16,7 @@ from assistant.answering import answer
 from assistant.evidence import (
     FACET_WEIGHT,
     NO_HEAD_WORDS,
+    VARIANT_PREFIX,
     Topic,
     defined_acronyms,
     expansion_keys,
@@ -25,6 +26,7 @@ from assistant.evidence import (
     is_jargon,
     names_nothing,
     never_together,
+    prefixes,
     resolve,
     tail_of,
     with_variants,
@@ -273,6 +275,19 @@ def test_acronyms_are_read_from_the_papers_both_ways(stats: CorpusStats) -> None
     assert "distribut" not in found.get("ood", frozenset())  # a word most papers use stands for no acronym
     assert "xyz" not in found
     assert "molecular" in with_variants(("molecul",), stats) and with_variants(("graph",), stats) == ("graph",)
+
+
+def test_the_prefix_table_finds_what_a_scan_of_the_listing_finds(stats: CorpusStats) -> None:
+    """with_variants looks a stem up in the listing's prefix table (built once): the same words as reading every key
+    of the listing, for stems of the listing and stems it has no word for."""
+    table = prefixes(stats)
+    words = sorted(k for k in stats.df if " " not in k and len(k) >= VARIANT_PREFIX)
+    stems = [w[:length] for w in words[::53] for length in (VARIANT_PREFIX, VARIANT_PREFIX + 2)]
+    for stem in [*stems, "molecul", "diffus", "zzzzzzz", "graph"]:
+        scanned = sorted(w for w in stats.df if " " not in w and len(stem) >= VARIANT_PREFIX and w.startswith(stem))
+        assert with_variants((stem, "graph neural"), stats, table) == tuple(dict.fromkeys([stem, "graph neural",
+                                                                                           *scanned]))
+    assert with_variants(("molecul",), stats, table) == with_variants(("molecul",), stats)
 
 
 def test_alternatives_that_end_the_topic_have_no_conjunct(stats: CorpusStats) -> None:
