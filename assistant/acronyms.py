@@ -5,7 +5,7 @@ two uses:
 - `long_forms`: a listing's acronyms spelled out, so that a set question whose topic is an acronym alone ("any orals
   on RL?", "papers on GANs") is searched and screened as "RL or reinforcement learning" (the papers that never
   write "RL" are about it too);
-- evidence.defined_acronyms: the keys an acronym and its long form stand for, over the listing (built once with
+- listing_keys.defined_acronyms: the keys an acronym and its long form stand for, over the listing (built once with
   its other derived data: answering.CollectionInfo), so a conjunct side "graph neural networks" is held by a paper
   that says "GNN".
 Read from the abstracts themselves, not from a fixed list: any listing's own acronyms count.
@@ -56,7 +56,7 @@ def long_forms(found: Iterable[tuple[str, str]]) -> dict[str, str]:
 def spelled_out(topic: str, forms: dict[str, str]) -> str | None:
     """A topic that is one acronym of the listing, with its long form as the alternative ("RL" -> "RL or
     reinforcement learning"); None for any other topic (a longer topic keeps its own words: the acronym there is
-    matched through the listing's definitions, see evidence.defined_acronyms)."""
+    matched through the listing's definitions, see listing_keys.defined_acronyms)."""
     word = topic.strip()
     long = forms.get(base_form(word)) if _ACRONYM.match(word) else None
     return f"{word} or {long}" if long else None

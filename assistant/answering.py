@@ -25,10 +25,10 @@ from .citations import CitationFilter, check_citations, make_citations, removed_
 from .details import asked_details
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
-from .evidence import ListingKeys
 from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, no_papers_text, offline_answer, terms
 from .follow_ups import follow_up_hits, format_history, pointed_papers, previous_papers, rule_standalone
 from .glossary import Reading, screened_topic
+from .listing_keys import ListingKeys
 from .llm import ChatLLM, complete, make_llm
 from .plan import is_small_talk, plan_of_turn, referenced, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers

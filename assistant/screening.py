@@ -33,7 +33,6 @@ from .acronyms import definitions
 from .evidence import (
     EXPANSION_WEIGHT,
     JARGON_TOP,
-    ListingKeys,
     Topic,
     capped,
     expansion_keys,
@@ -46,12 +45,11 @@ from .evidence import (
     surfaces_of,
     text_keys,
     text_surfaces,
-    with_acronyms,
-    with_variants,
     word_evidence,
 )
 from .extractive import CorpusStats, key_sentence, paper_text
 from .keyword_index import split_sentences
+from .listing_keys import ListingKeys, with_acronyms, with_variants
 from .screening_model import MODEL, Candidate, Model, features
 from .types import Hit, Paper, Screened, Verdict
 

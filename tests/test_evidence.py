@@ -16,9 +16,7 @@ from assistant.answering import answer
 from assistant.evidence import (
     FACET_WEIGHT,
     NO_HEAD_WORDS,
-    VARIANT_PREFIX,
     Topic,
-    defined_acronyms,
     expansion_keys,
     facets_of,
     head_keys,
@@ -26,13 +24,12 @@ from assistant.evidence import (
     is_jargon,
     names_nothing,
     never_together,
-    prefixes,
     resolve,
     tail_of,
-    with_variants,
     word_evidence,
 )
 from assistant.extractive import CorpusStats, terms
+from assistant.listing_keys import VARIANT_PREFIX, defined_acronyms, prefixes, with_variants
 from assistant.plan import topic_of
 from assistant.screening import KEYWORD_ONLY, evidence, feedback, lacks_head, lay_words, screen_offline
 from assistant.types import Hit, Paper
