@@ -37,7 +37,7 @@ from .screening import Topic, lay_words, screen_offline
 from .screening_llm import llm_group_names, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
 from .settings import Settings
-from .spelling import correction_note, retrieval_text
+from .spelling import retrieval_text
 from .stages import PostRetrieval, Ranker
 from .titles import TitleIndex
 from .types import Answer, Filters, Hit, Paper, Screened
@@ -263,8 +263,8 @@ class AnswerChain:
     def _generate(self, states: Iterator[ChainState]) -> Iterator[AnswerEvent]:
         for state in states:
             plan = state.info
-            note = correction_note(plan.topic, plan.corrections) if plan is not None and plan.corrections else ""
-            yield from prefixed(self._events(state), note)  # "Searched for ‘graph neural networks’ (...)"
+            note = plan.note() if plan is not None else ""
+            yield from prefixed(self._events(state), note)  # "Reading ‘Sergey Levin’ as Sergey Levine.", typos
 
     def _events(self, state: ChainState) -> Iterator[AnswerEvent]:
         if state.summarize:

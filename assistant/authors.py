@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .acronyms import definitions, long_forms
-from .spelling import listing_words
+from .spelling import is_inflection, is_whole_word, likelier, listing_words, typo_kind
 from .text import fold
 from .types import Paper
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
@@ -51,6 +51,7 @@ once here (the screening's acronym keys come from them too: answering.Collection
     definitions: tuple[tuple[str, str], ...] = ()  # (acronym, its long form) as written (acronyms.definitions)
     acronyms: dict[str, str] = field(default_factory=dict)  # the listing's acronyms spelled out (acronyms.long_forms)
     _words_of_names: set[str] | None = field(default=None, repr=False, compare=False)
+    _near_names: _NearNames | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, papers: Iterable[Paper]) -> AuthorIndex:
@@ -114,6 +115,13 @@ once here (the screening's acronym keys come from them too: answering.Collection
             self._words_of_names = {w for key in self.full for w in key.split()}
         return self._words_of_names
 
+    def near_names(self) -> _NearNames:
+        """The names one typo off a written one (built on first use: most questions name no author wrongly)."""
+        if self._near_names is None:
+            tables = {"full": self.full, "initials": self.initials, "surnames": self.surnames}
+            self._near_names = _NearNames(tables, self._name_words() | set(self.surnames))
+        return self._near_names
+
     def writes(self, word: str) -> bool:
         """Whether the listing's papers write a word as an ordinary word (folded: "long", "white")."""
         return bool(self.words.get(fold(word)))
@@ -136,6 +144,8 @@ class AuthorMention:
     said: str  # the words of the question that named the author
     start: int
     end: int
+    respelt: bool = False  # `said` is no name of the listing: it was read as the one name closest to it
+    close: tuple[str, ...] = ()  # no name was read: these are about as close to `said` (the filter matches none)
 
 
 @dataclass(frozen=True)
@@ -218,6 +228,13 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
                 names = index.lookup(index.initials, key)
                 if names and (dotted or span[-1].text[:1].isupper()):
                     return _mention(question, span, names, " ".join(key.split()[1:]))
+            if n == 2 and len(span[1].text) == 1 and span[1].text.isupper() and span[0].text[:1].isupper():
+                names = index.lookup(index.initials, f"{span[1].key} {span[0].key}")  # "Levine S."
+                if names:
+                    return _mention(question, span, names, span[0].key)
+    near = _near_full_name(question, toks, index)
+    if near is not None:
+        return near
     for i in range(len(toks)):
         for n in range(min(3, len(toks) - i), 0, -1):
             span = toks[i : i + n]
@@ -233,7 +250,7 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
                 return _mention(question, span, names, key)
             if not cue_required and named and i == 0:
                 return _mention(question, span, names, key)
-    return None
+    return _near_surname(question, toks, index)
 
 
 def _is_acronym(word: str, index: AuthorIndex) -> bool:
@@ -257,3 +274,145 @@ def author_in(question: str, index: AuthorIndex) -> tuple[str, str] | None:
     return (found.name, found.said) if found else None
 
 
+
+
+# --- near misses: a name one typo off the listing's ----------------------------------------------------------------
+# A written name word is read as a listing's name word one typo off (spelling.typo_kind) only when it has this many
+# letters: "Fin" for "Finn" (a letter dropped), four for the other kinds ("Abeel", "Sergei"). A word that is itself
+# a name of the listing needs NAME_WORD_LETTERS: "Zhong" is no typo of "Zhang", nor "Jian" of "Jiang" (both names).
+NAME_TYPO_LETTERS = {"drop": 3, "add": 4, "swap": 4, "change": 4}
+NAME_WORD_LETTERS = 6
+SURNAME_ALONE_LETTERS = 5  # a surname alone, beside a cue ("Bengo's papers", "by Abeel"): shorter ones are too close
+
+
+@dataclass(frozen=True)
+class _Near:
+    key: str
+    names: frozenset[str]
+    cost: tuple[int, int]  # (words with a typo, minus how likely their kinds are): the lowest is the closest
+
+
+def _deletes(word: str) -> set[str]:
+    """The word and the word with one letter dropped: two words one typo apart share one (symmetric delete)."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class _NearNames:
+    """The keys of the author index's tables by their words, to find the names one typo off a written one without
+    comparing it to all of them."""
+
+    def __init__(self, tables: dict[str, dict[str, set[str]]], name_words: set[str]) -> None:
+        self.tables, self.name_words = tables, name_words
+        self.deletes: dict[str, set[str]] = {}
+        self.at: dict[tuple[str, int, int, str], set[str]] = {}  # (table, words in the key, position, word) -> keys
+        for label, table in tables.items():
+            for key in table:
+                words = key.split()
+                for position, word in enumerate(words):
+                    self.at.setdefault((label, len(words), position, word), set()).add(key)
+                    for deleted in _deletes(word):
+                        self.deletes.setdefault(deleted, set()).add(word)
+
+    def words_near(self, written: str) -> dict[str, str | None]:
+        """The name words equal to a written word (kind None) or one typo off it (the kind)."""
+        found: dict[str, str | None] = {}
+        for deleted in _deletes(written):
+            for word in self.deletes.get(deleted, ()):
+                kind = None if word == written else typo_kind(written, word)
+                if word == written or (kind is not None and self._may_read(written, word, kind)):
+                    found[word] = kind
+        return found
+
+    def _may_read(self, written: str, word: str, kind: str) -> bool:
+        if len(written) < NAME_TYPO_LETTERS[kind] or is_inflection(written, word):
+            return False  # "Adams" is another name than "Adam", not a typo of it
+        return written not in self.name_words or len(written) >= NAME_WORD_LETTERS
+
+    def near(self, label: str, written: Sequence[str]) -> list[_Near]:
+        """The keys of a table as long as `written` whose words each equal or are one typo off its words: one word
+        with a typo, or two in a two-word name whose words have five letters or more ("Sergei Levin")."""
+        per_word = [self.words_near(w) for w in written]
+        if not all(per_word):
+            return []
+        keys: set[str] | None = None
+        for position, near in enumerate(per_word):
+            here = set().union(*(self.at.get((label, len(written), position, w), set()) for w in near))
+            keys = here if keys is None else keys & here
+        found = []
+        for key in sorted(keys or ()):
+            kinds = [k for position, word in enumerate(key.split()) if (k := per_word[position][word])]
+            two_long = len(kinds) == 2 and len(written) == 2 and min(map(len, written)) >= 5
+            if kinds and (len(kinds) == 1 or two_long):
+                cost = (len(kinds), -sum(likelier(k) for k in kinds))
+                found.append(_Near(key, frozenset(self.tables[label][key]), cost))
+        return found
+
+
+def _closest(found: Sequence[_Near]) -> list[_Near]:
+    """The nearest keys: one is the reading; several (about as close: as many typos of as likely kinds) are none."""
+    best = min((f.cost for f in found), default=None)
+    return [f for f in found if f.cost == best]
+
+
+def _near_mention(question: str, toks: Sequence[_Tok], nearest: Sequence[_Near], surname: str) -> AuthorMention:
+    start, end = toks[0].start, toks[-1].end
+    said = question[start:end]
+    if len(nearest) == 1 or len({n for f in nearest for n in f.names}) == 1:
+        names = set(nearest[0].names)
+        return replace(_mention(question, toks, names, surname or nearest[0].key), respelt=True)
+    close = sorted({next(iter(f.names)) if len(f.names) == 1 else _collection_surname(set(f.names), f.key)
+                    for f in nearest})
+    return AuthorMention(said, said, start, end, close=tuple(close))
+
+
+def _name_like(question: str, span: Sequence[_Tok], index: AuthorIndex) -> bool:
+    """Words that may be a misspelt name: letters only, no stopword or framing word, no acronym; each capitalised,
+    or the span beside a cue ("papers by sergey levin")."""
+    if any(not t.text.isalpha() or t.key in STOPWORDS or t.key in FRAME_WORDS or _is_acronym(t.text, index)
+           for t in span):
+        return False
+    return all(t.text[:1].isupper() for t in span) or _has_cue(question, span[0].start, span[-1].end)
+
+
+def _near_full_name(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> AuthorMention | None:
+    """The first span of two or three words one typo off a full name ("Sergey Levin", "Yoshua Bengo", "Sergei
+    Levine") or an initial and surname ("S. Levin"); None when no span is."""
+    near = index.near_names()
+    for i in range(len(toks)):
+        for n in range(min(3, len(toks) - i), 1, -1):
+            span = toks[i : i + n]
+            if not _name_like(question, span, index):
+                continue
+            written = [t.key for t in span]
+            initial = len(span[0].text) == 1
+            found = near.near("initials" if initial else "full", written)
+            if initial and not (question[span[0].end : span[0].end + 1] == "." or span[-1].text[:1].isupper()):
+                found = []
+            capitalised = all(t.text[:1].isupper() for t in span)
+            found = [f for f in found if _plausible(written, f, capitalised)]
+            if found:
+                return _near_mention(question, span, _closest(found), " ".join(written[1:]))
+    return None
+
+
+def _plausible(written: Sequence[str], near: _Near, capitalised: bool) -> bool:
+    """A written word the tokenizer holds whole ("fine", "poster") is an ordinary word, no typo of a name word
+    (spelling.is_whole_word), unless it is the one typo of a capitalised name ("Chelsea Fine")."""
+    typos = [w for w, k in zip(written, near.key.split()) if w != k]
+    return (capitalised and len(typos) == 1) or not any(is_whole_word(w) for w in typos)
+
+
+def _near_surname(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> AuthorMention | None:
+    """A surname one typo off the listing's, beside a cue ("Bengo's papers", "papers by Abeel"): long enough, no
+    word the papers write, no ordinary word ("poster papers") and no other form of a name ("by Adams": not Adam)."""
+    near = index.near_names()
+    for tok in toks:
+        if (len(tok.key) < SURNAME_ALONE_LETTERS or index.writes(tok.text) or is_whole_word(tok.key)
+                or index.is_name_word(tok.key) or not _name_like(question, [tok], index)):
+            continue  # "poster papers" is no "Koster", "by Chuang" (a given name) no "Chang": never respelt
+        if not _has_cue(question, tok.start, tok.end):
+            continue
+        found = near.near("surnames", [tok.key])
+        if found:
+            return _near_mention(question, [tok], _closest(found), "")
+    return None

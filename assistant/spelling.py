@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .chunking import count_tokens
@@ -64,6 +64,12 @@ def nearest(word: str, counts: Mapping[str, int]) -> str | None:
 _LIKELIER = {"swap": 3, "drop": 2, "add": 2, "change": 1}
 
 
+def likelier(kind: str) -> int:
+    """How likely a kind of typo is (a swap above a dropped or added letter, above a changed one): the order in
+    which corrections are preferred, for words here and for author names (authors.py)."""
+    return _LIKELIER[kind]
+
+
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -80,10 +86,10 @@ def _one_typo_off(word: str) -> set[str]:
 
 def _fixes(written: str, right: str) -> bool:
     kind = typo_kind(written, right)
-    return kind is not None and len(written) >= MIN_LETTERS[kind] and not _inflection(written, right)
+    return kind is not None and len(written) >= MIN_LETTERS[kind] and not is_inflection(written, right)
 
 
-def _inflection(written: str, right: str) -> bool:
+def is_inflection(written: str, right: str) -> bool:
     """"sounds" of "sound", "spotlights" of "spotlight": the listing writes another form of the word, no typo."""
     return written == right + "s" or right == written + "s"
 
@@ -141,6 +147,16 @@ def correction_note(searched: str, corrections: Iterable[tuple[str, str]]) -> st
     ‘graph’)."."""
     read = ", ".join(f"\u2018{written}\u2019 read as \u2018{right}\u2019" for written, right in corrections)
     return f"Searched for \u2018{searched}\u2019 ({read})." if searched else f"Read {read}."
+
+
+def name_note(said: str, names: Sequence[str]) -> str:
+    """What the answer says about an author's name read from a near miss: "Reading ‘Sergey Levin’ as Sergey
+    Levine."; or, when several names are about as close, that none was chosen and which they are."""
+    if len(names) == 1:
+        return f"Reading \u2018{said}\u2019 as {names[0]}."
+    close = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return (f"No author of the listing is named \u2018{said}\u2019, and {close} are about as close: nothing is "
+            "listed for it; ask again with the name you mean.")
 
 
 def retrieval_text(text: str, corrections: Iterable[tuple[str, str]], written: Mapping[str, int]) -> str:
