@@ -398,7 +398,7 @@ def _near_full_name(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> 
 def _plausible(written: Sequence[str], near: _Near, capitalised: bool) -> bool:
     """A written word the tokenizer holds whole ("fine", "poster") is an ordinary word, no typo of a name word
     (spelling.is_whole_word), unless it is the one typo of a capitalised name ("Chelsea Fine")."""
-    typos = [w for w, k in zip(written, near.key.split()) if w != k]
+    typos = [w for w, k in zip(written, near.key.split(), strict=True) if w != k]
     return (capitalised and len(typos) == 1) or not any(is_whole_word(w) for w in typos)
 
 
