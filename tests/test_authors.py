@@ -1,0 +1,130 @@
+"""Author names in questions (assistant/authors.py): a near miss of a listing author's name ("Sergey Levin",
+"Chelsea Fin", "Bengo's papers") is read as the one closest name, and the answer says so; names about as close are
+named and none is guessed; a real name, an ordinary word or a name the listing lacks is never respelt. Table-driven
+over the shipped ICLR 2022 listing's real author names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.answering import answer
+from assistant.authors import AuthorIndex, find_author
+from assistant.extractive import plural, terms
+from assistant.plan import plan_question
+from assistant.types import Filters
+from tests.conftest import make_settings
+from tests.helpers import shipped_index, shipped_papers
+from tests.retriever_double import KeywordRetriever, all_iclr_papers
+
+
+@pytest.fixture(scope="module")
+def index() -> AuthorIndex:
+    return shipped_index()
+
+
+# question, the words that named the author, the author filter it is read as (kinds of near miss)
+READ_AS: list[tuple[str, str, str]] = [
+    ("what did Sergey Levin publish?", "Sergey Levin", "Sergey Levine"),  # surname: a letter dropped
+    ("papers by Chelsea Fin", "Chelsea Fin", "Chelsea Finn"),
+    ("Yoshua Bengo's papers", "Yoshua Bengo", "Yoshua Bengio"),
+    ("Pieter Abeel papers", "Pieter Abeel", "Pieter Abbeel"),
+    ("papers by Pieter Abbbeel", "Pieter Abbbeel", "Pieter Abbeel"),  # a letter added
+    ("papers by Geoffrey Hitnon", "Geoffrey Hitnon", "Geoffrey Hinton"),  # two letters swapped
+    ("what did Chelsea Fimn write?", "Chelsea Fimn", "Chelsea Finn"),  # a letter changed
+    ("Sergei Levine's papers", "Sergei Levine", "Sergey Levine"),  # the given name misspelt
+    ("papers by Chelsae Finn", "Chelsae Finn", "Chelsea Finn"),
+    ("Sergei Levin papers", "Sergei Levin", "Sergey Levine"),  # both, in long names
+    ("papers by S. Levin", "S. Levin", "Sergey Levine"),  # an initial and a misspelt surname
+    ("papers by sergey levin", "sergey levin", "Sergey Levine"),  # lower case, after a cue
+    ("Jurgen Schmidhubr papers", "Jurgen Schmidhubr", "Jürgen Schmidhuber"),  # accents folded, typo
+    ("papers by Stephan Gunneman", "Stephan Gunneman", "Stephan Günnemann"),
+    ("Bernhard Schölkopff papers", "Bernhard Schölkopff", "Bernhard Schölkopf"),
+    ("what did Zico Koltr publish?", "Zico Koltr", "J Zico Kolter"),  # the name it is called by
+    ("Levin Sergey papers", "Levin Sergey", "Sergey Levine"),  # surname first
+    ("Bengo's papers", "Bengo", "Yoshua Bengio"),  # a surname alone, beside a cue
+    ("papers by Abeel", "Abeel", "Pieter Abbeel"),
+    ("papers by Levin", "Levin", "Levine"),  # a surname several authors share: all of them, as "by Levine"
+]
+
+# question, author filter: read as written (exact spellings, folded) and never respelt
+AS_WRITTEN: list[tuple[str, str | None]] = [
+    ("S. Levine papers", "Sergey Levine"),
+    ("Levine S. papers", "Sergey Levine"),  # surname, then the initial
+    ("papers by Levine Sergey", "Sergey Levine"),
+    ("Bernhard Scholkopf papers", "Bernhard Schölkopf"),  # a missing accent is the name, not a typo
+    ("papers by Bo Han", "Bo Han"),  # a real author: not "Shaobo Han"
+    ("papers by Adam", "Hartwig Adam"),  # as today: a cue makes the word a name
+    ("Adam optimizer papers", None),  # the word
+    ("papers by Adams", "Adams"),  # another name than Adam (no paper), not a typo of it
+    ("poster papers about vision transformers", None),  # an ordinary word is no "Koster"
+    ("papers by Jane Doe", "Jane Doe"),  # a name the listing lacks matches no paper, is no one else
+    ("papers by Jian Zhang", "Jian Zhang"),  # "Jian" and "Zhang" are names: no "Jiang Zhang"
+    ("papers by Chuang", None),  # a given name alone (a topic word, as today) is no misspelt surname ("Chang", "Chung")
+    ("Graph Neural Networks", None),  # capitalised words are no name one typo off
+]
+
+
+@pytest.mark.parametrize(("question", "said", "author"), READ_AS, ids=[q for q, _, _ in READ_AS])
+def test_a_near_miss_is_read_as_the_closest_author(index: AuthorIndex, question: str, said: str, author: str) -> None:
+    plan = plan_question(question, index, terms)
+    assert plan.filters.author == author
+    assert plan.names_read == ((said, (author,)),)
+    assert plan.note().startswith(f"Reading \u2018{said}\u2019 as {author}.")
+
+
+@pytest.mark.parametrize(("question", "author"), AS_WRITTEN, ids=[q for q, _ in AS_WRITTEN])
+def test_a_real_name_or_word_is_never_respelt(index: AuthorIndex, question: str, author: str | None) -> None:
+    plan = plan_question(question, index, terms)
+    assert plan.filters.author == author
+    assert plan.names_read == ()
+    assert "Reading" not in plan.note()
+
+
+def test_the_table_covers_the_kinds_of_near_miss() -> None:
+    assert len(READ_AS) + len(AS_WRITTEN) >= 30
+    assert len({author for _, _, author in READ_AS}) >= 8
+
+
+@pytest.mark.parametrize(("question", "close"), [
+    ("papers by Han Zhng", ("Han Zhang", "Han Zhong")),  # one letter dropped of either
+    ("what did Li Dng publish?", ("Li Ding", "Li Dong")),
+])
+def test_names_about_as_close_are_named_and_none_is_guessed(
+    index: AuthorIndex, question: str, close: tuple[str, ...]
+) -> None:
+    plan = plan_question(question, index, terms)
+    said = plan.names_read[0][0]
+    assert plan.names_read == ((said, close),)
+    assert not [p for p in shipped_papers() if plan.filters.matches(p)]  # nothing listed for a guess
+    note = plan.note()
+    assert f"No author of the listing is named \u2018{said}\u2019" in note
+    assert all(name in note for name in close) and "ask again" in note
+
+
+def test_a_near_miss_matches_exactly_the_authors_papers(index: AuthorIndex) -> None:
+    for question, _, author in READ_AS:
+        plan = plan_question(question, index, terms)
+        wanted = {i for name, ids in index.papers.items() if author in (name, *name.split()) for i in ids}
+        assert {p.id for p in shipped_papers() if plan.filters.matches(p)} == wanted, question
+
+
+def test_a_near_miss_is_found_in_a_fraction_of_a_millisecond(index: AuthorIndex) -> None:
+    import time
+
+    find_author("papers by Chelsea Fin", index)  # the near-name tables are built on first use
+    start = time.perf_counter()
+    for _ in range(50):
+        find_author("which papers on offline reinforcement learning did Sergey Levin co-author?", index)
+    assert (time.perf_counter() - start) / 50 < 0.005
+
+
+def test_the_answer_says_the_reading_and_lists_every_paper_of_the_author(tmp_path: Any) -> None:
+    retriever = KeywordRetriever(all_iclr_papers())
+    settings = make_settings(tmp_path / "store", llm="offline")
+    result = answer("what did Sergey Levin publish?", [], retriever, settings)
+    expected = {p.id for p in retriever.papers(Filters(author="Sergey Levine"))}
+    assert result.text.startswith("Reading \u2018Sergey Levin\u2019 as Sergey Levine.\n\n"
+                                  f"{plural(len(expected), 'paper')} of ICLR 2022 (by Sergey Levine)")
+    assert {h.paper.id for h in result.sources} == expected and len(expected) >= 10
