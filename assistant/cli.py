@@ -103,10 +103,13 @@ def first_run(settings: Settings) -> None:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    hits = service.search(" ".join(args.query), settings, k=args.k, filters=filters_from(args))
+    found = service.search_with_reading(" ".join(args.query), settings, k=args.k, filters=filters_from(args))
+    hits = found.hits
     if args.json:
         print(json.dumps([service.hit_to_dict(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
+    if found.reading:  # "Reading ‘Chelsea Fin’ as Chelsea Finn. Filtered: by Chelsea Finn."
+        print(found.reading)
     for rank, hit in enumerate(hits, 1):
         p = hit.paper
         badge = f" [{p.decision}]" if p.decision else ""

@@ -27,7 +27,7 @@ from .llm import make_llm
 from .prompts import PromptFiles, Prompts, Stamp
 from .retrieval import Retriever
 from .screening import quote_in_paper
-from .searching import search_as_asked
+from .searching import Searched, search_as_asked, search_read
 from .settings import Settings
 from .store import PaperStore, open_store, remove_unused_index_folders
 from .types import Answer, Citation, Filters, Hit, IngestSummary, Paper, Screened, SearchMode
@@ -185,6 +185,14 @@ def search(
 ) -> list[Hit]:
     """The best k papers for a query, read as the chat reads a question (`searching.search_as_asked`)."""
     return search_as_asked(services(settings).retriever(collection), query, k or settings.top_k, mode, filters)
+
+
+def search_with_reading(
+    query: str, settings: Settings, k: int | None = None, mode: SearchMode | None = None,
+    filters: Filters | None = None, collection: str | None = None,
+) -> Searched:
+    """`search`, with what the query was read as (`Searched.reading`: corrections, names, glossary, filters)."""
+    return search_read(services(settings).retriever(collection), query, k or settings.top_k, mode, filters)
 
 
 def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | None = None) -> list[Hit]:

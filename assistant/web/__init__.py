@@ -5,6 +5,7 @@ the retrieval (tests/test_web_package.py checks), and every text it shows goes t
     app.py        the Blocks app: page + panels + handlers + API over one session state (`build_app`)
     page.py       the layout                      handlers.py  the chat's handlers, page load, status timer
     map_view.py   topic map and compare panels    api.py       /ask /search /summarize /similar (+ /map /compare)
+    search_view.py   the Search panel: results, and what the query was read as above them
     session.py    a session's conversation and export files
     admission.py  the app's own checks (question length, rate limit, readiness); refusals
     serving.py    launch/mount arguments, the gate's middleware, `mount` into FastAPI

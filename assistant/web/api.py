@@ -63,16 +63,16 @@ class ApiEndpoints:
         self, query: str, k: int = 10, collection: str | None = None, decision: list[str] | None = None,
         keyword: str | None = None, author: str | None = None, request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
-        """The papers that best match a query, best first: {query, results: [{id, title, authors, score,
-        decision, url}]}."""
+        """The papers that best match a query, best first: {query, reading, results: [{id, title, authors, score,
+        decision, url}]}; `reading` says what the query was read as ("" when searched as typed)."""
         self.admission.api_ready(request, query)
         try:
             filters = make_filters(decision, keyword, author)
-            hits = service.search(query, self.settings, k=max(1, min(int(k), 100)), filters=filters,
-                                  collection=collection or None)
+            found = service.search_with_reading(query, self.settings, k=max(1, min(int(k), 100)), filters=filters,
+                                                collection=collection or None)
         except Exception as exc:  # noqa: BLE001 - the client gets a safe message
             raise refusal(user_error(exc)) from None
-        return {"query": query, "results": [service.hit_to_dict(h) for h in hits]}
+        return {"query": query, "reading": found.reading, "results": [service.hit_to_dict(h) for h in found.hits]}
 
     def api_summarize(
         self, query: str | None = None, ids: list[str] | None = None, collection: str | None = None,

@@ -1,7 +1,7 @@
 """The Blocks app: one `PaperAssistantUI` puts the page (page.py), the map and compare panels (map_view.py), the
-chat's handlers (handlers.py) and the API endpoints (api.py) together over one session state, one admission and
-one export folder. Build with `build_app(settings, startup)`; serve it with `serving.serve_kwargs` (app.py at the
-repo root launches it) or mount it into FastAPI with `serving.mount`."""
+Search panel (search_view.py), the chat's handlers (handlers.py) and the API endpoints (api.py) together over one
+session state, one admission and one export folder. Build with `build_app(settings, startup)`; serve it with
+`serving.serve_kwargs` (app.py at the repo root launches it) or mount it into FastAPI with `serving.mount`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .api import ApiEndpoints
 from .handlers import ChatHandlers
 from .map_view import MapAndCompare
 from .page import Page
+from .search_view import SearchPanel
 from .session import Exports
 from .startup import Startup
 
@@ -35,10 +36,12 @@ class PaperAssistantUI:
         with blocks as demo:
             self.page = Page(s, self.startup, self.exports.forget)
             self.extras = MapAndCompare(s, self.startup, self.page, self.admission, self.exports)
+            self.search = SearchPanel(s, self.page, self.admission)
             self.chat = ChatHandlers(s, self.startup, self.page, self.extras, self.admission, self.exports)
             self.api = ApiEndpoints(s, self.admission)
             self.chat.wire(demo)
             self.extras.wire(demo)
+            self.search.wire()
             common: dict[str, Any] = {"concurrency_id": CONCURRENCY_GROUP, "concurrency_limit": s.ui_concurrency}
             self.api.register(common)  # /ask, /search, /summarize, /similar
             self.extras.api(common)  # /map, /compare

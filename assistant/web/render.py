@@ -173,9 +173,10 @@ def authors_text(authors: Sequence[str], limit: int = 8) -> str:
     return ", ".join(authors[:limit]) + f" and {len(authors) - limit} more"
 
 
-def source_card(hit: Hit, n: int | None, extra: str = "") -> str:
+def source_card(hit: Hit, n: int | None, extra: str = "", actions: bool = True) -> str:
     """One paper as an HTML card; every listing field escaped. `extra`: markup made (and escaped) by the caller,
-    shown under the authors (a set answer's verdict and deciding quote)."""
+    shown under the authors (a set answer's verdict and deciding quote); `actions`: its "More like this" and
+    "select" controls (the sources panel's)."""
     p = hit.paper
     pid = escape_html(p.id)
     cite = f'<span class="pa-cite">[{n}]</span>' if n is not None else ""
@@ -199,11 +200,33 @@ def source_card(hit: Hit, n: int | None, extra: str = "") -> str:
         f"{extra}"
         f'<div class="pa-links">{" · ".join(links)}</div>'
         f"{abstract}"
+        + (_card_actions(pid) if actions else "")
+        + "</article>"
+    )
+
+
+def _card_actions(pid: str) -> str:
+    return (
         '<div class="pa-actions">'
         f'<button type="button" class="pa-similar" data-action="similar" data-paper-id="{pid}">More like this</button>'
         f'<label class="pa-select"><input type="checkbox" data-action="select" value="{pid}"> select</label>'
-        "</div></article>"
+        "</div>"
     )
+
+
+def search_html(reading: str, hits: Sequence[Hit]) -> str:
+    """The Search panel: what the query was read as (the chat's notice), then the papers best first."""
+    note = f'<p class="pa-search-reading">{escape_html(reading)}</p>' if reading else ""
+    if not hits:
+        empty = "No paper matches." if reading else "Results of a search appear here."
+        return f'<div class="pa-search">{note}<div class="pa-search-head pa-empty">{empty}</div></div>'
+    cards = "".join(source_card(hit, None, actions=False) for hit in hits)
+    head = f'<div class="pa-sources-head pa-search-head">{len(hits)} papers found</div>'
+    return f'<div class="pa-search">{note}{head}{cards}</div>'
+
+
+def search_error_html(message: str) -> str:
+    return f'<div class="pa-search"><p class="pa-error">{escape_html(message)}</p></div>'
 
 
 def sources_html(hits: Sequence[Hit], citations: Sequence[Citation] = (), heading: str | None = None) -> str:
