@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.searching import search_as_asked
+from assistant import service
+from assistant.searching import search_as_asked, search_read
 from assistant.spelling import retrieval_text
 from assistant.types import Filters, Paper
-from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers
+from tests.retriever_double import KeywordRetriever, all_iclr_papers, handful_of_iclr_papers
 
 
 def test_a_search_naming_an_author_lists_that_authors_papers(handful_retriever) -> None:
@@ -74,3 +75,41 @@ def test_a_name_the_papers_also_write_as_a_word_lists_the_author_then_the_word()
     retriever = KeywordRetriever(papers)
     assert [h.paper.id for h in search_as_asked(retriever, "Hartwig Adam", k=5)] == ["author"]
     assert [h.paper.id for h in search_as_asked(retriever, "Adam", k=5)][:2] == ["author", "word"]
+
+
+# --- what a search says it read (Searched.reading: the chat's notice, QueryPlan.note) ---------------------------------
+def test_a_search_says_the_typos_it_corrected(handful_retriever) -> None:
+    found = search_read(handful_retriever, "message pasing on grpahs", k=5)
+    assert found.hits == search_as_asked(handful_retriever, "message passing on graphs", k=5)
+    assert found.reading == "Searched for \u2018message passing on graphs\u2019 (\u2018pasing\u2019 read as " \
+        "\u2018passing\u2019, \u2018grpahs\u2019 read as \u2018graphs\u2019)."
+    assert search_read(handful_retriever, "message passing on graphs", k=5).reading == ""  # as typed: nothing said
+
+
+def test_a_search_says_the_name_it_read_and_the_filter_it_applied(handful_retriever) -> None:
+    levine = [p.id for p in handful_retriever.papers(Filters(author="Sergey Levine"))]
+    found = search_read(handful_retriever, "papers by Sergey Levin", k=50)
+    assert [h.paper.id for h in found.hits] == levine
+    assert found.reading == "Reading \u2018Sergey Levin\u2019 as Sergey Levine. Filtered: by Sergey Levine."
+    orals = search_read(handful_retriever, "which orals are about graph neural networks?", k=5)
+    assert orals.reading == "Filtered: orals only."
+    given = search_read(handful_retriever, "graph neural networks", k=5, filters=Filters(decision=("Oral",)))
+    assert given.reading == ""  # the user's own filters are theirs: only what the query's words implied is said
+
+
+def test_a_search_for_a_name_equally_close_to_two_authors_lists_nothing_and_names_them() -> None:
+    retriever = KeywordRetriever(all_iclr_papers())
+    found = search_read(retriever, "papers by Han Zhng", k=10)
+    assert found.hits == []
+    assert found.reading.startswith("No author of the listing is named \u2018Han Zhng\u2019, and Han Zhang and Han "
+                                    "Zhong are about as close")
+
+
+def test_the_service_search_says_the_glossary_reading(iclr_settings) -> None:
+    """The real store and glossary: a lay query is searched with the field's term, and the search says so."""
+    found = service.search_with_reading("a big network teaching a little network", iclr_settings, k=5)
+    assert found.reading == ("Searched with \u2018knowledge distillation\u2019 (read from: \u2018big network "
+                             "teaching a little network\u2019).")
+    assert [h.paper.id for h in found.hits] == [
+        h.paper.id for h in service.search("a big network teaching a little network", iclr_settings, k=5)]
+    assert any("distill" in (h.paper.abstract or "").lower() for h in found.hits)
