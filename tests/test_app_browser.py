@@ -447,3 +447,30 @@ def test_listing_text_makes_no_links_no_citations_and_wraps(
         assert scrolls_sideways(page, "#pa-sources, #pa-sources .pa-card, #pa-sources .pa-card *") == []
         assert scrolls_sideways(page, "#pa-chat [data-testid='bot'], #pa-chat [data-testid='bot'] *") == []
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_the_search_panel_says_what_the_query_was_read_as_above_the_results(page: Page, app: Any) -> None:
+    """A near-miss name in the Search panel: the reading (the chat's notice) above the author's papers; the /search
+    API returns the same reading and papers."""
+    from gradio_client import Client
+
+    page.goto(app.url)
+    app_ready(page)
+    page.locator("#pa-search-panel").get_by_text("Search").first.click()
+    box = page.locator("#pa-search-query textarea, #pa-search-query input").first
+    box.fill("papers by Michael Bronstien")
+    box.press("Enter")
+    said = "Reading \u2018Michael Bronstien\u2019 as Michael M. Bronstein. Filtered: by Michael M. Bronstein."
+    reading = page.locator("#pa-search-results .pa-search-reading")
+    expect(reading).to_have_text(said)
+    cards = page.locator("#pa-search-results .pa-card")
+    expect(cards.first).to_be_visible()
+    ids = cards.evaluate_all("cards => cards.map(c => c.dataset.paperId)")
+    assert OVERSQUASHING_ID in ids
+    assert all("Bronstein" in a for a in cards.locator(".pa-authors").all_text_contents())
+    above, first = reading.bounding_box(), cards.first.bounding_box()
+    assert above is not None and first is not None and above["y"] + above["height"] <= first["y"]
+
+    found = Client(app.url, verbose=False).predict("papers by Michael Bronstien", api_name="/search")
+    assert found["reading"] == said
+    assert [r["id"] for r in found["results"]] == ids

@@ -40,9 +40,9 @@ class SearchPanel:
         }
         inputs = [self.query, page.collection, page.decision, page.keyword, page.author]
         for trigger in (self.query.submit, self.button.click):
-            trigger(self.search, inputs, [self.results], **costly)
+            trigger(self.show_results, inputs, [self.results], **costly)  # named apart from the /search API
 
-    def search(
+    def show_results(
         self, query: str | None, collection: str | None, decision: list[str] | None, keyword: str | None,
         author: str | None, request: gr.Request,
     ) -> str:
