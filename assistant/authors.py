@@ -279,7 +279,8 @@ def author_in(question: str, index: AuthorIndex) -> tuple[str, str] | None:
 # --- near misses: a name one typo off the listing's ----------------------------------------------------------------
 # A written name word is read as a listing's name word one typo off (spelling.typo_kind) only when it has this many
 # letters: "Fin" for "Finn" (a letter dropped), four for the other kinds ("Abeel", "Sergei"). A word that is itself
-# a name of the listing needs NAME_WORD_LETTERS: "Zhong" is no typo of "Zhang", nor "Jian" of "Jiang" (both names).
+# a name of the listing needs NAME_WORD_LETTERS: "Zhong" is no typo of "Zhang", nor "Jian" of "Jiang" (both names),
+# unless it is the surname after a long given name written right ("Percy Lang": Percy Liang; "Chen Zhong" stays).
 NAME_TYPO_LETTERS = {"drop": 3, "add": 4, "swap": 4, "change": 4}
 NAME_WORD_LETTERS = 6
 SURNAME_ALONE_LETTERS = 5  # a surname alone, beside a cue ("Bengo's papers", "by Abeel"): shorter ones are too close
@@ -323,10 +324,13 @@ class _NearNames:
                     found[word] = kind
         return found
 
-    def _may_read(self, written: str, word: str, kind: str) -> bool:
-        if len(written) < NAME_TYPO_LETTERS[kind] or is_inflection(written, word):
-            return False  # "Adams" is another name than "Adam", not a typo of it
-        return written not in self.name_words or len(written) >= NAME_WORD_LETTERS
+    @staticmethod
+    def _may_read(written: str, word: str, kind: str) -> bool:
+        """Long enough for its kind of typo, and no other form of the name ("Adams" is not "Adam" misspelt)."""
+        return len(written) >= NAME_TYPO_LETTERS[kind] and not is_inflection(written, word)
+
+    def _short_name_word(self, written: str) -> bool:
+        return written in self.name_words and len(written) < NAME_WORD_LETTERS
 
     def near(self, label: str, written: Sequence[str]) -> list[_Near]:
         """The keys of a table as long as `written` whose words each equal or are one typo off its words: one word
@@ -342,10 +346,22 @@ class _NearNames:
         for key in sorted(keys or ()):
             kinds = [k for position, word in enumerate(key.split()) if (k := per_word[position][word])]
             two_long = len(kinds) == 2 and len(written) == 2 and min(map(len, written)) >= 5
-            if kinds and (len(kinds) == 1 or two_long):
+            if kinds and (len(kinds) == 1 or two_long) and self._names_kept(written, key.split()):
                 cost = (len(kinds), -sum(likelier(k) for k in kinds))
                 found.append(_Near(key, frozenset(self.tables[label][key]), cost))
         return found
+
+
+    def _names_kept(self, written: Sequence[str], words: Sequence[str]) -> bool:
+        """A short real name word is read as another only as the surname, after a given name written right and
+        long enough to tell ("Percy Lang"): "Jian Zhang" and "Chen Zhong" are names, no typos."""
+        for position, (said, word) in enumerate(zip(written, words, strict=True)):
+            if said != word and self._short_name_word(said):
+                given = written[:position]
+                if position != len(written) - 1 or not given or given != list(words[:position]) \
+                        or min(map(len, given)) < 5:
+                    return False
+        return True
 
 
 def _closest(found: Sequence[_Near]) -> list[_Near]:
@@ -388,7 +404,7 @@ def _near_full_name(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> 
             found = near.near("initials" if initial else "full", written)
             if initial and not (question[span[0].end : span[0].end + 1] == "." or span[-1].text[:1].isupper()):
                 found = []
-            capitalised = all(t.text[:1].isupper() for t in span)
+            capitalised = all(t.text[:1].isupper() for t in span) and not initial  # "D. Data" is no "D. Datta"
             found = [f for f in found if _plausible(written, f, capitalised)]
             if found:
                 return _near_mention(question, span, _closest(found), " ".join(written[1:]))
@@ -397,7 +413,8 @@ def _near_full_name(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> 
 
 def _plausible(written: Sequence[str], near: _Near, capitalised: bool) -> bool:
     """A written word the tokenizer holds whole ("fine", "poster") is an ordinary word, no typo of a name word
-    (spelling.is_whole_word), unless it is the one typo of a capitalised name ("Chelsea Fine")."""
+    (spelling.is_whole_word), unless it is the one typo of a capitalised full name ("Chelsea Fine"; an initial
+    tells too little: "Non-I.I.D. Data" is no "D. Datta")."""
     typos = [w for w, k in zip(written, near.key.split(), strict=True) if w != k]
     return (capitalised and len(typos) == 1) or not any(is_whole_word(w) for w in typos)
 

@@ -43,6 +43,8 @@ READ_AS: list[tuple[str, str, str]] = [
     ("Bernhard Schölkopff papers", "Bernhard Schölkopff", "Bernhard Schölkopf"),
     ("what did Zico Koltr publish?", "Zico Koltr", "J Zico Kolter"),  # the name it is called by
     ("Levin Sergey papers", "Levin Sergey", "Sergey Levine"),  # surname first
+    ("What did Percy Lang's group publish?", "Percy Lang", "Percy Liang"),  # a short name word as the surname,
+    # after a long given name written right (not "Lang"'s papers)
     ("Bengo's papers", "Bengo", "Yoshua Bengio"),  # a surname alone, beside a cue
     ("papers by Abeel", "Abeel", "Pieter Abbeel"),
     ("papers by Levin", "Levin", "Levine"),  # a surname several authors share: all of them, as "by Levine"
@@ -61,8 +63,10 @@ AS_WRITTEN: list[tuple[str, str | None]] = [
     ("poster papers about vision transformers", None),  # an ordinary word is no "Koster"
     ("papers by Jane Doe", "Jane Doe"),  # a name the listing lacks matches no paper, is no one else
     ("papers by Jian Zhang", "Jian Zhang"),  # "Jian" and "Zhang" are names: no "Jiang Zhang"
+    ("papers by Yi Wang", "Yi Wang"),  # short names are too close to each other to read
     ("papers by Chuang", None),  # a given name alone (a topic word, as today) is no misspelt surname ("Chang", "Chung")
     ("Graph Neural Networks", None),  # capitalised words are no name one typo off
+    ("Federated Learning Non-I.I.D. Data", None),  # an initial and an ordinary word: no "D. Datta"
 ]
 
 
