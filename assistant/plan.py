@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .acronyms import spelled_out
-from .authors import AuthorIndex, AuthorMention, find_author
-from .spelling import correction_note, name_note, one_edit_apart, respell_question
+from .authors import AuthorIndex, AuthorMention, find_author, names_read
+from .spelling import one_edit_apart, reading_note, respell_question
 from .types import DECISIONS, Filters, Intent
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN, WORD, words
 
@@ -245,22 +245,12 @@ class QueryPlan:
     coauthor: str = ""  # "papers by X and Y": Y (the filters hold X as the author and their shared papers as ids)
     small_talk: bool = False  # "thanks!", "hello": nothing to look up (no paper is claimed to match)
     corrections: tuple[tuple[str, str], ...] = ()  # typos read as the listing's words: ("grpah", "graph")
-    # authors named by a near miss: ("Sergey Levin", ("Sergey Levine",)) read as the one closest name; with several
-    # names, they are about as close and none was read (the author filter then matches no paper)
-    names_read: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    names_read: tuple[tuple[str, tuple[str, ...]], ...] = ()  # near-miss names read (authors.names_read)
 
     def note(self, glossary: tuple[str, str] | None = None, scope: str = "") -> str:
-        """What an answer or a search says it read: the authors' names read from near misses, the typos corrected;
-        for a search also the glossary's term (said, term) and the filters its words named (`scope`). The one place
-        this notice is written ("" when the question was read as typed)."""
-        parts = [name_note(said, names) for said, names in self.names_read]
-        if self.corrections:
-            parts.append(correction_note(self.topic, self.corrections))
-        if glossary is not None:
-            parts.append(f"Searched with \u2018{glossary[1]}\u2019 (read from: \u2018{glossary[0]}\u2019).")
-        if scope:
-            parts.append(f"Filtered: {scope}.")
-        return " ".join(parts)
+        """What an answer or a search says it read (spelling.reading_note; a search adds the glossary's (said,
+        term) and the filters its words named): the one notice of both."""
+        return reading_note(self.topic, self.corrections, self.names_read, glossary, scope)
 
     def is_set_question(self) -> bool:
         """List and count questions want every matching paper of the listing, not a sample."""
@@ -304,7 +294,7 @@ def plan_question(
         topic = spelled_out(topic, index.acronyms) or topic
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",
-                     corrections=respelt.corrections, names_read=_names_read(mention, other))
+                     corrections=respelt.corrections, names_read=names_read(mention, other))
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):
@@ -313,11 +303,6 @@ def plan_question(
     if previous is not None and is_follow_up(question):
         return merge_follow_up(plan, previous)
     return plan
-
-
-def _names_read(*mentions: AuthorMention | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The authors read from near misses ("Sergey Levin": Sergey Levine), or left unread among close names."""
-    return tuple((m.said, m.close or (m.name,)) for m in mentions if m is not None and (m.respelt or m.close))
 
 
 # With an author named, "what has X done on Y", "what did X put out", "what is X working on": X's papers are wanted.

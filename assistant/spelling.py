@@ -159,6 +159,23 @@ def name_note(said: str, names: Sequence[str]) -> str:
             "listed for it; ask again with the name you mean.")
 
 
+def reading_note(
+    topic: str, corrections: Sequence[tuple[str, str]], names: Sequence[tuple[str, Sequence[str]]] = (),
+    glossary: tuple[str, str] | None = None, scope: str = "",
+) -> str:
+    """What an answer or a search says it read ("" when the question was read as typed): authors' names read from
+    near misses (`name_note`), the typos corrected (`correction_note`); for a search also the glossary's term
+    (said, term) and the filters its words named (`scope`: "orals only, by Chelsea Finn")."""
+    parts = [name_note(said, close) for said, close in names]
+    if corrections:
+        parts.append(correction_note(topic, corrections))
+    if glossary is not None:
+        parts.append(f"Searched with \u2018{glossary[1]}\u2019 (read from: \u2018{glossary[0]}\u2019).")
+    if scope:
+        parts.append(f"Filtered: {scope}.")
+    return " ".join(parts)
+
+
 def retrieval_text(text: str, corrections: Iterable[tuple[str, str]], written: Mapping[str, int]) -> str:
     """What retrieval reads for a question with typos: each word no paper writes as the listing writes it ("grpah
     neural networks" -> "graph neural networks"). A word one abstract writes stays as typed for retrieval (the plan's
