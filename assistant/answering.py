@@ -30,6 +30,7 @@ from .follow_ups import follow_up_hits, format_history, pointed_papers, previous
 from .glossary import Reading, screened_topic
 from .listing_keys import ListingKeys
 from .llm import ChatLLM, complete, make_llm
+from .overview import MapSource, asks_overview, overview_reply
 from .plan import is_small_talk, plan_of_turn, referenced, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
@@ -128,6 +129,7 @@ class ChainState:
     screen_topic: QuestionInfo | None = None  # what a follow-up screens the previous set against (None: keep verdicts)
     summarize: bool = False  # "summarize these papers": a group summary of the previous answer's whole set
     reading: Reading | None = None  # a set question in everyday words read as the field's term (assistant.glossary)
+    overview: bool = False  # "what are the main topics of the listing?": the themes of its topic map
 
 
 class AnswerChain:
@@ -140,8 +142,10 @@ class AnswerChain:
         settings: Settings,
         llm: ChatLLM | None | Literal["auto"] = "auto",
         prompts: Prompts | None = None,
+        topic_map: MapSource | None = None,
     ) -> None:
         self.retriever = retriever
+        self.topic_map = topic_map  # the service's cached map of the listing, for overview questions
         self.settings = settings
         self.llm = make_llm(settings) if llm == "auto" else llm
         self.prompts = prompts or load_prompts(settings.prompts_dir)
@@ -229,12 +233,17 @@ class AnswerChain:
         if plan.small_talk:  # "thanks!": nothing to retrieve, so no paper is quoted as if it answered
             state.offline = OfflineContext()
             return state
+        if self.topic_map is not None and asks_overview(state.question, bool(plan.terms), not plan.filters.is_empty()):
+            state.overview = True
+            return state
         named = info.titles.named(state.question) if asked_details(state.question) else ()
         if named:  # "who wrote FedChain?": the named papers' record, not a search for the word
             state.hits = [Hit(paper, 1.0) for paper in self.retriever.get(named)]  # "is X an oral?" filters nothing
             state.info, state.offline = replace(plan, intent="explain"), OfflineContext(pointed=True)
             return state
-        state.set_question = is_set_question(plan)
+        # "summarize the papers on X": the papers a set answer would state, summarised
+        state.summarize = plan.intent == "summarize" and bool(plan.terms)
+        state.set_question = is_set_question(plan) or state.summarize
         if state.set_question:
             state.reading = self.retriever.reading(plan.topic) if plan.terms else None
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
@@ -244,6 +253,7 @@ class AnswerChain:
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
             state.info = read
+            state.set_question = not state.summarize
         else:
             asked = retrieval_text(state.standalone, plan.corrections, info.authors.words)  # typos read as meant
             state.hits = self.stage.explain_hits(self.retriever, asked, plan.filters, bool(plan.terms))
@@ -252,7 +262,7 @@ class AnswerChain:
 
     # --- step 3: numbered context ----------------------------------------------------------------------------------
     def _number(self, state: ChainState) -> ChainState:
-        if state.set_question or state.summarize:
+        if state.set_question or state.summarize or state.overview:
             return state  # composed from the verdicts (or summarised in batches): no prompt budget limits the set
         context = pack_papers([h.paper for h in state.hits], self.settings.context_tokens, count_tokens)
         state.context = context
@@ -267,7 +277,9 @@ class AnswerChain:
             yield from prefixed(self._events(state), note)  # "Reading ‘Sergey Levin’ as Sergey Levine.", typos
 
     def _events(self, state: ChainState) -> Iterator[AnswerEvent]:
-        if state.summarize:
+        if state.overview:
+            yield from self._overview_events(state)
+        elif state.summarize:
             yield from self._summary_events(state)
         elif state.set_question:
             yield from self._set_events(state)
@@ -302,15 +314,34 @@ class AnswerChain:
             yield TextDelta(line)
         yield FinalAnswer(self._answer(state, checked.text, "offline", notice))
 
+    def _overview_events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        assert state.info is not None and self.topic_map is not None
+        papers = self.retriever.derived("overview.papers", lambda listed: {p.id: p for p in listed})
+        scope = describe_filters(state.info.filters, state.info.coauthor)
+        answer = overview_reply(self.topic_map(), papers, state.info.filters, collection_info(self.retriever).listing,
+                                scope)
+        answer.question, answer.standalone_question = state.question, state.standalone
+        for line in answer.text.splitlines(keepends=True):
+            yield TextDelta(line)
+        yield FinalAnswer(answer)
+
     def _summary_events(self, state: ChainState) -> Iterator[AnswerEvent]:
         """A summary of every paper of the previous answer that passes the follow-up's filters (not only those
         shown)."""
         from .summarize import Group, Summarizer  # summarize builds on this module
 
         assert state.info is not None
-        ids = tuple(h.paper.id for h in state.hits)
+        ids, described = tuple(h.paper.id for h in state.hits), ""
+        if state.follow_up_of is None:  # "summarize the papers on X": those the screening finds relevant
+            info = collection_info(self.retriever)
+            screened = self._screen(state, info)[0]
+            relevant = [s.hit.paper.id for s in screened if s.verdict == "relevant"]
+            ids = tuple(relevant or [s.hit.paper.id for s in screened if s.verdict == "possible"])
+            topic = state.reading.term if state.reading else state.info.topic
+            described = f"papers of {info.listing} that {'match' if relevant else 'may match'} \u2018{topic}\u2019"
         llm = None if state.llm_error is not None else self.llm
-        for event in Summarizer(self.retriever, self.settings, llm, self.prompts).stream(Group(ids=ids)):
+        group = Group(ids=ids, described=described)
+        for event in Summarizer(self.retriever, self.settings, llm, self.prompts).stream(group):
             if isinstance(event, FinalAnswer):
                 event.answer.question, event.answer.standalone_question = state.question, state.standalone
                 event.answer.intent = "summarize"

@@ -66,8 +66,15 @@ class Services:
         with self._lock:
             if key not in self._chains:
                 self._chains = {k: c for k, c in self._chains.items() if k[0] != retriever.collection}
-                self._chains[key] = AnswerChain(retriever, self.settings, prompts=prompts)
+                self._chains[key] = AnswerChain(retriever, self.settings, prompts=prompts,
+                                                topic_map=lambda: self.topic_map(retriever.collection))
             return self._chains[key]
+
+    def topic_map(self, collection: str) -> topicmap.TopicMap:
+        """The listing's topic map: computed once per generation, then from memory (and, for an embedded store,
+        from the store folder after a restart)."""
+        folder = None if self.settings.chroma_url else self.settings.store_dir
+        return self.maps.get(self.store, collection, folder)
 
     def timing_retriever(self, collection: str) -> Retriever:
         """A retriever of the collection whose query embeddings are never cached, so that each search pays for its
@@ -317,8 +324,7 @@ def topic_map(settings: Settings, collection: str | None = None) -> topicmap.Top
     svc = services(settings)
     name = collection or settings.collection
     svc.retriever(name)  # raises CollectionNotFound with a fix hint
-    folder = None if settings.chroma_url else settings.store_dir
-    return svc.maps.get(svc.store, name, folder)
+    return svc.topic_map(name)
 
 
 def computed_topic_map(settings: Settings, collection: str | None = None) -> topicmap.TopicMap | None:

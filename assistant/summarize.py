@@ -64,8 +64,11 @@ class Group:
     ids: tuple[str, ...] = ()
     filters: Filters | None = None
     k: int = DEFAULT_QUERY_PAPERS
+    described: str = ""  # what the ids are, for the heading ("the 18 papers of ICLR 2022 that match ...")
 
     def topic(self, n_papers: int) -> str:
+        if self.described:
+            return self.described
         parts = [self.query] if self.query else []
         if self.filters and not self.filters.is_empty():
             parts.append(describe_filters(self.filters) or "filtered")

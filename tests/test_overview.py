@@ -1,0 +1,76 @@
+"""overview.py: the chat's overview of a whole listing from its topic map; and "summarize the papers on X"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from assistant import service
+from assistant.overview import EXAMPLES, asks_overview, overview_answer, themes
+from assistant.topicmap import MapCluster, MapPoint, TopicMap
+from assistant.types import Filters, Paper
+
+
+@pytest.mark.parametrize(("question", "has_topic", "has_filters", "overview"), [
+    ("what are the main topics of ICLR 2022?", False, False, True),
+    ("give me an overview of the listing", False, False, True),
+    ("what is this conference about?", False, False, True),
+    ("what themes do the orals cover?", False, True, True),
+    ("summarize the listing", False, False, True),
+    ("summarize the orals", False, True, False),  # a summary of those papers (summarize.py)
+    ("what are the main topics of the papers on diffusion?", True, False, False),
+    ("which papers study diffusion models?", True, False, False),
+    ("what did Sergey Levine publish?", False, True, False),
+    ("hello", False, False, False),
+])
+def test_asks_overview(question: str, has_topic: bool, has_filters: bool, overview: bool) -> None:
+    assert asks_overview(question, has_topic, has_filters) is overview
+
+
+def small_map() -> tuple[TopicMap, dict[str, Paper]]:
+    papers = {f"p{i}": Paper(f"p{i}", f"Paper [{i}] title", (), decision="Oral" if i % 3 == 0 else "Poster")
+              for i in range(10)}
+    points = tuple(MapPoint(f"p{i}", x=i / 10, y=0.0, cluster=0 if i < 7 else 1) for i in range(10))
+    clusters = (MapCluster(0, "a (7)", 7, ("graphs", "nodes", "edges", "more")), MapCluster(1, "b (3)", 3, ("flows",)))
+    return TopicMap("demo", "g1", points, clusters, "pca"), papers
+
+
+def test_themes_are_largest_first_with_central_examples_and_count_the_filtered_papers() -> None:
+    topic_map, papers = small_map()
+    found = themes(topic_map, papers)
+    assert [(t.name, t.size) for t in found] == [("graphs · nodes · edges", 7), ("flows", 3)]
+    assert [p.id for p in found[0].examples] == ["p3", "p2", "p4"][:EXAMPLES]  # nearest the centre (x = 0.3)
+    orals = themes(topic_map, papers, Filters(decision=("Oral",)))
+    assert [(t.name, t.size) for t in orals] == [("graphs · nodes · edges", 3), ("flows", 1)]
+
+
+def test_the_overview_cites_each_example_once_in_order_and_defuses_titles() -> None:
+    topic_map, papers = small_map()
+    text, hits = overview_answer(themes(topic_map, papers), "Demo 2022")
+    assert "The 10 papers of Demo 2022 fall into 2 themes" in text
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+    assert numbers == list(range(1, len(hits) + 1)) and len(hits) == EXAMPLES + 3
+    assert "Paper (3) title [1]" in text  # a title's bracketed number is no citation
+
+
+@pytest.mark.slow  # computes the listing's map (about 15 s) unless another test did
+def test_the_chat_answers_an_overview_question_from_the_listing_map(iclr_settings: Any) -> None:
+    answer = service.ask("what are the main topics of ICLR 2022?", [], iclr_settings)
+    topic_map = service.topic_map(iclr_settings)
+    assert f"The 1095 papers of ICLR 2022 fall into {len(topic_map.clusters)} themes" in answer.text
+    assert {c.n for c in answer.citations} == set(range(1, len(answer.sources) + 1))
+    assert len(answer.sources) == EXAMPLES * len(topic_map.clusters)
+    orals = service.ask("give me an overview of the orals", [], iclr_settings)
+    assert "The 55 papers of ICLR 2022 (orals only)" in orals.text
+    assert {h.paper.decision for h in orals.sources} == {"Oral"}
+
+
+def test_summarize_the_papers_on_a_topic_summarises_the_set_answer(iclr_settings: Any) -> None:
+    """"summarize the papers on X" summarises every paper the set answer states, not the best 8 retrieved."""
+    listed = service.ask("which papers study diffusion models?", [], iclr_settings)
+    summary = service.ask("summarize the papers on diffusion models", [], iclr_settings)
+    assert summary.intent == "summarize"
+    assert {h.paper.id for h in summary.sources} == {m.hit.paper.id for m in listed.relevant}
+    assert "papers of ICLR 2022 that match \u2018diffusion models\u2019" in summary.text
