@@ -31,9 +31,9 @@ from .glossary import Reading, screened_topic
 from .listing_keys import ListingKeys
 from .llm import ChatLLM, complete, make_llm
 from .overview import MapSource, asks_overview, overview_reply
-from .plan import is_small_talk, plan_of_turn, referenced, swaps_decision, switches_subject
+from .plan import is_small_talk, plan_of_turn, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
-from .questions import AuthorIndex, QuestionInfo, analyse, is_follow_up, merge_follow_up
+from .questions import AuthorIndex, QuestionInfo, analyse, merge_follow_up
 from .screening import Topic, lay_words, screen_offline
 from .screening_llm import llm_group_names, screen_with_llm
 from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
@@ -41,6 +41,7 @@ from .settings import Settings
 from .spelling import retrieval_text
 from .stages import PostRetrieval, Ranker
 from .titles import TitleIndex
+from .turns import is_follow_up, referenced
 from .types import Answer, Filters, Hit, Paper, Screened
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .extractive import CorpusStats, coverage
-from .plan import standalone_of
 from .prompts import fence
 from .questions import QuestionInfo
+from .turns import standalone_of
 from .types import Answer, Hit
 
 HISTORY_TURNS_FOR_CONDENSE = 3

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from .acronyms import spelled_out
 from .authors import AuthorIndex, AuthorMention, find_author, names_read
 from .spelling import one_edit_apart, reading_note, respell_question
+from .turns import FOLLOW_UP_MARK, POINTS_BACK, SAME_FOR_LEAD, SCOPE_ONLY, SWITCH_LEAD, is_follow_up
 from .types import DECISIONS, Filters, Intent
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN, WORD, words
 
@@ -101,79 +102,9 @@ _QUESTION_START = re.compile(
     r"|has|have|explain|describe|tell)\b", re.IGNORECASE,
 )
 
-# --- follow-ups -----------------------------------------------------------------------------------------------------
-_LEAD_WORDS = r"\s*(?:and|also|what about|how about|only|just|now|but)\b"  # "and the spotlights?", "only orals"
-_SAME_FOR = r"\s*(?:and\s+)?(?:the\s+)?same\s+(?:question\s+|thing\s+)?(?:for|about|on|with)\b"  # "same for GNNs"
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-             "ninth": 9, "tenth": 10, "last": -1}
-# "the second one", "the last paper", "[3]", "paper 2", "#4": one paper of the previous answer, by its number
-_REFERENCE = re.compile(
-    rf"\b({'|'.join(_ORDINALS)})\s+(?:one|paper|article|result|entry)\b|\[(\d{{1,3}})\]"
-    r"|\b(?:paper|number|no\.|#)\s*(\d{1,3})\b(?!\s*(?:papers|%))",
-    re.IGNORECASE,
-)
-_HOW_MANY = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-# several at once: "the first two", "the last 3", "papers 2 and 4", "the first and third ones"
-_RANGE = re.compile(  # then nothing, or a word for results: not "the first 10 layers"
-    rf"\b(first|last)\s+({'|'.join(_HOW_MANY)}|[2-9]|1\d)\b(?=\s*(?:$|[?.!,;:)]|(?:ones?|papers?|results?|entries"
-    r"|articles?|listed|above|here|and|or|you|an?|the|is|are|was|were|have|has|do|does|did|use|uses|about|on|in"
-    r"|with|by|from|to|for|of\s+(?:them|those|these))\b))",
-    re.IGNORECASE,
-)
-_NUMBER_LIST = re.compile(r"\b(?:papers|numbers|nos?\.)\s*(\d{1,3}(?:\s*(?:,|and|&|or)\s*\d{1,3})+)\b",
-                          re.IGNORECASE)
-_ORDINAL_LIST = re.compile(
-    rf"\b((?:{'|'.join(_ORDINALS)})(?:\s*(?:,|and|&)\s*(?:the\s+)?(?:{'|'.join(_ORDINALS)}))+)\s+(?:ones?|papers?)\b",
-    re.IGNORECASE,
-)
-# What points back at the previous answer's papers: "those", "which ones ...", "[3]", a question with no noun of
-# its own ("how many are spotlights?", "and which use transformers?").
-_BACK_REFERENCE = (
-    r"\b(?:those|them|these|they|their|theirs|this one|that one|ones|among|the above (?:one|paper)|the above"
-    r"|of the above|previous(?:ly)?|same ones?|the ones|it|its|(?:this|that) (?:set|list))\b"
-    # "explain [2]", "the second one", "compare the first two", "papers 2 and 4", "the first and third ones"
-    rf"|{_REFERENCE.pattern}|{_RANGE.pattern}|{_NUMBER_LIST.pattern}|{_ORDINAL_LIST.pattern}"
-    rf"|^(?:{_LEAD_WORDS})?\s*(?:how\s+many|which(?:\s+ones?)?|what\s+ones)\s+(?:are|were|have|has|had|use|used)\b"
-    r"(?!\s+(?:the|all|there)\b)"
-)
-_FOLLOW_UP = re.compile(rf"{_BACK_REFERENCE}|^{_LEAD_WORDS}|^{_SAME_FOR}", re.IGNORECASE)
-_SAME_FOR_LEAD = re.compile(f"^{_SAME_FOR}", re.IGNORECASE)  # framing, not topic: "same question for"
-_POINTS_BACK = re.compile(_BACK_REFERENCE, re.IGNORECASE)
-# "what about X?", "and X?", "now X", "same for X": the previous question about another subject (not "only X")
-_SWITCH_LEAD = re.compile(
-    rf"^\s*(?:(?:and|but)\s+)?(?:what|how)\s+about\b|^\s*(?:and|now|but|also)\b(?!\s+(?:only|just)\b)|^{_SAME_FOR}",
-    re.IGNORECASE,
-)
-_SCOPE_ONLY = re.compile(_LEAD_WORDS, re.IGNORECASE)
-
-
-def referenced(question: str) -> tuple[int, ...]:
-    """The numbers of the previous answer's papers a question points at (1-based; -1 is the last one, -2 the one
-    before), in the order written."""
-    found: list[tuple[int, list[int]]] = []
-    for match in _REFERENCE.finditer(question):
-        word, cited, numbered = match.groups()
-        found.append((match.start(), [_ORDINALS[word.lower()] if word else int(cited or numbered)]))
-    for match in _RANGE.finditer(question):
-        end, count = match.group(1).lower(), match.group(2).lower()
-        size = _HOW_MANY.get(count) or int(count)
-        found.append((match.start(), list(range(1, size + 1)) if end == "first" else list(range(-size, 0))))
-    for match in _NUMBER_LIST.finditer(question):
-        found.append((match.start(), [int(n) for n in re.findall(r"\d{1,3}", match.group(1))]))
-    for match in _ORDINAL_LIST.finditer(question):
-        found.append((match.start(), [_ORDINALS[w.lower()] for w in re.findall(r"[a-z]+", match.group(1), re.I)
-                                      if w.lower() in _ORDINALS]))
-    return tuple(dict.fromkeys(n for _, numbers in sorted(found, key=lambda f: f[0]) for n in numbers))
-
-
 _WORD_OR_COMMA = re.compile(rf",|{WORD.pattern}", re.UNICODE)
 
 
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the previous turn ("which of those are orals?", "and the spotlights?")."""
-    return bool(_FOLLOW_UP.search(question))
 
 
 _PAPER_TYPO = re.compile(r"\bp[aper]{3,6}s?\b", re.IGNORECASE)  # "papres", "paers", "pappers": letters of "papers"
@@ -378,14 +309,6 @@ def analyse(
     return plan_question(question, index, terms_of, base)
 
 
-FOLLOW_UP_MARK = " (follow-up to: "  # how the offline condensing writes a follow-up's standalone question
-
-
-def standalone_of(question: str, before: str) -> str:
-    """A follow-up carrying the previous (standalone) question along, so its topic is not lost."""
-    return f"{question}{FOLLOW_UP_MARK}{before})"
-
-
 def plan_of_turn(
     standalone: str, index: AuthorIndex, terms_of: Callable[[str], list[str]], base: Filters | None = None
 ) -> QueryPlan:
@@ -406,7 +329,7 @@ def switches_subject(follow_up: QueryPlan, previous: QueryPlan) -> bool:
     parts kept ("which orals are about GNNs?" -> "what about transformers?": orals about transformers). A follow-up
     pointing back ("which of those use GNNs?", "and which ones are orals?") or only narrowing ("only GNN papers")
     works on the previous answer's papers instead."""
-    if not _SWITCH_LEAD.match(follow_up.text) or _POINTS_BACK.search(follow_up.text):
+    if not SWITCH_LEAD.match(follow_up.text) or POINTS_BACK.search(follow_up.text):
         return False
     other_author = follow_up.filters.author is not None and follow_up.filters.author != previous.filters.author
     return bool(follow_up.terms) or other_author
@@ -430,7 +353,7 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
         merged_terms = tuple(dict.fromkeys(previous.terms + follow_up.terms))
     intent = follow_up.intent
     text = follow_up.text
-    if _SCOPE_ONLY.match(text) and not (_COUNT.search(text) or _SUMMARIZE.search(text) or _COMPARE.search(text)):
+    if SCOPE_ONLY.match(text) and not (_COUNT.search(text) or _SUMMARIZE.search(text) or _COMPARE.search(text)):
         intent = previous.intent  # "what about the spotlights?": the same question, another scope
     elif intent == "explain" and previous.is_set_question() and not _QUESTION_START.search(text):
         intent = previous.intent
@@ -466,7 +389,7 @@ _NOT_PROSE = re.compile(
 def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
     prose (URLs, code, paths, file names, bare numbers) left out."""
-    text = _NOT_PROSE.sub(" ", _SAME_FOR_LEAD.sub(" ", text))
+    text = _NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", text))
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows

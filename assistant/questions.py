@@ -12,11 +12,11 @@ from .plan import (
     decisions_in,
     intent_of,
     is_content_word,
-    is_follow_up,
     merge_follow_up,
     plan_question,
     remove_phrases,
 )
+from .turns import is_follow_up
 from .types import Intent
 from .vocabulary import FRAME_WORDS, STOPWORDS, words
 

@@ -17,15 +17,14 @@ from assistant.plan import (
     merge_follow_up,
     plan_of_turn,
     plan_question,
-    referenced,
     spell_paper_words,
-    standalone_of,
     swaps_decision,
     switches_subject,
 )
 from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse
 from assistant.text import fold
+from assistant.turns import referenced, standalone_of
 from assistant.types import Filters, Paper
 from tests.helpers import shipped_index, shipped_papers
 
