@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
+from .author_ranking import ranking_answer
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .details import asked_details
@@ -280,6 +281,8 @@ class AnswerChain:
     def _events(self, state: ChainState) -> Iterator[AnswerEvent]:
         if state.overview:
             yield from self._overview_events(state)
+        elif state.info is not None and state.info.intent == "authors":
+            yield from self._author_events(state)
         elif state.summarize:
             yield from self._summary_events(state)
         elif state.set_question:
@@ -354,15 +357,7 @@ class AnswerChain:
         assert state.info is not None
         info = collection_info(self.retriever)
         screened, notice, model = self._screen(state, info)
-        previous = state.follow_up_of
-        request = SetRequest(
-            intent=state.info.intent, listing=info.listing,
-            topic=state.reading.term if state.reading else state.info.topic if state.info.terms else "",
-            scope=describe_filters(state.info.filters, state.info.coauthor),
-            previous=previous.question if previous else None,
-            previous_count=len(previous_papers(previous)) if previous else 0,
-            read_from=state.reading.said if state.reading else "",
-        )
+        request = self._set_request(state, info)
         label = LLM_SET_LABEL.format(model=repr(model)) if model else OFFLINE_SET_LABEL
         relevant_ids = [s.hit.paper.id for s in screened if s.verdict == "relevant"]
         vectors = self.retriever.paper_vectors(relevant_ids) if len(relevant_ids) >= self.settings.set_group_min else {}
@@ -383,14 +378,42 @@ class AnswerChain:
             matches=composed.matches, groups=composed.groups, topic=request.topic,
         ))
 
+    def _set_request(self, state: ChainState, info: CollectionInfo) -> SetRequest:
+        """What a set answer (or an author ranking) says around its papers: the listing, topic, filters, previous."""
+        assert state.info is not None
+        previous = state.follow_up_of
+        return SetRequest(
+            intent=state.info.intent, listing=info.listing,
+            topic=state.reading.term if state.reading else state.info.topic if state.info.terms else "",
+            scope=describe_filters(state.info.filters, state.info.coauthor),
+            previous=previous.question if previous else None,
+            previous_count=len(previous_papers(previous)) if previous else 0,
+            read_from=state.reading.said if state.reading else "",
+        )
+
+    def _author_events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        """"who published the most papers (on X)?": the authors of the set a list question would answer, ranked
+        (author_ranking.py). Screened offline even with an LLM, so the ranking is deterministic."""
+        assert state.info is not None
+        info = collection_info(self.retriever)
+        if state.info.terms or state.follow_up_of is not None:  # the set answer's relevant papers
+            screened = self._screen(state, info, offline_only=True)[0]
+        else:  # the listing, or the papers its filters pass: every one counts (no topic to screen against)
+            screened = [Screened(h, "relevant") for h in state.hits]
+        answer = ranking_answer(self._set_request(state, info), screened, state.question, state.standalone)
+        yield TextDelta(answer.text)
+        yield FinalAnswer(answer)
+
     def _namer(self, topic: str) -> GroupNamer:
         llm = self.llm
         assert llm is not None
         return lambda groups: llm_group_names(llm, self.prompts.name_groups, groups, topic)
 
-    def _screen(self, state: ChainState, info: CollectionInfo) -> tuple[list[Screened], str | None, str | None]:
-        """(verdicts of the candidates, notice, model name when the LLM gave verdicts). A follow-up that only
-        filters keeps the previous answer's verdicts."""
+    def _screen(
+        self, state: ChainState, info: CollectionInfo, offline_only: bool = False
+    ) -> tuple[list[Screened], str | None, str | None]:
+        """(verdicts of the candidates, notice, model name when the LLM gave verdicts; `offline_only`: never the LLM's).
+        A follow-up that only filters keeps the previous answer's verdicts."""
         assert state.info is not None
         notice = notice_for(state.llm_error)
         if state.follow_up_of is not None and state.screen_topic is None:
@@ -400,7 +423,7 @@ class AnswerChain:
         plan = state.screen_topic or state.info
         topic = Topic.of(plan.topic if plan.terms else "", plan.terms)
         offline = screen_offline(state.hits, topic, info.stats, listing_keys=info.keys)
-        if self.llm is None or state.llm_error is not None or not topic.keys or not state.hits:
+        if offline_only or self.llm is None or state.llm_error is not None or not topic.keys or not state.hits:
             return offline, notice, None
         screened = screen_with_llm(
             self.llm, self.prompts.screen, state.hits, topic, offline, self.settings.screen_batch,
@@ -454,8 +477,8 @@ def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:
 
 
 def is_set_question(info: QuestionInfo) -> bool:
-    """List and count questions want every matching paper (see assistant.plan)."""
-    return info.intent in ("list", "count")
+    """List, count and author questions want every matching paper (see assistant.plan)."""
+    return info.intent in ("list", "count", "authors")
 
 
 def describe_filters(filters: Filters, coauthor: str = "") -> str:

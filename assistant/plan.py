@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from .acronyms import spelled_out
 from .authors import AuthorIndex, AuthorMention, find_author, names_read
+from .authorship import asks_for_authors, without_ranking_words
 from .spelling import one_edit_apart, reading_note, respell_question
 from .turns import FOLLOW_UP_MARK, POINTS_BACK, SAME_FOR_LEAD, SCOPE_ONLY, SWITCH_LEAD, is_follow_up
 from .types import DECISIONS, Filters, Intent
@@ -125,9 +126,11 @@ def spell_paper_words(question: str) -> str:
 
 
 def intent_of(question: str) -> Intent:
-    """count > summarize > "which/what paper ..." (one: explain) > "which/what papers ..." (list) > compare > other
-    list phrasings and yes/no questions about the field (list) > explain. A bare phrase with no question form
+    """authors > count > summarize > "which/what paper ..." (one: explain) > "which/what papers ..." (list) > compare >
+    other list phrasings and yes/no questions about the field (list) > explain. A bare phrase with no question form
     ("graph transformers positional encodings") is a search: list."""
+    if asks_for_authors(question):
+        return "authors"  # "who published the most papers?", "who works on X?": authors ranked (authorship.py)
     if _COUNT.search(question):
         return "count"
     if _SUMMARIZE.search(question) and not _WHICH_START.match(question):
@@ -184,8 +187,8 @@ class QueryPlan:
         return reading_note(self.topic, self.corrections, self.names_read, glossary, scope)
 
     def is_set_question(self) -> bool:
-        """List and count questions want every matching paper of the listing, not a sample."""
-        return self.intent in ("list", "count")
+        """List, count and author questions want every matching paper of the listing, not a sample."""
+        return self.intent in ("list", "count", "authors")
 
     def is_filter_only(self) -> bool:
         """"What did X publish?", "list the orals": the filters are the whole question."""
@@ -219,9 +222,9 @@ def plan_question(
         decision=decisions_in(question) or base.decision, author=mention.name if mention else base.author,
         keyword=base.keyword, year=year or base.year, ids=ids,
     )
-    topic = topic_of(content)
     intent = intent_of(question)
-    if intent in ("list", "count"):  # "any orals on RL?": the papers that never write "RL" are about it too
+    topic = topic_of(without_ranking_words(content) if intent == "authors" else content)
+    if intent in ("list", "count", "authors"):  # "any orals on RL?": the papers that never write "RL" are about it too
         topic = spelled_out(topic, index.acronyms) or topic
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",

@@ -359,7 +359,7 @@ def compare(
 
 
 # --- an answer back from its JSON (an API client sends earlier answers as the history of a follow-up) ---------------
-INTENTS = ("list", "count", "explain", "summarize", "compare")
+INTENTS = ("list", "count", "explain", "summarize", "compare", "authors")
 SET_VERDICTS = ("relevant", "possible")  # what a set answer's `papers` hold
 
 

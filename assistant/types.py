@@ -14,7 +14,7 @@ from .text import fold
 Decision = Literal["Oral", "Spotlight", "Poster"]
 DECISIONS: tuple[str, ...] = get_args(Decision)  # the one decision vocabulary: parsers, plan, filters, the page
 AnswerMode = Literal["llm", "offline"]
-Intent = Literal["list", "count", "explain", "summarize", "compare"]
+Intent = Literal["list", "count", "explain", "summarize", "compare", "authors"]  # authors: ranked (authorship.py)
 Verdict = Literal["relevant", "possible", "not_relevant"]
 SearchMode = Literal["hybrid", "dense", "bm25"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.authors import AuthorIndex
+from assistant.authorship import MAX_TOP, asks_for_authors, top_asked
 from assistant.extractive import terms
 from assistant.plan import (
     NO_PAPER,
@@ -279,13 +280,84 @@ def test_plan_of_a_question(
     assert not got.follow_up
 
 
+# Questions that rank authors (authorship.py): question, intent, topic, authors asked for (0: not a ranking), author
+# filter, decision filter. The negatives stay set questions: a named author's papers, a count of them, a topic that
+# holds "authorship", "who wrote about X" (the papers, each with its authors), a group's papers.
+AUTHOR_CASES: list[tuple[str, str, str, int, str | None, tuple[str, ...]]] = [
+    ("who published the most papers?", "authors", "", 10, None, ()),
+    ("who published the most papers at ICLR 2022?", "authors", "", 10, None, ()),
+    ("Who wrote the most papers?", "authors", "", 10, None, ()),
+    ("who has the most orals?", "authors", "", 10, None, ("Oral",)),
+    ("most prolific authors", "authors", "", 10, None, ()),
+    ("the 5 most prolific authors of spotlights", "authors", "", 5, None, ("Spotlight",)),
+    ("who is the most prolific author on GANs?", "authors", "GANs or generative adversarial networks", 10, None, ()),
+    ("which authors have the most papers on reinforcement learning?", "authors", "reinforcement learning", 10,
+     None, ()),
+    ("which author has the most papers on transformers?", "authors", "transformers", 10, None, ()),
+    ("authors with the most papers on federated learning", "authors", "federated learning", 10, None, ()),
+    ("top 10 authors of orals", "authors", "", 10, None, ("Oral",)),
+    ("top twenty researchers in federated learning", "authors", "federated learning", 20, None, ()),
+    ("the main people working on diffusion models", "authors", "diffusion models", 10, None, ()),
+    ("who are the main people working on diffusion models?", "authors", "diffusion models", 10, None, ()),
+    ("who works on graph neural networks?", "authors", "graph neural networks", 10, None, ()),
+    ("who studies active learning?", "authors", "active learning", 10, None, ()),
+    ("which researchers study continual learning?", "authors", "continual learning", 10, None, ()),
+    ("which authors work on meta-learning?", "authors", "meta-learning", 10, None, ()),
+    ("who are the leading researchers in offline RL?", "authors", "offline RL", 10, None, ()),
+    ("rank the authors by number of papers", "authors", "", 10, None, ()),
+    ("how many authors does the listing have?", "authors", "", 10, None, ()),
+    ("what is the number of distinct authors of the orals?", "authors", "", 10, None, ("Oral",)),
+    ("key contributors to contrastive learning", "authors", "contrastive learning", 10, None, ()),
+    ("top 80 authors", "authors", "", MAX_TOP, None, ()),  # at most MAX_TOP (50)
+    ("papers by Sergey Levine", "list", "", 0, "Sergey Levine", ()),
+    ("who is Sergey Levine?", "list", "", 0, "Sergey Levine", ()),
+    ("how many papers did Chelsea Finn write?", "count", "", 0, "Chelsea Finn", ()),
+    ("which papers study authorship attribution?", "list", "authorship attribution", 0, None, ()),
+    ("What did Percy Liang's group publish?", 'list', '', 0, 'Percy Liang', ()),
+    ("Who wrote about lottery tickets?", "list", "lottery tickets", 0, None, ()),
+    ("who wrote FedChain?", "list", "FedChain", 0, None, ()),
+    ("who are the authors of the paper on over-squashing?", "list", "over-squashing", 0, None, ()),
+    ("papers with the most authors", "list", "", 0, None, ()),
+    ("which papers estimate the number of people in a crowd?", "count", "estimate, crowd", 0, None, ()),
+    ("top 10 papers on graph neural networks", "list", "top 10, graph neural networks", 0, None, ()),
+    ("what are the main ideas of papers on pruning?", "summarize", "pruning", 0, None, ()),
+]
+
+
+@pytest.mark.parametrize(("question", "intent", "topic", "top", "author", "decision"), AUTHOR_CASES,
+                         ids=[c[0] for c in AUTHOR_CASES])
+def test_questions_that_rank_authors(
+    index: AuthorIndex, question: str, intent: str, topic: str, top: int, author: str | None,
+    decision: tuple[str, ...],
+) -> None:
+    got = plan(question, index)
+    assert (got.intent, got.topic, got.filters.author, got.filters.decision) == (intent, topic, author, decision)
+    assert got.terms == tuple(dict.fromkeys(terms(topic)))
+    assert asks_for_authors(question) is (intent == "authors")
+    if intent == "authors":
+        assert top_asked(question) == top
+
+
+def test_the_author_table_has_enough_rankings_and_negatives() -> None:
+    assert sum(1 for c in AUTHOR_CASES if c[1] == "authors") >= 20
+    assert sum(1 for c in AUTHOR_CASES if c[1] != "authors") >= 10
+
+
+def test_a_subject_switch_after_an_author_question_ranks_again(index: AuthorIndex) -> None:
+    first = plan("who works on graph neural networks?", index)
+    again = plan("what about diffusion models?", index, previous=first)
+    assert (again.intent, again.topic) == ("authors", "diffusion models")
+    narrowed = plan("which of those are orals?", index, previous=first)
+    assert narrowed.intent == "list" and narrowed.filters.decision == ("Oral",)
+
+
 def test_the_table_covers_every_intent_and_enough_phrasings() -> None:
     assert {c[1] for c in CASES} == {"list", "count", "explain", "summarize", "compare"}
     assert len(CASES) >= 60
 
 
 @pytest.mark.parametrize(("intent", "is_set"), [("list", True), ("count", True), ("explain", False),
-                                                ("summarize", False), ("compare", False)])
+                                                ("summarize", False), ("compare", False), ("authors", True)])
 def test_set_questions_are_list_and_count(intent: str, is_set: bool) -> None:
     assert QueryPlan("q", intent, Filters(), ()).is_set_question() is is_set  # type: ignore[arg-type]
 
