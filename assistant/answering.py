@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from .author_ranking import ranking_answer
+from .author_ranking import ranking_events
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .details import asked_details
@@ -281,8 +281,6 @@ class AnswerChain:
     def _events(self, state: ChainState) -> Iterator[AnswerEvent]:
         if state.overview:
             yield from self._overview_events(state)
-        elif state.info is not None and state.info.intent == "authors":
-            yield from self._author_events(state)
         elif state.summarize:
             yield from self._summary_events(state)
         elif state.set_question:
@@ -356,8 +354,20 @@ class AnswerChain:
         """Screen every candidate (the LLM's verdicts where it gives valid ones), then compose the set answer."""
         assert state.info is not None
         info = collection_info(self.retriever)
-        screened, notice, model = self._screen(state, info)
-        request = self._set_request(state, info)
+        ranks_authors = state.info.intent == "authors"  # the same table with or without an LLM: screened offline
+        screened, notice, model = self._screen(state, info, offline_only=ranks_authors)
+        previous = state.follow_up_of
+        request = SetRequest(
+            intent=state.info.intent, listing=info.listing,
+            topic=state.reading.term if state.reading else state.info.topic if state.info.terms else "",
+            scope=describe_filters(state.info.filters, state.info.coauthor),
+            previous=previous.question if previous else None,
+            previous_count=len(previous_papers(previous)) if previous else 0,
+            read_from=state.reading.said if state.reading else "",
+        )
+        if ranks_authors:  # "who published the most papers (on X)?": the set's authors ranked (author_ranking.py)
+            yield from ranking_events(request, screened, state.question, state.standalone)
+            return
         label = LLM_SET_LABEL.format(model=repr(model)) if model else OFFLINE_SET_LABEL
         relevant_ids = [s.hit.paper.id for s in screened if s.verdict == "relevant"]
         vectors = self.retriever.paper_vectors(relevant_ids) if len(relevant_ids) >= self.settings.set_group_min else {}
@@ -378,32 +388,6 @@ class AnswerChain:
             matches=composed.matches, groups=composed.groups, topic=request.topic,
         ))
 
-    def _set_request(self, state: ChainState, info: CollectionInfo) -> SetRequest:
-        """What a set answer (or an author ranking) says around its papers: the listing, topic, filters, previous."""
-        assert state.info is not None
-        previous = state.follow_up_of
-        return SetRequest(
-            intent=state.info.intent, listing=info.listing,
-            topic=state.reading.term if state.reading else state.info.topic if state.info.terms else "",
-            scope=describe_filters(state.info.filters, state.info.coauthor),
-            previous=previous.question if previous else None,
-            previous_count=len(previous_papers(previous)) if previous else 0,
-            read_from=state.reading.said if state.reading else "",
-        )
-
-    def _author_events(self, state: ChainState) -> Iterator[AnswerEvent]:
-        """"who published the most papers (on X)?": the authors of the set a list question would answer, ranked
-        (author_ranking.py). Screened offline even with an LLM, so the ranking is deterministic."""
-        assert state.info is not None
-        info = collection_info(self.retriever)
-        if state.info.terms or state.follow_up_of is not None:  # the set answer's relevant papers
-            screened = self._screen(state, info, offline_only=True)[0]
-        else:  # the listing, or the papers its filters pass: every one counts (no topic to screen against)
-            screened = [Screened(h, "relevant") for h in state.hits]
-        answer = ranking_answer(self._set_request(state, info), screened, state.question, state.standalone)
-        yield TextDelta(answer.text)
-        yield FinalAnswer(answer)
-
     def _namer(self, topic: str) -> GroupNamer:
         llm = self.llm
         assert llm is not None
@@ -412,7 +396,7 @@ class AnswerChain:
     def _screen(
         self, state: ChainState, info: CollectionInfo, offline_only: bool = False
     ) -> tuple[list[Screened], str | None, str | None]:
-        """(verdicts of the candidates, notice, model name when the LLM gave verdicts; `offline_only`: never the LLM's).
+        """(verdicts of the candidates, notice, model name when the LLM gave verdicts; never with `offline_only`).
         A follow-up that only filters keeps the previous answer's verdicts."""
         assert state.info is not None
         notice = notice_for(state.llm_error)

@@ -22,11 +22,12 @@ follow-up see them). The phrasing rule is authorship.py's (`asks_for_authors`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .authorship import top_asked
 from .citations import make_citations
+from .events import AnswerEvent, FinalAnswer, TextDelta
 from .extractive import plural
 from .set_answer import SetRequest, defang, heading
 from .types import Answer, Hit, Paper, Screened
@@ -126,3 +127,12 @@ def ranking_answer(
         mode="offline", question=question, standalone_question=standalone, intent="authors", topic=request.topic,
     )
 
+
+
+def ranking_events(
+    request: SetRequest, screened: Sequence[Screened], question: str, standalone: str
+) -> Iterator[AnswerEvent]:
+    """The ranking as the chain's events: its text, then the Answer."""
+    answer = ranking_answer(request, screened, question, standalone)
+    yield TextDelta(answer.text)
+    yield FinalAnswer(answer)
