@@ -164,7 +164,7 @@ def test_a_read_set_question_is_screened_against_the_term_or_its_specific_aliase
 def test_the_shipped_glossary_covers_the_field() -> None:
     concepts = load_concepts(GLOSSARY_FILE)
     assert 150 <= len(concepts) <= 250
-    assert all(2 <= len(c.lay) <= 4 for c in concepts)
+    assert all(5 <= len(c.lay) <= 8 for c in concepts)  # the loader accepts 2-8 (LAY_RANGE); the shipped file gives 5+
     terms = {c.term for c in concepts}
     for area in ("reinforcement learning", "graph neural networks", "diffusion models", "differential privacy",
                  "algorithmic fairness", "quantization", "stochastic optimization", "generalization theory",
@@ -222,8 +222,8 @@ MALFORMED = [
     (json.dumps({"term": "x", "lay": ["a b", "c d"]}), "needs exactly the keys"),
     (json.dumps({**GOOD, "term": ""}), "term must be a non-empty string"),
     (json.dumps({**GOOD, "aliases": "distillation"}), "aliases must be a list"),
-    (json.dumps({**GOOD, "lay": ["only one"]}), "1 lay descriptions; give 2 to 4"),
-    (json.dumps({**GOOD, "lay": ["a", "b", "c", "d", "e"]}), "5 lay descriptions"),
+    (json.dumps({**GOOD, "lay": ["only one"]}), "1 lay descriptions; give 2 to 8"),
+    (json.dumps({**GOOD, "lay": list("abcdefghi")}), "9 lay descriptions"),
     (json.dumps({**GOOD, "lay": ["fine", 3]}), "lay must be a list of non-empty strings"),
     (json.dumps(GOOD), "already on line 1"),
 ]
