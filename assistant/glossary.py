@@ -6,10 +6,10 @@ as package data) holds one concept per line: the field's term, the aliases paper
 everyday words (the shipped file gives each concept 5-8, put as different askers would: what it is used for, what
 sets it apart from its neighbours). A topic is read as a concept when it is close in meaning (MiniLM cosine, always
 the packaged model, whatever embeds the store: this is question understanding, not retrieval) to one of the
-concept's descriptions or its term, by at least READ_THRESHOLD, and closer by READ_MARGIN than to any other concept; a topic that already
-names the concept (its term or an alias) is left as it is. The descriptions' vectors ship precomputed
-(`glossary.npz`, with the sha256 of the glossary file they were made from): a glossary edited since is re-embedded
-at load, with a warning (`python -m assistant.glossary` writes the file anew).
+concept's descriptions or its term, by at least READ_THRESHOLD, and closer by READ_MARGIN than to any other
+concept; a topic that already names the concept (its term or an alias) is left as it is. The descriptions'
+vectors ship precomputed (`glossary.npz`, with the sha256 of the glossary file they were made from): a glossary
+edited since is re-embedded at load, with a warning (`python -m assistant.glossary` writes the file anew).
 
 The reading is applied in one place, the retriever (`Retriever.reading`: searches and set candidates alike are
 retrieved for the question with the term); the answer chain screens a set question's candidates against the term
