@@ -16,15 +16,19 @@ _NUMBER_WORDS = {"three": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20, 
                  "fifty": 50, "hundred": 100, "dozen": 12}
 _NUMBER = rf"(?:\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})"
 # Who a ranking is about (not "authorship", not "groups": "what did Percy Liang's group publish?" lists papers).
-_PEOPLE = r"(?:(?:co-?)?authors?|people|persons|researchers?|scientists?|contributors?|individuals|names)\b"
+_PEOPLE = r"(?:(?:co-?)?authors?|people|persons|researchers?|scientists?|contributors?|individuals|names|experts)\b"
 _WHO_VERB = r"(?:published|publishes|wrote|writes|written|authored|co-?authored|has|have|had|got|presented|contributed)"
 _RANKS_AUTHORS = re.compile(
     # "who published the most papers?", "who has the most orals?", "which author wrote the most papers on RL?"
     rf"\bwho\s+(?:has\s+|have\s+|had\s+)?{_WHO_VERB}\s+(?:the\s+)?most\b"
     rf"|^\s*(?:and\s+)?(?:which|what)\s+(?:\w+\s+)?{_PEOPLE}\s+(?:have\s+|has\s+|had\s+)?{_WHO_VERB}\s+(?:the\s+)?most\b"
     rf"|\b{_PEOPLE}\s+(?:with|having|who\s+have|that\s+have|who\s+wrote|who\s+published)\s+(?:the\s+)?most\b"
+    # "which authors appear most often?", "who appears on the most papers?", "an author leaderboard"
+    rf"|\b{_PEOPLE}\s+(?:appear|appears|show\s+up|shows\s+up|occur|occurs)\s+(?:the\s+)?most(?:\s+often|\s+frequently)?\b"
+    r"|\bwho\s+(?:appears|shows\s+up|is|['\u2019]s)\s+(?:on|in)\s+(?:the\s+)?most\b"
+    r"|\b(?:authors?|researchers?)\s+(?:leaderboard|leader\s+board|rankings?|league\s+table)\b"
     # "who is the most prolific?", "most prolific authors", "top 10 authors", "the main people"
-    r"|\bwho\s+(?:is|are|was|were)\s+(?:the\s+)?(?:most\s+)?(?:prolific|productive)\b"
+    r"|\bwho(?:\s+is|\s+are|\s+was|\s+were|['\u2019]s)\s+(?:the\s+)?(?:most\s+)?(?:prolific|productive)\b"
     rf"|\b(?:(?:the\s+)?most\s+)?(?:prolific|productive|frequent|published|represented)\s+(?:{_NUMBER}\s+)?{_PEOPLE}"
     rf"|\b(?:the\s+)?(?:top|leading|main|key|major|biggest|notable|prominent|most\s+active)\s+(?:{_NUMBER}\s+)?{_PEOPLE}"
     rf"|\b(?:the\s+)?{_NUMBER}\s+(?:most\s+\w+\s+)?{_PEOPLE}\s+(?:with|having|who\s+have|that\s+have)\b"
@@ -33,8 +37,14 @@ _RANKS_AUTHORS = re.compile(
     # ("who wrote about X?" lists the papers on X: each is shown with its authors)
     r"|^\s*(?:and\s+)?who\s+(?:else\s+)?(?:(?:works?|worked|is\s+working|are\s+working|does\s+research|do\s+research)"
     r"\s+(?:on|about|in|into)|researches|studies|studied|(?:is|are)\s+studying)\b"
-    rf"|^\s*(?:and\s+)?who\s+(?:are|is|were|was)\s+(?:the\s+)?(?:\w+\s+)?{_PEOPLE}\s+(?:working|researching|"
-    r"publishing|studying|active|behind|in)\b"
+    rf"|^\s*(?:and\s+)?who(?:\s+are|\s+is|\s+were|\s+was|['\u2019]s)\s+(?:the\s+)?(?:\w+\s+)?{_PEOPLE}\s+(?:working"
+    r"|researching|publishing|studying|active|behind|in|on)\b"
+    # "list the authors who work on X", "people working on X", "names of researchers studying X" (as the question's
+    # subject: "which papers study how people work on teams?" asks for papers)
+    rf"|^\s*(?:(?:please\s+)?(?:list|show|name|give|find|get|tell)\s+(?:me\s+)?)?(?:the\s+|all\s+)?(?:names\s+of\s+"
+    rf"(?:the\s+)?)?(?:\w+\s+)?{_PEOPLE}\s+(?:(?:who\s+|that\s+)?(?:work|works|working|worked|publish|publishing"
+    r"|published)\s+(?:on|about|in|into)|(?:who\s+|that\s+)?(?:study|studies|studied|research|researches|studying"
+    r"|researching))\b"
     rf"|^\s*(?:and\s+)?(?:which|what)\s+{_PEOPLE}\s+(?:(?:work|works|worked|are\s+working|publish|published|wrote"
     r"|write)\s+(?:on|about|in|into)|study|studied|research|(?:are|were)\s+studying)\b"
     # "how many authors does the listing have?", "the number of distinct authors"
