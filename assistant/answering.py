@@ -26,6 +26,7 @@ from .citations import CitationFilter, check_citations, make_citations, removed_
 from .details import asked_details
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
+from .exclusion import leave_out
 from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, no_papers_text, offline_answer, terms
 from .follow_ups import follow_up_hits, format_history, pointed_papers, previous_papers, rule_standalone
 from .glossary import Reading, screened_topic
@@ -356,11 +357,12 @@ class AnswerChain:
         info = collection_info(self.retriever)
         ranks_authors = state.info.intent == "authors"  # the same table with or without an LLM: screened offline
         screened, notice, model = self._screen(state, info, offline_only=ranks_authors)
+        screened, left_out = leave_out(screened, state.info.excluded, info.stats, info.keys)  # "but not X"
         previous = state.follow_up_of
         request = SetRequest(
             intent=state.info.intent, listing=info.listing,
             topic=state.reading.term if state.reading else state.info.topic if state.info.terms else "",
-            scope=describe_filters(state.info.filters, state.info.coauthor),
+            scope=", ".join(filter(None, [describe_filters(state.info.filters, state.info.coauthor), left_out])),
             previous=previous.question if previous else None,
             previous_count=len(previous_papers(previous)) if previous else 0,
             read_from=state.reading.said if state.reading else "",

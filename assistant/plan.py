@@ -180,6 +180,7 @@ class QueryPlan:
     small_talk: bool = False  # "thanks!", "hello": nothing to look up (no paper is claimed to match)
     corrections: tuple[tuple[str, str], ...] = ()  # typos read as the listing's words: ("grpah", "graph")
     names_read: tuple[tuple[str, tuple[str, ...]], ...] = ()  # near-miss names read (authors.names_read)
+    excluded: tuple[str, ...] = ()  # "GNNs but not molecules": what the answer leaves out (exclusion.py)
 
     def note(self, glossary: tuple[str, str] | None = None, scope: str = "") -> str:
         """What an answer or a search says it read (spelling.reading_note; a search adds the glossary's (said,
@@ -223,12 +224,14 @@ def plan_question(
         keyword=base.keyword, year=year or base.year, ids=ids,
     )
     intent = intent_of(question)
+    set_like = ("list", "count", "summarize", "authors")
+    content, excluded = excluded_phrases(content) if intent in set_like else (content, ())
     topic = topic_of(without_ranking_words(content) if intent == "authors" else content)
     if intent in ("list", "count", "authors"):  # "any orals on RL?": the papers that never write "RL" are about it too
         topic = spelled_out(topic, index.acronyms) or topic
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",
-                     corrections=respelt.corrections, names_read=names_read(mention, other))
+                     corrections=respelt.corrections, names_read=names_read(mention, other), excluded=excluded)
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):
@@ -368,6 +371,31 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
     coauthor = follow_up.coauthor or (previous.coauthor if filters.author == before.author else "")
     return replace(follow_up, intent=intent, filters=filters, terms=merged_terms, topic=topic, follow_up=True,
                    coauthor=coauthor)
+
+
+# What a question leaves out ("GNNs but not molecules", "RL except robotics": exclusion.py applies it). "without"
+# is not one: it is part of many topics ("learning without forgetting", "RL without rewards").
+_PHRASE = r"((?:[\w'\u2019-]+)(?:,?\s+(?!(?:but|which|that|who|with|in|at|from|by)\b)[\w'\u2019-]+){0,4})"
+_EXCLUDE = re.compile(
+    r"(?:,\s*|\s+)(?:but\s+not|and\s+not|not|excluding|except(?:\s+for)?|other\s+than|apart\s+from|leaving\s+out"
+    r"|(?:that|which|who)\s+(?:do|does|did)\s*(?:not|n[o']t)\s+(?:use|study|involve|mention|cover|address|touch)"
+    r"|(?:that|which)\s+(?:are|is)\s+not)"
+    rf"\s+(?:(?:about|on|using|with|for|involving|the|any|those|ones|papers)\s+){{0,2}}{_PHRASE}",
+    re.IGNORECASE,
+)
+
+
+def excluded_phrases(question: str) -> tuple[str, tuple[str, ...]]:
+    """The question with its exclusions cut out, and the excluded phrases ("not posters" is the decision rule's)."""
+    kept, phrases = question, []
+    for match in _EXCLUDE.finditer(question):
+        if match.group(1).split()[0].lower() in DECISION_WORDS:  # "not posters (about X)": the decision rule's
+            continue
+        phrase = topic_of(match.group(1))  # "study GANs": "GANs"
+        if phrase:
+            phrases.append(phrase)
+            kept = kept.replace(match.group(0), " ")
+    return kept, tuple(dict.fromkeys(phrases))
 
 
 def _year_filter(question: str, index: AuthorIndex) -> int | None:

@@ -1,0 +1,49 @@
+"""Questions that leave something out ("GNNs but not molecules"): the plan's reading and the set answer's cut."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.answering import answer
+from assistant.plan import excluded_phrases
+from assistant.text import fold
+
+
+@pytest.mark.parametrize(("question", "kept", "excluded"), [
+    ("papers about graph neural networks but not molecules", "papers about graph neural networks", ("molecules",)),
+    ("which papers study diffusion models, excluding audio?", "which papers study diffusion models", ("audio",)),
+    ("reinforcement learning except for robotics", "reinforcement learning", ("robotics",)),
+    ("papers on RL, but not on robotics or games", "papers on RL", ("robotics or games",)),
+    ("transformers that do not use vision", "transformers", ("vision",)),
+    ("GNN papers other than those on molecules", "GNN papers", ("molecules",)),
+    ("which papers do not study GANs?", "which papers do", ("GANs",)),
+    # no exclusion
+    ("continual learning without forgetting", "continual learning without forgetting", ()),
+    ("which orals are not posters?", "which orals are not posters", ()),  # the decision rule's
+    ("papers on non-convex optimization", "papers on non-convex optimization", ()),
+    ("papers that are not posters about transformers", "papers that are not posters about transformers", ()),
+])
+def test_excluded_phrases(question: str, kept: str, excluded: tuple[str, ...]) -> None:
+    rest, found = excluded_phrases(question)
+    assert " ".join(rest.replace("?", " ").split()) == kept and found == excluded
+
+
+@pytest.mark.parametrize(("question", "topic", "left_out"), [
+    ("papers about graph neural networks but not molecules", "graph neural networks", ("molecul",)),
+    ("which papers study diffusion models, excluding audio or speech?", "diffusion models", ("audio", "speech")),
+])
+def test_a_set_answer_leaves_out_the_excluded_papers_and_says_how_many(
+    iclr_retriever: Any, iclr_settings: Any, question: str, topic: str, left_out: tuple[str, ...]
+) -> None:
+    result = answer(question, [], iclr_retriever, iclr_settings)
+    full = answer(f"which papers are about {topic}?", [], iclr_retriever, iclr_settings)
+    assert result.topic == topic and result.relevant
+    for match in result.matches:
+        paper = match.hit.paper
+        text = fold(" ".join([paper.title, paper.abstract or "", *paper.keywords]))
+        assert not any(word in text for word in left_out), paper.title
+    dropped = len(full.matches) - len(result.matches)  # the same candidates and verdicts, less the excluded
+    assert dropped > 0 and f": {dropped} paper" in result.text.splitlines()[0]
+    assert {m.hit.paper.id for m in result.relevant} <= {m.hit.paper.id for m in full.matches}
