@@ -368,7 +368,7 @@ class AnswerChain:
             read_from=state.reading.said if state.reading else "",
         )
         if ranks_authors:  # "who published the most papers (on X)?": the set's authors ranked (author_ranking.py)
-            yield from ranking_events(request, screened, state.question, state.standalone)
+            yield from ranking_events(request, screened, state.question, state.standalone, state.info.filters.author)
             return
         label = LLM_SET_LABEL.format(model=repr(model)) if model else OFFLINE_SET_LABEL
         relevant_ids = [s.hit.paper.id for s in screened if s.verdict == "relevant"]

@@ -30,7 +30,7 @@ from .citations import make_citations
 from .events import AnswerEvent, FinalAnswer, TextDelta
 from .extractive import plural
 from .set_answer import SetRequest, defang, heading
-from .types import Answer, Hit, Paper, Screened
+from .types import Answer, Hit, Paper, Screened, name_holds
 
 CITED_PER_AUTHOR = 5
 AUTHORS_LABEL = (
@@ -68,14 +68,18 @@ class AuthorRanking:
     sources: list[Hit]
 
 
-def compose_ranking(request: SetRequest, screened: Sequence[Screened], top: int) -> AuthorRanking:
-    """The answer text (the set, then the top authors, cited) and its sources ([n] is sources[n - 1])."""
+def compose_ranking(
+    request: SetRequest, screened: Sequence[Screened], top: int, besides: str | None = None
+) -> AuthorRanking:
+    """The answer text (the set, then the top authors, cited) and its sources ([n] is sources[n - 1]). `besides`:
+    the author the question named ("Sergey Levine's most frequent co-authors"), on every paper of the set, so not
+    ranked."""
     ranked_set = relevant_hits(screened)
     possible = sum(1 for s in screened if s.verdict == "possible")
-    ranked = rank_authors(ranked_set)
+    ranked = [r for r in rank_authors(ranked_set) if not (besides and name_holds(r.name, besides))]
     shown = ranked[:top]
     numbers: dict[str, int] = {}
-    lines = [_ranking_heading(request, len(ranked_set), possible, len(ranked), len(shown))]
+    lines = [_ranking_heading(request, len(ranked_set), possible, len(ranked), len(shown), besides)]
     for place, author in enumerate(shown, start=1):
         cited = [numbers.setdefault(h.paper.id, len(numbers) + 1) for h in author.papers[:CITED_PER_AUTHOR]]
         rest = len(author.papers) - len(cited)
@@ -95,7 +99,9 @@ def compose_ranking(request: SetRequest, screened: Sequence[Screened], top: int)
     return AuthorRanking("\n".join(lines), cited_hits + list(others.values()))
 
 
-def _ranking_heading(request: SetRequest, papers: int, possible: int, authors: int, shown: int) -> str:
+def _ranking_heading(
+    request: SetRequest, papers: int, possible: int, authors: int, shown: int, besides: str | None
+) -> str:
     """"21 papers of ICLR 2022 match ‘X’ (orals only); their 68 authors, ranked by ... (the 10 with the most):"."""
     the_set = heading(request, papers, 0).rstrip(":.")
     if not papers:
@@ -104,7 +110,7 @@ def _ranking_heading(request: SetRequest, papers: int, possible: int, authors: i
         the_set += f" ({possible} possibly relevant {'paper is' if possible == 1 else 'papers are'} not counted)"
     their = "its" if papers == 1 else "their"
     top = f"the {shown} with the most" if shown < authors else "all of them"
-    who = f"{authors:,} author{'' if authors == 1 else 's'}"
+    who = f"{authors:,} author{'' if authors == 1 else 's'}" + (f" besides {defang(besides)}" if besides else "")
     return f"{the_set}; {their} {who}, ranked by how many of these papers they are on ({top}):"
 
 
@@ -117,10 +123,10 @@ def _tied_after(ranked: Sequence[Ranked], shown: int) -> int:
 
 
 def ranking_answer(
-    request: SetRequest, screened: Sequence[Screened], question: str, standalone: str, top: int | None = None
+    request: SetRequest, screened: Sequence[Screened], question: str, standalone: str, besides: str | None = None
 ) -> Answer:
     """The Answer of an author question: offline, deterministic, its citations resolved against its sources."""
-    ranking = compose_ranking(request, screened, top if top is not None else top_asked(question))
+    ranking = compose_ranking(request, screened, top_asked(question), besides)
     numbered: dict[int, Paper] = {n: h.paper for n, h in enumerate(ranking.sources, start=1)}
     return Answer(
         text=ranking.text, citations=make_citations(ranking.text, numbered), sources=ranking.sources,
@@ -130,9 +136,9 @@ def ranking_answer(
 
 
 def ranking_events(
-    request: SetRequest, screened: Sequence[Screened], question: str, standalone: str
+    request: SetRequest, screened: Sequence[Screened], question: str, standalone: str, besides: str | None = None
 ) -> Iterator[AnswerEvent]:
     """The ranking as the chain's events: its text, then the Answer."""
-    answer = ranking_answer(request, screened, question, standalone)
+    answer = ranking_answer(request, screened, question, standalone, besides)
     yield TextDelta(answer.text)
     yield FinalAnswer(answer)

@@ -16,7 +16,8 @@ _NUMBER_WORDS = {"three": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20, 
                  "fifty": 50, "hundred": 100, "dozen": 12}
 _NUMBER = rf"(?:\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})"
 # Who a ranking is about (not "authorship", not "groups": "what did Percy Liang's group publish?" lists papers).
-_PEOPLE = r"(?:(?:co-?)?authors?|people|persons|researchers?|scientists?|contributors?|individuals|names|experts)\b"
+_PEOPLE = (r"(?:(?:co-?)?authors?|people|persons|researchers?|scientists?|contributors?|individuals|names|experts"
+           r"|collaborators?)\b")
 _WHO_VERB = r"(?:published|publishes|wrote|writes|written|authored|co-?authored|has|have|had|got|presented|contributed)"
 _RANKS_AUTHORS = re.compile(
     # "who published the most papers?", "who has the most orals?", "which author wrote the most papers on RL?"

@@ -113,6 +113,17 @@ def test_the_number_asked_is_shown_and_how_many_authors_is_stated(iclr_retriever
     assert_ranking_well_formed(twenty)
 
 
+def test_a_named_authors_co_authors_are_ranked_without_them(iclr_retriever: Any, iclr_settings: Any) -> None:
+    theirs = [r for r in listing() if "Sergey Levine" in r["authors"]]
+    result = answer("Sergey Levine's most frequent co-authors", [], iclr_retriever, iclr_settings)
+    assert result.text.startswith(f"{len(theirs)} papers of ICLR 2022 (by Sergey Levine);")
+    truth = direct_count(theirs)
+    del truth["Sergey Levine"]
+    assert_counts_match(result, truth)
+    assert "besides Sergey Levine" in result.text
+    assert_ranking_well_formed(result)
+
+
 def test_with_an_llm_the_table_is_the_same_and_the_model_is_not_asked(
     iclr_retriever: Any, iclr_settings: Any, openai_stub: Any
 ) -> None:

@@ -319,6 +319,8 @@ AUTHOR_CASES: list[tuple[str, str, str, int, str | None, tuple[str, ...]]] = [
     ("show me the researchers who study fairness", "authors", "fairness", 10, None, ()),
     ("author leaderboard for orals", "authors", "", 10, None, ("Oral",)),
     ("how many authors published on reinforcement learning?", "authors", "reinforcement learning", 10, None, ()),
+    ("Sergey Levine's most frequent co-authors", "authors", "", 10, "Sergey Levine", ()),  # ranked without him
+    ("who are the top collaborators of Chelsea Finn?", "authors", "", 10, "Chelsea Finn", ()),
     ("papers by Sergey Levine", "list", "", 0, "Sergey Levine", ()),
     ("which papers study how people work on shared tasks?", "list", "shared tasks", 0, None, ()),
     ("which papers study the authors of fake news?", "list", "fake news", 0, None, ()),
