@@ -17,6 +17,7 @@ from assistant.answering import answer
 from assistant.author_ranking import CITED_PER_AUTHOR, compose_ranking, rank_authors
 from assistant.set_answer import SetRequest
 from assistant.types import Answer, Hit, Paper, Screened, Verdict
+from assistant.web.render import answer_markdown
 from tests.conftest import ICLR
 from tests.helpers import assert_citations_valid
 
@@ -145,6 +146,14 @@ def test_a_follow_up_ranks_the_previous_answers_papers(iclr_retriever: Any, iclr
     relevant = [m.hit.paper for m in first.relevant]
     assert_counts_match(result, Counter(name for p in relevant for name in set(p.authors)))
     assert_ranking_well_formed(result)
+
+
+def test_the_chat_marks_a_ranking_as_counted_and_links_its_citations(iclr_retriever: Any, iclr_settings: Any) -> None:
+    result = answer("top 3 authors of orals", [], iclr_retriever, iclr_settings)
+    shown = answer_markdown(result)
+    assert "counted from the listing's author lists" in shown and "extracted from the abstracts" not in shown
+    for citation in result.citations:
+        assert f"[\\[{citation.n}\\]]({citation.url})" in shown
 
 
 # --- the ranking on its own (made-up papers) -----------------------------------------------------------------------

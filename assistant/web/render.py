@@ -121,6 +121,8 @@ def mode_line(answer: Answer) -> str:
     """The mark of who answered, and any notice (LLM failed, fell back...), as Markdown."""
     if answer.mode == "llm":
         mark = f"Answered by the LLM <code>{_code_text(answer.model or 'unknown model')}</code>"
+    elif answer.intent == "authors":  # a ranking of authors (author_ranking.py) quotes no abstract
+        mark = "Offline answer: counted from the listing's author lists, no LLM"
     else:
         mark = "Offline answer: sentences extracted from the abstracts, no LLM"
     lines = [f"<sub>{mark}</sub>"]
