@@ -38,7 +38,15 @@ from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import AuthorIndex, QuestionInfo, analyse, merge_follow_up
 from .screening import Topic, lay_words, screen_offline
 from .screening_llm import llm_group_names, screen_with_llm
-from .set_answer import LLM_SET_LABEL, OFFLINE_SET_LABEL, GroupNamer, SetRequest, compose, listing_name
+from .set_answer import (
+    LLM_SET_LABEL,
+    OFFLINE_SET_LABEL,
+    GroupNamer,
+    SetRequest,
+    compose,
+    describe_filters,
+    listing_name,
+)
 from .settings import Settings
 from .spelling import retrieval_text
 from .stages import PostRetrieval, Ranker
@@ -465,16 +473,6 @@ def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:
 def is_set_question(info: QuestionInfo) -> bool:
     """List, count and author questions want every matching paper (see assistant.plan)."""
     return info.intent in ("list", "count", "authors")
-
-
-def describe_filters(filters: Filters, coauthor: str = "") -> str:
-    """"orals only, by X" ("by X and Y" when the question named a co-author: the ids filter holds their papers)."""
-    parts = []
-    if filters.decision:
-        parts.append(" or ".join(f"{d.lower()}s" for d in filters.decision) + " only")
-    if filters.author:
-        parts.append(f"by {filters.author}" + (f" and {coauthor}" if coauthor else ""))
-    return ", ".join(parts)
 
 
 def notice_for(error: LLMError | None) -> str | None:

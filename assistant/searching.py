@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .answering import RetrieverLike, collection_info, describe_filters
+from .answering import RetrieverLike, collection_info
 from .extractive import terms
 from .plan import QueryPlan
 from .questions import analyse
+from .set_answer import describe_filters
 from .spelling import retrieval_text
 from .types import Filters, Hit, SearchMode
 from .vocabulary import FRAME_WORDS, STOPWORDS, WORD

@@ -26,7 +26,7 @@ import numpy as np
 from .citations import CITATION
 from .extractive import CorpusStats, plural, quote
 from .grouping import group_papers
-from .types import Hit, Intent, Paper, Screened
+from .types import Filters, Hit, Intent, Paper, Screened
 
 OFFLINE_SET_LABEL = (
     "Offline answer: every candidate paper was screened by its abstract's words and its similarity to the "
@@ -159,3 +159,13 @@ def listing_name(papers: Sequence[Paper], collection: str) -> str:
         if venue:
             return f"{venue} {year}" if year else venue
     return f"the {collection} listing"
+
+
+def describe_filters(filters: Filters, coauthor: str = "") -> str:
+    """"orals only, by X" ("by X and Y" when the question named a co-author: the ids filter holds their papers)."""
+    parts = []
+    if filters.decision:
+        parts.append(" or ".join(f"{d.lower()}s" for d in filters.decision) + " only")
+    if filters.author:
+        parts.append(f"by {filters.author}" + (f" and {coauthor}" if coauthor else ""))
+    return ", ".join(parts)

@@ -22,7 +22,6 @@ from .answering import (
     RetrieverLike,
     TextDelta,
     collection_info,
-    describe_filters,
     final_answer,
     notice_for,
 )
@@ -41,6 +40,7 @@ from .extractive import CorpusStats, key_sentence, phrases, plural, quote, surfa
 from .grouping import is_generic
 from .llm import ChatLLM, complete, make_llm
 from .prompts import Prompts, batch_papers, fence, load_prompts
+from .set_answer import describe_filters
 from .settings import Settings
 from .types import Answer, Filters, Hit, Paper
 
