@@ -9,6 +9,7 @@ by the template files' (mtime, size)."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from .screening import quote_in_paper
 from .searching import Searched, search_as_asked, search_read
 from .settings import Settings
 from .store import PaperStore, open_store, remove_unused_index_folders
+from .text import drop_invisible
 from .types import Answer, Citation, Filters, Hit, IngestSummary, Paper, Screened, SearchMode
 
 log = logging.getLogger(__name__)
@@ -191,7 +193,8 @@ def search(
     collection: str | None = None,
 ) -> list[Hit]:
     """The best k papers for a query, read as the chat reads a question (`searching.search_as_asked`)."""
-    return search_as_asked(services(settings).retriever(collection), query, k or settings.top_k, mode, filters)
+    return search_as_asked(services(settings).retriever(collection), readable(query), k or settings.top_k, mode,
+                           filters)
 
 
 def search_with_reading(
@@ -203,7 +206,14 @@ def search_with_reading(
 
 
 def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | None = None) -> list[Hit]:
-    return services(settings).retriever(collection).similar(paper_id, k=k)
+    return services(settings).retriever(collection).similar(readable(paper_id), k=k)
+
+
+def readable(text: str) -> str:
+    """A question (or id) as every entry point reads it: the listing's own character rule (`text.drop_invisible`),
+    so a lone surrogate (a JSON `\\ud800`, a non-UTF-8 byte in a command line) or a zero-width space cannot crash
+    the tokenizer or split a word the listing has whole."""
+    return drop_invisible(text)
 
 
 def check_question_length(question: str, settings: Settings) -> None:
@@ -220,7 +230,8 @@ def ask_stream(
     collection: str | None = None,
 ) -> Iterator[AnswerEvent]:
     """Answer events for a question in a conversation: text deltas, maybe a reset, then the final Answer."""
-    return services(settings).chain(collection).stream(question, history, filters)
+    turns = [(readable(t[0]), t[1]) if isinstance(t, tuple) else t for t in history]
+    return services(settings).chain(collection).stream(readable(question), turns, filters)  # type: ignore[arg-type]
 
 
 def ask(
@@ -235,7 +246,7 @@ def summarize_stream(
     filters: Filters | None = None, collection: str | None = None,
 ) -> Iterator[AnswerEvent]:
     """A cited summary of a group of papers, given by a query, ids, a filter or a query within a filter."""
-    group = summaries.Group(query=query, ids=tuple(ids or ()), filters=filters)
+    group = summaries.Group(query=readable(query) if query else query, ids=tuple(ids or ()), filters=filters)
     svc = services(settings)
     return summaries.stream_summary(group, svc.retriever(collection), settings, prompts=svc.prompts()[1])
 
@@ -361,6 +372,7 @@ def compare(
 # --- an answer back from its JSON (an API client sends earlier answers as the history of a follow-up) ---------------
 INTENTS = ("list", "count", "explain", "summarize", "compare", "authors")
 SET_VERDICTS = ("relevant", "possible")  # what a set answer's `papers` hold
+CITATION_NUMBER = re.compile(r"[0-9]{1,6}")  # a citation number a client sends back ("²" and 5,000 digits are not)
 
 
 def _items(data: Mapping[str, Any], key: str, limit: int) -> list[Mapping[str, Any]]:
@@ -388,13 +400,13 @@ def answer_from_dict(data: Mapping[str, Any], papers: Sequence[Paper], limit: in
     ]
     citations = [
         Citation(int(c["n"]), str(c.get("id", "")), str(c.get("title", "")), c.get("url"))
-        for c in _items(data, "citations", limit) if str(c.get("n", "")).isdigit()
+        for c in _items(data, "citations", limit) if CITATION_NUMBER.fullmatch(str(c.get("n", "")))
     ]
     groups: list[Any] = data.get("groups") or [] if isinstance(data.get("groups"), list) else []
     intent = data.get("intent") if data.get("intent") in INTENTS else "explain"
     return Answer(
-        text=str(data.get("answer") or ""), citations=citations, sources=sources, mode="offline",
-        question=str(data.get("question") or ""), intent=intent,  # type: ignore[arg-type]
+        text=readable(str(data.get("answer") or "")), citations=citations, sources=sources, mode="offline",
+        question=readable(str(data.get("question") or "")), intent=intent,  # type: ignore[arg-type]
         matches=kept, groups=[str(g) for g in groups if isinstance(g, str)][:limit],
         topic=str(data.get("topic") or ""),
     )

@@ -9,6 +9,8 @@
   search ("dif\u200bfusion"), inside a tag they hide it from the prompt fence ("<\u2060/paper>"). The zero-width
   (non-)joiner is kept between two non-ASCII letters, marks or symbols, where scripts (Persian, Indic) and emoji
   sequences need it; anywhere else it goes.
+- Lone surrogates (U+D800..DFFF alone: a JSON `\\ud800` escape, a non-UTF-8 byte in a command line read with
+  surrogateescape): no character at all, and they cannot be encoded (hashing, the tokenizer, SQLite failed on them).
 - For prompts, NFKC first: compatibility forms (fullwidth `\uff1c\uff0fpaper\uff1e`, small `\ufe64`) fold to the
   ASCII they look like, so the fence sees every look-alike of its own tags.
 """
@@ -25,13 +27,15 @@ FORMAT_CHARS = (
     "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
 )
-_INVISIBLE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{FORMAT_CHARS}]")
+SURROGATES = "\ud800-\udfff"
+_INVISIBLE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{FORMAT_CHARS}{SURROGATES}]")
 _ANSI_ESCAPE = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]")
 _JOINERS = "\u200c\u200d"
 
 
 def drop_invisible(text: str) -> str:
-    """`text` without control and format characters (joiners kept inside non-ASCII words, see above)."""
+    """`text` without control and format characters and lone surrogates (joiners kept inside non-ASCII words, see
+    above)."""
     if text.isprintable():  # fast path: no Cc/Cf/separator character at all
         return text
     if "\x1b" in text:

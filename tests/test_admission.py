@@ -278,3 +278,64 @@ def test_a_mounted_app_is_gated_under_its_path(small_store: Path) -> None:
         assert page.status_code == 200 and '"/ask"' not in page.text
         assert http.post("login", data={"username": "alice", "password": ACCOUNTS["alice"]}).status_code == 200
         assert http.get("config").status_code == 200 and '"/ask"' in http.get("").text
+
+
+# --- round three (docs/reliability.md) -------------------------------------------------------------------------------
+def _call_by_name(app: Any, api: str, data: list[Any]) -> tuple[int, str]:
+    """POST /gradio_api/call/<api>, then (if accepted) its event stream: (status, what came back)."""
+    r = httpx.post(f"{app.url}gradio_api/call/{api}", json={"data": data}, timeout=30)
+    if r.status_code != 200:
+        return r.status_code, r.text
+    events = httpx.get(f"{app.url}gradio_api/call/{api}/{r.json()['event_id']}", timeout=120)
+    return 200, events.text
+
+
+@pytest.mark.parametrize(("api", "data"), [("search", ["graph neural networks", 5]), ("similar", []),
+                                          ("compare", [["x"]])])
+def test_a_call_by_name_with_too_few_inputs_gets_a_422_not_a_traceback(open_app: Any, api: str,
+                                                                       data: list[Any]) -> None:
+    """Before: Gradio took the call, answered `"error": null` and logged a ValueError traceback (2 KB)."""
+    before = open_app.output()
+    status, body = _call_by_name(open_app, api, data)
+    assert status == 422, body
+    assert "inputs; the request gave" in body
+    assert "Traceback" not in open_app.output()[len(before):]
+
+
+def test_gradio_development_routes_are_closed(open_app: Any) -> None:
+    """Before: GET /gradio_api/dev/reload held the connection open and polled 20 times a second for each."""
+    started = time.monotonic()
+    r = httpx.get(open_app.url + "gradio_api/dev/reload", timeout=10)
+    assert r.status_code == 404 and "development mode" in r.json()["error"]
+    assert time.monotonic() - started < 5
+    for route in ("gradio_api/vibe-code", "gradio_api/vibe-edit", "gradio_api/undo-vibe-edit"):
+        assert httpx.post(open_app.url + route, json={}, timeout=10).status_code == 404, route
+
+
+def test_run_history_is_off(open_app: Any) -> None:
+    """Before: /gradio_api/runs served the run-history page, and every API call could be recorded (in the browser,
+    or in a Hugging Face bucket a request header names)."""
+    assert httpx.get(open_app.url + "gradio_api/runs", timeout=30).status_code == 404
+    assert httpx.get(open_app.url + "config", timeout=30).json()["run_history"] is False
+
+
+def _page_root(app: Any, headers: dict[str, str], cookies: httpx.Cookies | None = None) -> str:
+    page = httpx.get(app.url, headers=headers, cookies=cookies, timeout=30).text
+    match = re.search(r'"root":\s*"([^"]*)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+def test_a_forged_forwarded_host_does_not_move_the_page_or_its_login_form(open_app: Any) -> None:
+    """Before: the page's root URL (where its API calls and its login form go) was http://evil.example."""
+    forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https", "Forwarded": "host=evil.example"}
+    root = _page_root(open_app, forged)
+    assert "evil.example" not in root and root.startswith("http://127.0.0.1:"), root
+    assert "evil.example" not in httpx.get(open_app.url + "config", headers=forged, timeout=30).text
+
+
+def test_a_named_proxy_still_sets_the_forwarded_host(guarded_app: Any) -> None:
+    """The guarded app trusts 127.0.0.1 as its proxy: the host that proxy forwards is the page's root."""
+    headers = {"X-Forwarded-For": "192.0.2.77", "X-Forwarded-Host": "papers.example.org"}
+    with logged_in(guarded_app, "bob", "192.0.2.77") as http:
+        assert "papers.example.org" in _page_root(guarded_app, headers, http.cookies)

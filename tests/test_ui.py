@@ -3,6 +3,7 @@ the named endpoints called with gradio_client, login, rate limit, size limits, m
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -277,3 +278,72 @@ def test_one_answer_at_a_time_one_waiting_the_rest_refused(
     assert re.search(r"queue is full", refused[0], re.IGNORECASE), refused
     assert max(float(o.split()[2]) for o in answered) >= 6.0  # the second waited for the first
     assert len(openai_stub.chat_requests) == 2
+
+
+# --- round three: argument types (docs/reliability.md) ---------------------------------------------------------------
+def call_api(app: Any, api: str, data: list[Any]) -> tuple[str, str]:
+    """An endpoint called over raw HTTP, as any client may (not gradio_client, which sends the right types):
+    (the event's kind, its data)."""
+    body = json.dumps({"data": data})  # NaN as JSON's NaN, a lone surrogate as a \\ud800 escape
+    r = httpx.post(f"{app.url}gradio_api/call/{api}", content=body, timeout=30,
+                   headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    stream = httpx.get(f"{app.url}gradio_api/call/{api}/{r.json()['event_id']}", timeout=120).text
+    kind = re.findall(r"^event: (\w+)", stream, re.M)[-1]
+    return kind, stream
+
+
+G = "graph neural networks"
+WRONG_TYPES = [
+    ("search", [G, float("nan"), None, None, None, None], "`k` must be a whole number"),
+    ("search", [G, "abc", None, None, None, None], "`k` must be a whole number"),
+    ("search", [G, [1, 2], None, None, None, None], "`k` must be a whole number"),
+    ("search", [G, None, None, None, None, None], "`k` must be a whole number"),
+    ("search", [123, 5, None, None, None, None], "`query` must be text"),
+    ("search", [{"a": 1}, 5, None, None, None, None], "`query` must be text"),
+    ("search", [G, 5, ["iclr2022"], None, None, None], "`collection` must be text"),
+    ("search", [G, 5, None, [1, 2], None, None], "`decision` must be a list of texts"),
+    ("search", [G, 5, None, "Poster", None, None], "`decision` must be a list of texts"),
+    ("search", [G, 5, None, None, ["x"], None], "`keyword` must be text"),
+    ("search", [G, 5, None, None, None, {"$ne": 1}], "`author` must be text"),
+    ("ask", [None, None, None, None, None, None], "`question` must be text, not null"),
+    ("ask", [G, None, None, ["Poster", 5], None, None], "`decision` must be a list of texts"),
+    ("ask", [G, "not a list", None, None, None, None], "`history` must be a list"),
+    ("similar", [None, 5, None], "`paper_id` must be text"),
+    ("similar", [["a"], 5, None], "`paper_id` must be text"),
+    ("similar", ["7UmjRGzp-A", True, None], "`k` must be a whole number"),
+    ("summarize", [None, "notalist", None, None, None, None], "`ids` must be a list of texts"),
+    ("summarize", [None, [1, 2, None], None, None, None, None], "`ids` must be a list of texts"),
+    ("summarize", [5, None, None, None, None, None], "`query` must be text"),
+    ("map", [5], "`collection` must be text"),
+    ("compare", [[5], None, None], "`ids` must be a list of texts"),
+    ("compare", [["7UmjRGzp-A"], {"c": 1}, None], "`columns` must be a list of texts"),
+]
+
+
+@pytest.mark.parametrize(("api", "data", "message"), WRONG_TYPES,
+                         ids=[f"{api}-{n}" for n, (api, _, _) in enumerate(WRONG_TYPES)])
+def test_an_argument_of_the_wrong_type_is_refused_naming_it(small_app: Any, api: str, data: list[Any],
+                                                            message: str) -> None:
+    """Before: "Something went wrong while answering" (or `"error": null`) and a traceback in the log for each;
+    `ids: "notalist"` summarized 8 one-letter ids."""
+    before = small_app.output()
+    kind, stream = call_api(small_app, api, data)
+    assert kind == "error" and message in stream, stream
+    assert "Traceback" not in small_app.output()[len(before):]
+
+
+def test_arguments_of_the_right_type_still_work_over_raw_http(small_app: Any) -> None:
+    kind, stream = call_api(small_app, "search", [G, 3.0, None, ["Poster"], None, None])
+    assert kind == "complete" and '"results": [{' in stream, stream
+    kind, stream = call_api(small_app, "search", ["graph\ud800 neural\u200b networks", 3, None, None, None, None])
+    assert kind == "complete" and '"results": [{' in stream, stream  # a lone surrogate: dropped, not a crash
+
+
+def test_history_citation_numbers_that_are_not_plain_digits_are_dropped(small_app: Any) -> None:
+    """Before: a history citation numbered "²" (str.isdigit() says yes, int() says no) or with 5,000 digits failed
+    the follow-up with a traceback."""
+    earlier = {"question": "graph papers?", "answer": "See [1].",
+               "citations": [{"n": "²", "id": "x"}, {"n": "9" * 5000, "id": "y"}, {"n": 1, "id": "7UmjRGzp-A"}]}
+    kind, stream = call_api(small_app, "ask", ["and over-squashing?", [earlier], None, None, None, None])
+    assert kind == "complete", stream

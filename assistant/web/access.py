@@ -136,6 +136,11 @@ class LoginThrottle:
         self._failures.forget(client)
 
 
+# Headers only a reverse proxy may set (lower case, as ASGI gives them).
+FORWARDING_HEADERS = frozenset({b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-port",
+                                b"x-forwarded-prefix", b"x-forwarded-server", b"forwarded"})
+
+
 # --- who is asking: trusted proxies ------------------------------------------------------------------------------
 class TrustedProxies:
     """The reverse proxies whose X-Forwarded-For header is believed (the `forwarded_allow_ips` setting, as uvicorn's
@@ -166,6 +171,20 @@ class TrustedProxies:
         except ValueError:
             return False
         return any(address in network for network in self.networks)
+
+    def forwarding_checked(self, scope: Scope) -> Scope:
+        """The request without its X-Forwarded-* and Forwarded headers unless a named proxy sent them. A proxy
+        sent them when the peer is one, or (with proxies named) when the request carries X-Forwarded-For: the
+        server then already put the forwarded client in the peer's place (uvicorn does so for the same list).
+        Gradio builds the page's root URL, where the login form posts, from X-Forwarded-Host and -Proto."""
+        headers = list(scope.get("headers") or [])
+        if not any(key in FORWARDING_HEADERS for key, _ in headers):
+            return scope
+        peer = scope.get("client")
+        forwarded = any(key == b"x-forwarded-for" for key, _ in headers)
+        if (peer and peer[0] in self) or ((self.any or self.networks) and forwarded):
+            return scope
+        return {**scope, "headers": [(k, v) for k, v in headers if k not in FORWARDING_HEADERS]}
 
     def client(self, peer: str | None, forwarded_for: str | None) -> str:
         """The client's address: the peer's, or, when the peer is a trusted proxy, the nearest X-Forwarded-For entry

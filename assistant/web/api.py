@@ -4,13 +4,19 @@ the service, and returns its JSON shape; a failure reaches the client as a safe 
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+import math
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import gradio as gr
 from gradio.events import api as gradio_api
 
 from .. import service
-from ..errors import InputTooLarge
+from ..errors import InputTooLarge, shown
 from ..settings import Settings
 from ..types import Answer
 from . import render
@@ -18,6 +24,7 @@ from .access import ANSWER_CHARS_PER_TURN
 from .admission import Admission, refusal, user_error
 from .session import SIMILAR_K, make_filters
 
+F = TypeVar("F", bound=Callable[..., Any])
 API_SUMMARIZE_LIMIT = 50  # paper ids one API `summarize` may name
 MAX_HISTORY_PAPERS = 200  # papers per earlier turn an API client may send back (a set answer's whole set)
 
@@ -27,6 +34,75 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     return service.answer_to_dict(answer) | {
         "markdown": render.link_citations(answer.text, answer.citations, answer.sources)
     }
+
+
+# --- argument types ---------------------------------------------------------------------------------------------
+def checked_arguments(endpoint: F) -> F:
+    """An API endpoint whose arguments are checked against its own type hints before it runs: a client that sends
+    a number, a list, an object or null where text is expected (or NaN, Infinity, text, a list as `k`) is refused
+    with a message naming the argument and the type it takes, instead of failing deep inside with a traceback in
+    the log and "Something went wrong" for the client. Gradio sees the endpoint's own signature (functools.wraps)."""
+    signature = inspect.signature(endpoint)
+
+    @functools.wraps(endpoint)
+    def checking(*args: Any, **kwargs: Any) -> Any:
+        hints = typing.get_type_hints(endpoint)
+        for name, value in signature.bind(*args, **kwargs).arguments.items():
+            problem = type_problem(value, hints.get(name, Any)) if name not in ("self", "request") else None
+            if problem is not None:
+                raise refusal(f"`{name}` {problem}: see the API page for the types each endpoint takes.")
+        return endpoint(*args, **kwargs)
+
+    return checking  # type: ignore[return-value]
+
+
+_TYPE_WORDS = {str: "text", int: "a whole number", dict: "an object"}
+
+
+def type_problem(value: Any, hint: Any) -> str | None:
+    """Why `value` does not fit the type hint (str, int, list[str], list[dict], optional forms), or None."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union \
+        else (hint,)
+    if value is None:
+        return None if type(None) in options else f"must be {_expected(options)}, not null"
+    if any(_fits(value, option) for option in options if option is not type(None)):
+        return None
+    return f"must be {_expected(options)}; got {_described(value)}"
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    if hint is Any:
+        return True
+    if hint is int:  # a bool is no count, and NaN or 2.5 no whole number
+        return isinstance(value, int) and not isinstance(value, bool) or (
+            isinstance(value, float) and math.isfinite(value) and value.is_integer())
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint) or (Any,)
+        return isinstance(value, list) and all(_fits(v, typing.get_origin(item) or item) for v in value)
+    return isinstance(value, hint)
+
+
+def _expected(options: tuple[Any, ...]) -> str:
+    words = [_type_word(o) for o in options if o is not type(None)]
+    return " or ".join(words) + (" (or null)" if type(None) in options else "")
+
+
+def _type_word(hint: Any) -> str:
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint) or (Any,)
+        return f"a list of {_type_word(typing.get_origin(item) or item).removeprefix('a ').removeprefix('an ')}s" \
+            if item is not Any else "a list"
+    return _TYPE_WORDS.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return f"the number {shown(value, 20)}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items" if all(_fits(v, str) for v in value) else "a list holding other types"
+    return "an object" if isinstance(value, dict) else "text" if isinstance(value, str) else type(value).__name__
 
 
 class ApiEndpoints:
@@ -41,6 +117,7 @@ class ApiEndpoints:
         gradio_api(self.api_summarize, api_name="summarize", **common)
         gradio_api(self.api_similar, api_name="similar", **common)
 
+    @checked_arguments
     def api_ask(
         self, question: str, history: list[dict[str, Any]] | None = None, collection: str | None = None,
         decision: list[str] | None = None, keyword: str | None = None, author: str | None = None,
@@ -59,6 +136,7 @@ class ApiEndpoints:
         except Exception as exc:  # noqa: BLE001 - the client gets a safe message
             raise refusal(user_error(exc)) from None
 
+    @checked_arguments
     def api_search(
         self, query: str, k: int = 10, collection: str | None = None, decision: list[str] | None = None,
         keyword: str | None = None, author: str | None = None, request: gr.Request = None,  # type: ignore[assignment]
@@ -74,6 +152,7 @@ class ApiEndpoints:
             raise refusal(user_error(exc)) from None
         return {"query": query, "reading": found.reading, "results": [service.hit_to_dict(h) for h in found.hits]}
 
+    @checked_arguments
     def api_summarize(
         self, query: str | None = None, ids: list[str] | None = None, collection: str | None = None,
         decision: list[str] | None = None, keyword: str | None = None, author: str | None = None,
@@ -94,6 +173,7 @@ class ApiEndpoints:
             raise refusal(user_error(exc)) from None
         return answer_to_dict(answer)
 
+    @checked_arguments
     def api_similar(
         self, paper_id: str, k: int = SIMILAR_K, collection: str | None = None,
         request: gr.Request = None,  # type: ignore[assignment]

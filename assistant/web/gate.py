@@ -6,7 +6,10 @@ rules of assistant/web/access.py.
   login page carries no API schema.
 - Logins are throttled per user name and per client (HTTP 429 with Retry-After); failures are logged without the
   password (and without the user name unless it names an account: people type passwords into that field).
-- Routes that take files are closed: the app has no upload component.
+- Routes that take files are closed: the app has no upload component. So are Gradio's development-mode routes
+  (`dev/reload` polls 20 times a second for every connection held open: 300 idle connections cost a quarter core).
+- X-Forwarded-Host, -Proto and the like are dropped unless a named proxy sent them: Gradio builds the page's root
+  URL from them, so a forged one pointed the login form at another host.
 - A call naming an unknown function, or giving it too few inputs, is refused with a 4xx (Gradio answered 500 with a
   traceback); a refusal logs one line, and no message repeats a long input back whole.
 """
@@ -51,6 +54,10 @@ STARTUP_PATH = "/gradio_api/startup-events"
 # Routes that receive files: closed to everyone, since nothing in the app takes a file.
 UPLOAD_PATHS = frozenset({"/gradio_api/upload", "/gradio_api/upload/", "/gradio_api/upload_progress",
                           "/gradio_api/process_recording"})
+# Gradio's development-mode routes (reload polling, the vibe editor): this app never runs in that mode.
+DEV_PATHS = frozenset({"/gradio_api/dev/reload", "/gradio_api/vibe-code", "/gradio_api/vibe-code/",
+                       "/gradio_api/vibe-edit", "/gradio_api/vibe-edit/", "/gradio_api/undo-vibe-edit",
+                       "/gradio_api/undo-vibe-edit/"})
 # Routes that run a function of the app: `queue/join` and `run/predict` name it by fn_index, the others by api_name.
 CALL_PATH = re.compile(r"^/gradio_api/(?:queue/join|(?:run|api|call|call/v2)/(?P<api_name>[^/]+))/?$")
 LOGIN_BODY_BYTES = 16 * 1024  # a user name and a password, as a form
@@ -149,8 +156,13 @@ class AccessGate:
             await self.app(scope, receive, send)
             return
         path, method = route_path(scope), str(scope.get("method") or "GET")
+        scope = self.trusted.forwarding_checked(scope)
         if path in UPLOAD_PATHS:
             await self._refused(scope, send, 404, "This app takes no file uploads.")
+            return
+        if path in DEV_PATHS:
+            await self._refused(scope, send, 404, "This is a route of Gradio's development mode, which this app "
+                                "does not run.")
             return
         if self.login_required:
             user = session_user(scope)
@@ -260,9 +272,10 @@ def call_problem(app: Any, api_name: str | None, body: bytes) -> tuple[int, str]
     else:
         return None
     data = payload.get("data")
-    # By fn_index (the page, queue/join) every input must be given; a call by name is Gradio's to check (it may
-    # be closed, or fill in defaults).
-    if fn_index is not None and isinstance(data, list) and len(data) < len(fn.inputs):
+    # Every input must be given (Gradio fills in no defaults; it answered a short call by name with `"error": null`
+    # and a traceback in the log); a private function called by name is Gradio's to refuse.
+    by_name_closed = fn_index is None and getattr(fn, "api_visibility", "public") == "private"
+    if not by_name_closed and isinstance(data, list) and len(data) < len(fn.inputs):
         return 422, f"This function takes {len(fn.inputs)} inputs; the request gave {len(data)}."
     return None
 

@@ -27,6 +27,7 @@ from ..topicmap import TopicMap
 from ..types import Filters, Hit
 from . import assets, render, session
 from .admission import CONCURRENCY_GROUP, Admission, user_error
+from .api import checked_arguments
 from .page import Page
 from .session import SIMILAR_K, Conversation, Exports
 from .startup import Startup
@@ -249,6 +250,7 @@ class MapAndCompare:
         return str(csv_path), str(md_path)
 
     # --- API ----------------------------------------------------------------------------------------------------
+    @checked_arguments
     def api_map(self, collection: str | None = None, request: gr.Request = None,  # type: ignore[assignment]
                 ) -> dict[str, Any]:
         """The topic map: {points: [{id, x, y, cluster}], clusters: [{id, label, size, terms}]}; x and y in
@@ -259,6 +261,7 @@ class MapAndCompare:
         except Exception as exc:  # noqa: BLE001 - the client gets a safe message
             raise gr.Error(user_error(exc)) from None
 
+    @checked_arguments
     def api_compare(
         self, ids: list[str], columns: list[str] | None = None, collection: str | None = None,
         request: gr.Request = None,  # type: ignore[assignment]

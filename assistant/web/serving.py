@@ -35,6 +35,7 @@ def serve_kwargs(settings: Settings) -> dict[str, Any]:
         "max_file_size": "1mb",
         "show_error": False,
         "footer_links": ["api"],
+        "run_history": False,  # Gradio's run history keeps questions in the browser, or sends them to a Hub bucket
         "theme": THEME,
         "css": assets.stylesheet(),
     }
