@@ -9,8 +9,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -163,6 +164,23 @@ class Settings(BaseSettings):
         "recently used are dropped, so memory stays bounded however many visitors come."
     )
 
+    @field_validator("chroma_url", "openai_base_url", "embedding_base_url")
+    @classmethod
+    def _an_http_url(cls, value: str | None) -> str | None:
+        """An endpoint must be an http(s) URL with a host: anything else used to fail only at the first request,
+        as "the endpoint ://? could not be reached". The value is not repeated (it may hold a key)."""
+        if not value:
+            return value
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL with a host, such as http://127.0.0.1:8000 or "
+                             "https://api.example.com/v1 (the value is not shown: it may hold a key)")
+        return value.strip()
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with CLI flags applied (None means the flag was not given), validated like any other source: an
         unknown name or a value out of range raises pydantic's ValidationError naming the field."""
@@ -199,7 +217,8 @@ def describe_validation_error(exc: ValidationError) -> str:
         if error["type"] == "extra_forbidden":
             problems.append(f"{name!r} is not a setting (check the spelling in .env or the flag)")
         else:
-            problems.append(f"{name} (ASSISTANT_{name.upper()}): {error['msg']}")
+            env = name.upper() if name.upper().startswith("ASSISTANT_") else f"ASSISTANT_{name.upper()}"
+            problems.append(f"{name} ({env}): {error['msg'].removeprefix('Value error, ')}")
     return "Invalid settings: " + "; ".join(problems) + ". The README's settings table lists every setting."
 
 

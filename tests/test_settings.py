@@ -87,3 +87,28 @@ def test_the_readme_table_is_the_settings_table_whole() -> None:
     end = readme.index("\n<!-- /settings table -->")
     shown = readme[start:end].split("\n", 1)[1]
     assert shown == settings_table(), "README settings table is stale: run scripts/readme_settings"
+
+
+# --- round three (docs/reliability.md) -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("env", "value"), [
+    ("OPENAI_BASE_URL", "sk-PLANTED-secret-0123456789"), ("ASSISTANT_EMBEDDING_BASE_URL", "papers-llm.internal/v1"),
+    ("ASSISTANT_CHROMA_URL", "localhost:8000"), ("OPENAI_BASE_URL", "ftp://sk-PLANTED-secret@host/v1"),
+    ("ASSISTANT_CHROMA_URL", "http://db-host:port-sk-PLANTED"),
+])
+def test_an_endpoint_that_is_not_an_http_url_is_refused_without_repeating_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: str, value: str) -> None:
+    """Before: accepted; the first request then failed with "The endpoint ://? could not be reached"."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError) as refused:
+        Settings.load()
+    message = str(refused.value)
+    assert "not an http(s) URL" in message and env.removeprefix("OPENAI_") in message
+    assert "ASSISTANT_ASSISTANT" not in message and "Value error" not in message
+    shown = value.split("//")[-1]  # what follows the scheme: no 6-character run of it may be repeated
+    assert not any(shown[i:i + 6] in message for i in range(len(shown) - 5)), message
+
+
+def test_endpoint_urls_that_are_http_urls_are_kept() -> None:
+    settings = Settings(openai_base_url=" http://127.0.0.1:11434/v1 ", chroma_url="https://chroma.example:8443")
+    assert settings.openai_base_url == "http://127.0.0.1:11434/v1" and settings.chroma_url == "https://chroma.example:8443"

@@ -171,3 +171,29 @@ def test_an_update_leaves_the_old_versions_pages_for_the_next_one_and_the_file_d
     assert disk_space.reusable_bytes(tmp_path) == kept > 0
     store.delete_listing("updates")
     assert disk_space.reusable_bytes(tmp_path) == 0  # a delete gives the space back
+
+
+# --- round three: a damaged catalogue (docs/reliability.md) --------------------------------------------------------
+def _damage(catalogue: Path, how: str) -> None:
+    if how == "random-bytes":
+        catalogue.write_bytes(np.random.default_rng(7).bytes(200_000))
+    elif how == "truncated":
+        with catalogue.open("r+b") as f:
+            f.truncate(50_000)
+    else:
+        catalogue.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["random-bytes", "truncated", "empty"])
+def test_a_damaged_catalogue_is_named_with_its_fix_and_never_replaced(tmp_path: Path, how: str) -> None:
+    """Before: an empty chroma.sqlite3 read as a new store ("no collections yet", then a fresh catalogue written
+    over it beside the old index folders); random bytes or a cut file gave SQLite's words with no way out."""
+    folder = tmp_path / "store"
+    build_listing(embedded(folder), "damaged", [paper(i) for i in range(30)])
+    catalogue = folder / "chroma.sqlite3"
+    _damage(catalogue, how)
+    damaged = catalogue.read_bytes()
+    with pytest.raises(StoreError) as refused:
+        embedded(folder)
+    assert "move the folder aside" in str(refused.value) and "assistant ingest" in str(refused.value)
+    assert catalogue.read_bytes() == damaged  # nothing written over what is left

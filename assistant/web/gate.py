@@ -59,7 +59,7 @@ DEV_PATHS = frozenset({"/gradio_api/dev/reload", "/gradio_api/vibe-code", "/grad
                        "/gradio_api/vibe-edit", "/gradio_api/vibe-edit/", "/gradio_api/undo-vibe-edit",
                        "/gradio_api/undo-vibe-edit/"})
 # Routes that run a function of the app: `queue/join` and `run/predict` name it by fn_index, the others by api_name.
-CALL_PATH = re.compile(r"^/gradio_api/(?:queue/join|(?:run|api|call|call/v2)/(?P<api_name>[^/]+))/?$")
+CALL_PATH = re.compile(r"^/gradio_api/(?:queue/join|(?P<route>run|api|call|call/v2)/(?P<api_name>[^/]+))/?$")
 LOGIN_BODY_BYTES = 16 * 1024  # a user name and a password, as a form
 API_SCHEMA = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
 NO_API_SCHEMA = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
@@ -177,7 +177,7 @@ class AccessGate:
                 return
         call = CALL_PATH.match(path) if method == "POST" else None
         if call is not None:
-            await self._call(scope, receive, send, call.group("api_name"))
+            await self._call(scope, receive, send, call.group("api_name"), call.group("route"))
             return
         await self.app(scope, receive, send)
 
@@ -228,9 +228,10 @@ class AccessGate:
             log.warning("login failed for %s from %s", named, client)
 
     # --- calls ----------------------------------------------------------------------------------------------------
-    async def _call(self, scope: Scope, receive: Receive, send: Send, api_name: str | None) -> None:
+    async def _call(self, scope: Scope, receive: Receive, send: Send, api_name: str | None,
+                    route: str | None) -> None:
         body = await _read_body(receive)
-        problem = call_problem(scope.get("app"), api_name, body or b"")
+        problem = call_problem(scope.get("app"), api_name, body or b"", queued=route in (None, "call", "call/v2"))
         if problem is not None:
             await self._refused(scope, send, *problem)
             return
@@ -250,9 +251,10 @@ async def _form_user(scope: Scope, body: bytes) -> str:
         await form.close()
 
 
-def call_problem(app: Any, api_name: str | None, body: bytes) -> tuple[int, str] | None:
+def call_problem(app: Any, api_name: str | None, body: bytes, queued: bool = True) -> tuple[int, str] | None:
     """Why a call cannot be run (status, message), or None. Only what Gradio would turn into a 500 is checked here
-    (an unknown function, too few inputs); malformed JSON and wrong types get FastAPI's own 422."""
+    (an unknown function, too few inputs); malformed JSON and wrong types get FastAPI's own 422. `queued`: a route
+    that joins the queue (queue/join, call/); Gradio closes the others itself before reading any input."""
     try:
         payload = json.loads(body)
         fns = app.get_blocks().fns
@@ -274,7 +276,7 @@ def call_problem(app: Any, api_name: str | None, body: bytes) -> tuple[int, str]
     data = payload.get("data")
     # Every input must be given (Gradio fills in no defaults; it answered a short call by name with `"error": null`
     # and a traceback in the log); a private function called by name is Gradio's to refuse.
-    by_name_closed = fn_index is None and getattr(fn, "api_visibility", "public") == "private"
+    by_name_closed = fn_index is None and (not queued or getattr(fn, "api_visibility", "public") == "private")
     if not by_name_closed and isinstance(data, list) and len(data) < len(fn.inputs):
         return 422, f"This function takes {len(fn.inputs)} inputs; the request gave {len(data)}."
     return None
