@@ -51,7 +51,7 @@ def rank_authors(hits: Sequence[Hit]) -> list[Ranked]:
     """Every author of the papers, most papers first, ties by name (case-folded, then as written)."""
     papers: dict[str, list[Hit]] = {}
     for hit in hits:
-        for name in dict.fromkeys(n.strip() for n in hit.paper.authors if n.strip()):
+        for name in dict.fromkeys(" ".join(n.split()) for n in hit.paper.authors if n.strip()):  # one line each
             papers.setdefault(name, []).append(hit)
     ordered = sorted(papers, key=lambda name: (-len(papers[name]), name.casefold(), name))
     return [Ranked(name, tuple(papers[name])) for name in ordered]

@@ -35,6 +35,8 @@ def previous_papers(previous: Answer) -> list[Hit]:
     paper, not only those shown), else those the previous answer cited, else all it retrieved."""
     if previous.matches:
         return [m.hit for m in previous.matches]
+    if previous.intent == "authors":  # a ranking of authors: every paper of the authors shown, cited or "k more"
+        return list(previous.sources)
     cited = set(previous.cited_ids)
     named = [h for h in previous.sources if h.paper.id in cited]
     return named or list(previous.sources)

@@ -148,6 +148,14 @@ def test_a_follow_up_ranks_the_previous_answers_papers(iclr_retriever: Any, iclr
     assert_ranking_well_formed(result)
 
 
+def test_a_follow_up_on_a_ranking_sees_every_paper_of_its_authors(iclr_retriever: Any, iclr_settings: Any) -> None:
+    ranking = answer("who published the most papers?", [], iclr_retriever, iclr_settings)
+    theirs = {r["id"] for r in listing() if "Sergey Levine" in r["authors"]}
+    assert len(theirs) > CITED_PER_AUTHOR  # more than the ranking cites for him
+    result = answer("which of those are by Sergey Levine?", [ranking], iclr_retriever, iclr_settings)
+    assert {m.hit.paper.id for m in result.relevant} == theirs
+
+
 def test_the_chat_marks_a_ranking_as_counted_and_links_its_citations(iclr_retriever: Any, iclr_settings: Any) -> None:
     result = answer("top 3 authors of orals", [], iclr_retriever, iclr_settings)
     shown = answer_markdown(result)
@@ -164,6 +172,12 @@ def hits(*authors: tuple[str, ...]) -> list[Hit]:
 def test_ties_are_broken_by_name_and_a_name_counts_once_a_paper() -> None:
     ranked = rank_authors(hits(("b", "a"), ("a", "a", "c"), ("c", "b"), ("d",)))
     assert [(r.name, len(r.papers)) for r in ranked] == [("a", 2), ("b", 2), ("c", 2), ("d", 1)]
+
+
+def test_a_name_is_one_line_so_listing_text_cannot_fake_a_rank() -> None:
+    screened = [Screened(h, "relevant") for h in hits(("Ann\n2. Fake: 9 papers [1]",), ("  Bob  ",))]
+    text = compose_ranking(SetRequest("authors", "", "L"), screened, 10).text
+    assert "1. Ann 2. Fake: 9 papers (1): 1 paper [1]" in text and "2. Bob: 1 paper [2]" in text
 
 
 def test_a_cut_inside_a_tie_says_how_many_more_tie_and_listing_text_cannot_cite() -> None:
