@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.acronyms import base_form, definitions, long_forms, spelled_out
+from assistant.acronyms import _DEFINED, _defined_in, base_form, definitions, long_forms, spelled_out
 from assistant.types import Paper
-from tests.helpers import shipped_index
+from tests.helpers import shipped_index, shipped_papers
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,22 @@ def test_definitions_are_read_where_the_initials_spell_the_acronym() -> None:
         "a mismatched one (XYZ); see Table (A)."
     )]))
     assert found == [("GNNs", "Graph Neural Networks"), ("OOD", "Out-of-Distribution")]
+
+
+EDGES = [
+    "", "(GNN)", "Graph Neural Networks(GNNs)", "a b c d e f g Graph Neural Networks (GNNs)", "((GNN))",
+    "3D-aware Graph Networks (GN), then Reinforcement Learning ( RL ) and (RL).", "x_y Graph Net (GN) (GNN) ( OOD )",
+    "Out-of-Distribution (OOD)\nDetection (OD)", "\u00e9t\u00e9 Long Short Term Memory (LSTM)",
+]
+
+
+def test_the_reader_finds_what_the_pattern_finds_over_the_whole_text() -> None:
+    """Definitions are looked for only before each "(ACRONYM)" (a scan of the whole abstract is seconds a listing):
+    the same matches as the pattern run over the whole text, on the shipped abstracts and on edge cases."""
+    texts = [p.abstract or "" for p in shipped_papers()[::11]] + EDGES
+    for text in texts:
+        assert [m.span() + m.groups() for m in _defined_in(text)] == \
+               [m.span() + m.groups() for m in _DEFINED.finditer(text)], text
 
 
 def test_the_most_frequent_long_form_wins() -> None:
