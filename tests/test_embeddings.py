@@ -63,8 +63,16 @@ def minilm() -> MiniLMEmbedder:
 # --- MiniLM -----------------------------------------------------------------------------------------------------------
 
 
-def test_vectors_are_unit_float32_rows(minilm: MiniLMEmbedder, texts: list[str]) -> None:
+@pytest.fixture(scope="module")
+def embedded(minilm: MiniLMEmbedder, texts: list[str]) -> np.ndarray:
+    """The texts embedded in one batch, once per module (read only)."""
     vectors = minilm.embed_documents(texts)
+    vectors.flags.writeable = False
+    return vectors
+
+
+def test_vectors_are_unit_float32_rows(minilm: MiniLMEmbedder, texts: list[str], embedded: np.ndarray) -> None:
+    vectors = embedded
     assert vectors.dtype == np.float32 and vectors.shape == (len(texts), minilm.dim) == (len(texts), 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert minilm.embed_documents([]).shape == (0, 384)
@@ -73,9 +81,9 @@ def test_vectors_are_unit_float32_rows(minilm: MiniLMEmbedder, texts: list[str])
     assert isinstance(minilm, Embedder) and minilm.model_id == MINILM_MODEL_ID
 
 
-def test_deterministic_and_batch_equals_single(minilm: MiniLMEmbedder, texts: list[str]) -> None:
+def test_deterministic_and_batch_equals_single(minilm: MiniLMEmbedder, texts: list[str], embedded: np.ndarray) -> None:
     batch = minilm.embed_documents(texts)
-    assert np.array_equal(batch, minilm.embed_documents(texts))
+    assert np.array_equal(batch, embedded)
     singles = np.stack([minilm.embed_query(t) for t in texts])
     np.testing.assert_allclose(batch, singles, atol=1e-5)
 
