@@ -18,7 +18,7 @@ from assistant.screening import DEFAULT_RULE, Evidence, Feedback, Topic, feature
 from assistant.screening_model import FEATURES, MODEL, Candidate, Model, features
 from assistant.types import Hit, Paper
 from tests.conftest import ICLR, ROOT
-from tests.helpers import benchmark_module, shipped_papers
+from tests.helpers import benchmark_module, shipped_papers, shipped_stats
 
 BM25 = FEATURES.index("bm25")
 
@@ -33,8 +33,8 @@ def listing() -> list[Paper]:
 
 
 @pytest.fixture(scope="module")
-def stats(listing: list[Paper]) -> CorpusStats:
-    return CorpusStats.build(listing)
+def stats() -> CorpusStats:
+    return shipped_stats()  # the listing's, built once per run (read-only; test_evidence and others share it)
 
 
 def paper(pid: str, title: str, abstract: str) -> Paper:
