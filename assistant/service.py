@@ -202,7 +202,7 @@ def search_with_reading(
     filters: Filters | None = None, collection: str | None = None,
 ) -> Searched:
     """`search`, with what the query was read as (`Searched.reading`: corrections, names, glossary, filters)."""
-    return search_read(services(settings).retriever(collection), query, k or settings.top_k, mode, filters)
+    return search_read(services(settings).retriever(collection), readable(query), k or settings.top_k, mode, filters)
 
 
 def similar(paper_id: str, settings: Settings, k: int = 8, collection: str | None = None) -> list[Hit]:
