@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from .author_ranking import ranking_events
+from .author_ranking import ranking_events, with_ranked_author
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .details import asked_details
@@ -205,7 +205,7 @@ class AnswerChain:
         info = collection_info(self.retriever)
         if state.follow_up_of is not None:
             previous = state.follow_up_of.standalone_question or state.follow_up_of.question
-            own = analyse(state.question, info.authors, terms, base=state.filters)
+            own = with_ranked_author(analyse(state.question, info.authors, terms, state.filters), state.follow_up_of)
             before = self._as_answered(plan_of_turn(previous, info.authors, terms), state.follow_up_of)
             state.info = merge_follow_up(own, before)
             # "and the spotlights?" after orals, "what about flows?": the question asked again over the listing

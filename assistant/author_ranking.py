@@ -22,13 +22,15 @@ follow-up see them). The phrasing rule is authorship.py's (`asks_for_authors`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .authorship import top_asked
+from .authorship import asks_for_authors, top_asked, without_ranking_words
 from .citations import make_citations
 from .events import AnswerEvent, FinalAnswer, TextDelta
-from .extractive import plural
+from .extractive import plural, terms
+from .plan import QueryPlan, topic_of
 from .set_answer import SetRequest, defang, heading
 from .types import Answer, Hit, Paper, Screened, name_holds
 
@@ -142,3 +144,33 @@ def ranking_events(
     answer = ranking_answer(request, screened, question, standalone, besides)
     yield TextDelta(answer.text)
     yield FinalAnswer(answer)
+
+
+# --- a follow-up about an author of the ranking ("which of those are by the top author?") --------------------------
+_RANKED_LINE = re.compile(r"^(\d+)\. (.+): \d+ papers? \[", re.MULTILINE)  # how compose_ranking writes a place
+_PLACES = {"top": 1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+           "eighth": 8, "ninth": 9, "tenth": 10}
+_PLACE = re.compile(
+    rf"\b(?:the\s+)?(?:({'|'.join(_PLACES)}|last)(?:[\s-]+(?:ranked|placed|listed))?|(?:number|no\.|#)\s*(\d{{1,2}}))"
+    r"\s+(?:author|person|researcher|name|one\s+on\s+the\s+list)\b(?:\s+(?:listed|shown|ranked|above|here))?",
+    re.IGNORECASE,
+)
+
+
+def with_ranked_author(plan: QueryPlan, previous: Answer | None) -> QueryPlan:
+    """A follow-up to an author ranking that names a place ("which of those are by the top author?", "the papers of
+    the third author"): that author as the filter, the place's words out of the topic. Any other plan as it is."""
+    match = _PLACE.search(plan.text)
+    if previous is None or previous.intent != "authors" or plan.filters.author or match is None:
+        return plan
+    names = [m.group(2) for m in _RANKED_LINE.finditer(previous.text)]
+    word, number = match.group(1), match.group(2)
+    place = len(names) if word and word.lower() == "last" else _PLACES[word.lower()] if word else int(number)
+    if not 1 <= place <= len(names):
+        return plan
+    rest = plan.text[: match.start()] + " " + plan.text[match.end() :]
+    ranks = asks_for_authors(rest)  # "top author" read as a ranking: without it, "which of those are by ?" lists
+    intent = plan.intent if ranks or plan.intent != "authors" else "list"
+    topic = topic_of(without_ranking_words(rest) if ranks else rest)
+    filters = replace(plan.filters, author=names[place - 1])
+    return replace(plan, intent=intent, filters=filters, topic=topic, terms=tuple(dict.fromkeys(terms(topic))))

@@ -156,6 +156,21 @@ def test_a_follow_up_on_a_ranking_sees_every_paper_of_its_authors(iclr_retriever
     assert {m.hit.paper.id for m in result.relevant} == theirs
 
 
+@pytest.mark.parametrize(("follow_up", "place"), [("which of those are by the top author?", 1),
+                                                ("which of them are by the third author?", 3),
+                                                ("which of those are by the last author listed?", -1)])
+def test_a_follow_up_names_an_author_of_the_ranking_by_place(
+    follow_up: str, place: int, iclr_retriever: Any, iclr_settings: Any
+) -> None:
+    ranking = answer("who works on reinforcement learning?", [], iclr_retriever, iclr_settings)
+    name = ranked_lines(ranking)[place if place < 0 else place - 1][1]
+    result = answer(follow_up, [ranking], iclr_retriever, iclr_settings)
+    shown = {h.paper.id for h in ranking.sources if name in h.paper.authors}
+    assert result.intent == "list" and f"(by {name})" in result.text.splitlines()[0]
+    assert {m.hit.paper.id for m in result.relevant} == shown
+    assert "author" not in result.topic
+
+
 def test_the_chat_marks_a_ranking_as_counted_and_links_its_citations(iclr_retriever: Any, iclr_settings: Any) -> None:
     result = answer("top 3 authors of orals", [], iclr_retriever, iclr_settings)
     shown = answer_markdown(result)
