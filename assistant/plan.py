@@ -376,11 +376,13 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
 # What a question leaves out ("GNNs but not molecules", "RL except robotics": exclusion.py applies it). "without"
 # is not one: it is part of many topics ("learning without forgetting", "RL without rewards").
 _PHRASE = r"((?:[\w'\u2019-]+)(?:,?\s+(?!(?:but|which|that|who|with|in|at|from|by)\b)[\w'\u2019-]+){0,4})"
-_EXCLUDE = re.compile(
-    r"(?:,\s*|\s+)(?:but\s+not|and\s+not|not|excluding|except(?:\s+for)?|other\s+than|apart\s+from|leaving\s+out"
-    r"|(?:that|which|who)\s+(?:do|does|did)\s*(?:not|n[o']t)\s+(?:use|study|involve|mention|cover|address|touch)"
-    r"|(?:that|which)\s+(?:are|is)\s+not)"
-    rf"\s+(?:(?:about|on|using|with|for|involving|the|any|those|ones|papers)\s+){{0,2}}{_PHRASE}",
+_EXCLUDE = re.compile(  # only words that always exclude: "apart from", "do not use" also describe ("telling A apart
+    # from B", "methods that do not use labels"): not read as exclusions
+    r"(?:,\s*|\s+)(?:(?:but|and)\s+not|not(?=\s+(?:about|on|involving|concerning|related\s+to)\b)|excluding|except"
+    r"(?:\s+for)?|other\s+than|leaving\s+out|(?:(?:that|which)\s+)?(?:do|does|did)\s*(?:not|n[o'\u2019]t)\s+(?:study"
+    r"|cover|address|mention|focus\s+on|deal\s+with)|(?:that|which)\s+(?:are|is)\s+not(?=\s+(?:about|on)\b))"
+    rf"\s+(?:(?:about|on|using|with|for|involving|concerning|related\s+to|the|any|those|ones|papers)\s+){{0,2}}"
+    rf"{_PHRASE}",
     re.IGNORECASE,
 )
 

@@ -16,10 +16,15 @@ from assistant.text import fold
     ("which papers study diffusion models, excluding audio?", "which papers study diffusion models", ("audio",)),
     ("reinforcement learning except for robotics", "reinforcement learning", ("robotics",)),
     ("papers on RL, but not on robotics or games", "papers on RL", ("robotics or games",)),
-    ("transformers that do not use vision", "transformers", ("vision",)),
+    ("transformers that do not study vision", "transformers", ("vision",)),
+    ("reinforcement learning papers not about robotics", "reinforcement learning papers", ("robotics",)),
     ("GNN papers other than those on molecules", "GNN papers", ("molecules",)),
-    ("which papers do not study GANs?", "which papers do", ("GANs",)),
-    # no exclusion
+    ("which papers on generative models do not study GANs?", "which papers on generative models", ("GANs",)),
+    # no exclusion: these words describe rather than exclude
+    ("research on telling cause and effect apart from mere correlation", "research on telling cause and effect apart "
+     "from mere correlation", ()),
+    ("methods that do not need labels", "methods that do not need labels", ()),
+    ("models that are not robust", "models that are not robust", ()),
     ("continual learning without forgetting", "continual learning without forgetting", ()),
     ("which orals are not posters?", "which orals are not posters", ()),  # the decision rule's
     ("papers on non-convex optimization", "papers on non-convex optimization", ()),
