@@ -30,16 +30,16 @@ _OVERVIEW = re.compile(
     r"|\bwhat\s+(?:topics|themes|areas|subjects)\b|\bwhat\s+(?:is|are|was|were)\b.*\babout\s*\??\s*$",
     re.IGNORECASE,
 )
-_SUMMARY = re.compile(r"\bsummari[sz](?:e|ing)\b|\bsummary\b|\bgist\b|\bsum\s+up\b", re.IGNORECASE)
 
 
-def asks_overview(question: str, has_topic: bool, has_filters: bool) -> bool:
+def asks_overview(question: str, has_topic: bool, has_filters: bool, summarize: bool = False) -> bool:
     """A question about the whole listing's subjects: overview words and no topic of its own ("what are the main
-    topics of the papers on diffusion?" has one: it is a summary of those papers). "summarize the listing" is one
-    too, but "summarize the orals" is a summary of those papers (summarize.py)."""
+    topics of the papers on diffusion?" has one: it is a summary of those papers). A summary request (`summarize`:
+    the plan's intent) of the whole listing is one too, but "summarize the orals" is a summary of those papers
+    (summarize.py)."""
     if has_topic:
         return False
-    return bool(_OVERVIEW.search(question)) or (not has_filters and bool(_SUMMARY.search(question)))
+    return bool(_OVERVIEW.search(question)) or (summarize and not has_filters)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pytest
 
 from assistant import service
 from assistant.overview import EXAMPLES, asks_overview, overview_answer, themes
+from assistant.plan import intent_of
 from assistant.topicmap import MapCluster, MapPoint, TopicMap
 from assistant.types import Filters, Paper
 
@@ -26,7 +27,8 @@ from assistant.types import Filters, Paper
     ("hello", False, False, False),
 ])
 def test_asks_overview(question: str, has_topic: bool, has_filters: bool, overview: bool) -> None:
-    assert asks_overview(question, has_topic, has_filters) is overview
+    summarize = intent_of(question) == "summarize"  # as the chain passes the plan's intent
+    assert asks_overview(question, has_topic, has_filters, summarize) is overview
 
 
 def small_map() -> tuple[TopicMap, dict[str, Paper]]:
