@@ -6,7 +6,7 @@ two uses:
   on RL?", "papers on GANs") is searched and screened as "RL or reinforcement learning" (the papers that never
   write "RL" are about it too);
 - listing_keys.defined_acronyms: the keys an acronym and its long form stand for, over the listing (built once with
-  its other derived data: answering.CollectionInfo), so a conjunct side "graph neural networks" is held by a paper
+  its other derived data: collection.CollectionInfo), so a conjunct side "graph neural networks" is held by a paper
   that says "GNN".
 Read from the abstracts themselves, not from a fixed list: any listing's own acronyms count.
 """

@@ -14,28 +14,28 @@ Service-facing API: `stream_answer(...)` yields `TextDelta`s, perhaps a `StreamR
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Literal, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from .author_ranking import ranking_events, with_ranked_author
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
+from .collection import CollectionInfo, RetrieverLike, collection_info
 from .details import asked_details
 from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
 from .exclusion import leave_out
-from .extractive import CORPUS_STATS, CorpusStats, OfflineContext, no_papers_text, offline_answer, terms
+from .extractive import OfflineContext, no_papers_text, offline_answer, terms
 from .follow_ups import follow_up_hits, format_history, pointed_papers, previous_papers, rule_standalone
 from .glossary import Reading, screened_topic
-from .listing_keys import ListingKeys
 from .llm import ChatLLM, complete, make_llm
 from .overview import MapSource, asks_overview, overview_reply
 from .plan import is_small_talk, plan_of_turn, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
-from .questions import AuthorIndex, QuestionInfo, analyse, merge_follow_up
+from .questions import QuestionInfo, analyse, merge_follow_up
 from .screening import Topic, lay_words, screen_offline
 from .screening_llm import llm_group_names, screen_with_llm
 from .set_answer import (
@@ -45,64 +45,17 @@ from .set_answer import (
     SetRequest,
     compose,
     describe_filters,
-    listing_name,
 )
 from .settings import Settings
 from .spelling import retrieval_text
-from .stages import PostRetrieval, Ranker
-from .titles import TitleIndex
+from .stages import PostRetrieval
 from .turns import is_follow_up, referenced
-from .types import Answer, Filters, Hit, Paper, Screened
+from .types import Answer, Filters, Hit, Screened
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 __all__ = ["AnswerEvent", "FinalAnswer", "StreamReset", "TextDelta", "final_answer"]  # events.py, re-exported
-
-
-class RetrieverLike(Ranker, Protocol):
-    """The part of assistant.retrieval.Retriever the chain uses (the stage's Ranker: search, papers, candidates;
-    and these)."""
-
-    def get(self, ids: Sequence[str]) -> list[Paper]:
-        ...
-
-    def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
-        ...
-
-    def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
-        ...
-
-    def reading(self, query: str) -> Reading | None:
-        ...
-
-
-# --- what the chain knows about a collection --------------------------------------------------------------------
-
-
-@dataclass
-class CollectionInfo:
-    stats: CorpusStats
-    authors: AuthorIndex
-    listing: str = ""  # how a set answer names the listing: "ICLR 2022"
-    keys: ListingKeys | None = None  # its acronyms and words, for the screening (None: read from the candidates)
-    titles: TitleIndex = field(default_factory=TitleIndex)
-
-
-def collection_info(retriever: RetrieverLike) -> CollectionInfo:
-    """Idf statistics, the author index and the screening's keys (acronyms, words by prefix) of the retriever's
-    collection, built once per live generation of the listing (Retriever.derived): a re-ingest that changes authors
-    under the same paper ids is seen at once. The acronyms are read once, by the author index (its `definitions`)."""
-    collection = str(getattr(retriever, "collection", "current"))
-
-    stats = retriever.derived(CORPUS_STATS, CorpusStats.build)  # shared with the glossary's reading (retrieval)
-
-    def build(papers: list[Paper]) -> CollectionInfo:
-        authors, titles = AuthorIndex.build(papers), TitleIndex.build(papers)
-        keys = ListingKeys.build(authors.definitions, stats)
-        return CollectionInfo(stats, authors, listing_name(papers, collection), keys, titles)
-
-    return retriever.derived("answering.collection_info", build)
 
 
 # --- the chain's state ---------------------------------------------------------------------------------------------
@@ -253,10 +206,12 @@ class AnswerChain:
             state.hits = [Hit(paper, 1.0) for paper in self.retriever.get(named)]  # "is X an oral?" filters nothing
             state.info, state.offline = replace(plan, intent="explain"), OfflineContext(pointed=True)
             return state
-        # "summarize the papers on X": the papers a set answer would state, summarised
-        state.summarize = plan.intent == "summarize" and bool(plan.terms)
-        state.set_question = is_set_question(plan) or state.summarize
-        if state.set_question:
+        # "summarize the papers on X": the papers a set answer would state; "summarize the orals": the filter's
+        state.summarize = plan.intent == "summarize" and (bool(plan.terms) or not plan.filters.is_empty())
+        state.set_question = is_set_question(plan) or (state.summarize and bool(plan.terms))
+        if state.summarize and not plan.terms:
+            state.hits = [Hit(paper, 0.0) for paper in self.retriever.papers(plan.filters)]
+        elif state.set_question:
             state.reading = self.retriever.reading(plan.topic) if plan.terms else None
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
             read = as_read(plan, screened_topic(state.reading, info.stats)) if state.reading else plan
@@ -344,7 +299,7 @@ class AnswerChain:
 
         assert state.info is not None
         ids, described = tuple(h.paper.id for h in state.hits), ""
-        if state.follow_up_of is None:  # "summarize the papers on X": those the screening finds relevant
+        if state.follow_up_of is None and state.info.terms:  # "summarize the papers on X": the relevant ones
             info = collection_info(self.retriever)
             screened = self._screen(state, info)[0]
             relevant = [s.hit.paper.id for s in screened if s.verdict == "relevant"]
@@ -352,6 +307,8 @@ class AnswerChain:
             topic = state.reading.term if state.reading else state.info.topic
             described = f"papers of {info.listing} that {'match' if relevant else 'may match'} \u2018{topic}\u2019"
         llm = None if state.llm_error is not None else self.llm
+        if state.follow_up_of is None and not state.info.terms:  # "summarize the orals"
+            described = f"papers of {collection_info(self.retriever).listing} ({describe_filters(state.info.filters)})"
         group = Group(ids=ids, described=described)
         for event in Summarizer(self.retriever, self.settings, llm, self.prompts).stream(group):
             if isinstance(event, FinalAnswer):

@@ -39,7 +39,7 @@ class AuthorIndex:
 the lowercase words of the papers' titles, abstracts and keywords, each with the number of papers writing it: a
 lowercase surname that is one of them is an ordinary word ("long", "white") unless a cue makes it a name, and a
 question word none writes may be a typo (spelling.py). `definitions` are the abstracts' acronym definitions, read
-once here (the screening's acronym keys come from them too: answering.CollectionInfo); `acronyms` those spelled out
+once here (the screening's acronym keys come from them too: collection.CollectionInfo); `acronyms` those spelled out
 ("rl": "reinforcement learning"): a set question whose topic is one of them is asked as both (plan.py)."""
 
     full: dict[str, set[str]] = field(default_factory=dict)

@@ -4,7 +4,7 @@
 - variants (`with_variants`): the listing's longer words a stem of VARIANT_PREFIX letters begins ("molecul":
   "molecular"), looked up in a prefix table (`prefixes`).
 Both are read from the whole listing once (`ListingKeys`, kept with the listing's other derived data in
-answering.CollectionInfo), so a question costs a lookup.
+collection.CollectionInfo), so a question costs a lookup.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ Acronyms = dict[str, frozenset[str]]  # a key -> the keys defined as the same th
 def defined_acronyms(found: Iterable[tuple[str, str]], stats: CorpusStats) -> Acronyms:
     """What the abstracts define their acronyms as (acronyms.definitions: (acronym, long form) pairs), both ways:
     "graph neural networks (GNNs)" makes the key "gnn" and the phrase's head keys ("graph neural") stand for each
-    other. Built once per listing from all its papers' definitions (answering.CollectionInfo)."""
+    other. Built once per listing from all its papers' definitions (collection.CollectionInfo)."""
     same: dict[str, set[str]] = {}
     for acronym, said in found:
         short = {key for form in (acronym, acronym.rstrip("s")) for key, _ in word_terms(form)}  # GNNs, GNN
@@ -65,7 +65,7 @@ def with_variants(keys: Sequence[str], stats: CorpusStats, by_prefix: Prefixes |
 @dataclass(frozen=True)
 class ListingKeys:
     """What the screening reads from the whole listing, built once per listing with its other derived data
-    (answering.CollectionInfo): the keys its abstracts define as the same (`defined_acronyms`, from the author
+    (collection.CollectionInfo): the keys its abstracts define as the same (`defined_acronyms`, from the author
     index's `definitions`) and its single-word keys by their first letters (`prefixes`, for `with_variants`)."""
 
     acronyms: Acronyms

@@ -132,7 +132,7 @@ def screen_offline(
 ) -> list[Screened]:
     """Every candidate with its verdict and deciding sentence, in the given order. A topic with no terms (a
     filter-only question: "what did X publish?") makes every candidate relevant, quoted by its key sentence.
-    `listing_keys`: the listing's acronyms and words (answering.CollectionInfo); None reads them now (the
+    `listing_keys`: the listing's acronyms and words (collection.CollectionInfo); None reads them now (the
     acronyms from the candidates)."""
     if not topic.keys:
         return [Screened(hit, "relevant", contribution_quote(hit.paper)) for hit in hits]

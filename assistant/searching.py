@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .answering import RetrieverLike, collection_info
+from .collection import RetrieverLike, collection_info
 from .extractive import terms
 from .plan import QueryPlan
 from .questions import analyse

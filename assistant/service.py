@@ -19,7 +19,8 @@ from typing import Any
 from . import answering, topicmap
 from . import compare as comparisons
 from . import summarize as summaries
-from .answering import AnswerChain, AnswerEvent, History, collection_info
+from .answering import AnswerChain, AnswerEvent, History
+from .collection import collection_info
 from .doctor import Check, format_checks, run_checks
 from .embeddings import Embedder, EmbeddingCache, make_embedder
 from .errors import AssistantError, InputTooLarge, StoreError

@@ -16,15 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .answering import (
-    AnswerEvent,
-    FinalAnswer,
-    RetrieverLike,
-    TextDelta,
-    collection_info,
-    final_answer,
-    notice_for,
-)
+from .answering import AnswerEvent, FinalAnswer, TextDelta, final_answer, notice_for
 from .chunking import count_tokens
 from .citations import (
     CitationFilter,
@@ -35,6 +27,7 @@ from .citations import (
     removed_notice,
     stream_or_fall_back,
 )
+from .collection import RetrieverLike, collection_info
 from .errors import AssistantError, LLMError
 from .extractive import CorpusStats, key_sentence, phrases, plural, quote, surface_terms, terms
 from .grouping import is_generic

@@ -28,7 +28,8 @@ from typing import Any
 from _common import ICLR_LISTING, ROOT, bench_settings, print_machine, stats_ms
 
 from assistant import service
-from assistant.answering import AnswerChain, answer, collection_info
+from assistant.answering import AnswerChain, answer
+from assistant.collection import collection_info
 from assistant.llm import make_llm
 from assistant.prompts import load_prompts
 from assistant.screening import Topic, screen_offline

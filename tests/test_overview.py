@@ -76,3 +76,12 @@ def test_summarize_the_papers_on_a_topic_summarises_the_set_answer(iclr_settings
     assert summary.intent == "summarize"
     assert {h.paper.id for h in summary.sources} == {m.hit.paper.id for m in listed.relevant}
     assert "papers of ICLR 2022 that match \u2018diffusion models\u2019" in summary.text
+
+
+def test_summarize_a_filter_summarises_every_paper_it_passes(iclr_settings: Any) -> None:
+    """"summarize the orals", "summarize Sergey Levine's papers": every paper the filter passes, not an explanation."""
+    orals = service.ask("summarize the orals", [], iclr_settings)
+    assert orals.intent == "summarize" and "papers of ICLR 2022 (orals only)" in orals.text
+    assert len(orals.sources) == 55 and {h.paper.decision for h in orals.sources} == {"Oral"}
+    levine = service.ask("summarize Sergey Levine's papers", [], iclr_settings)
+    assert levine.sources and all("Sergey Levine" in h.paper.authors for h in levine.sources)
