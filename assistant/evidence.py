@@ -439,7 +439,12 @@ def never_together(text: str, stats: CorpusStats, candidates: Sequence[Paper]) -
     specific = [s for s in stems if stats.df.get(s, 0) < GENERIC_SHARE * stats.n_docs]
     if len(stems) > TOGETHER_WORDS or len(specific) < 2:
         return False
-    return not any(all(key in paper_keys(paper) for key in specific) for paper in candidates)
+    return not any(all(_holds(paper_keys(paper), key) for key in specific) for paper in candidates)
+
+
+def _holds(present: frozenset[str], key: str) -> bool:
+    """The key, or the singular of a plural the stemmer keeps ("gnns": a paper writing "GNN" holds it)."""
+    return key in present or (key.endswith("s") and key[:-1] in present)
 
 
 def content_stems(text: str) -> tuple[str, ...]:

@@ -357,6 +357,8 @@ TOGETHER = [
     ("training models on data that stays on users' devices", False),  # a lay description: too long to read so
     ("can attackers figure out the private data a model was trained on", False),
     ("zorblax", False),  # one word: retrieval finds nothing close
+    ("GNNs for drug discovery", False),  # a plural acronym: the one paper holding both writes "GNN"
+    ("GNN for drug discovery", False),
 ]
 
 
