@@ -211,7 +211,8 @@ def plan_question(
     mention = find_author(question, index) or _bare_name(question, index) or _unknown_author(question)
     base = base or Filters()
     year = _year_filter(question, index)
-    content = question if mention is None else question[: mention.start] + " " + question[mention.end :]
+    start = 0 if mention is None else _given_name_before(question, mention)
+    content = question if mention is None else question[:start] + " " + question[mention.end :]
     other = _co_author(question, mention, index)
     ids = base.ids
     if mention is not None and other is not None:  # "papers by X and Y": the papers they wrote together
@@ -400,6 +401,20 @@ def excluded_phrases(question: str) -> tuple[str, tuple[str, ...]]:
     return kept, tuple(dict.fromkeys(phrases))
 
 
+_GIVEN = re.compile(r"([A-Z][a-z'\u2019-]+)\s+$")
+
+
+def _given_name_before(question: str, mention: AuthorMention) -> int:
+    """Where the mention starts, with the given name before a surname read alone ("Russ Salakhutdinov": the listing
+    writes "Ruslan"), which is no topic word."""
+    if " " in mention.said.strip():
+        return mention.start
+    given = _GIVEN.search(question[: mention.start])
+    if given is None or not is_content_word(given.group(1)):
+        return mention.start
+    return given.start()
+
+
 def _year_filter(question: str, index: AuthorIndex) -> int | None:
     """A year is a filter only on a listing that spans several years and holds that one."""
     if len(index.years) < 2:
@@ -427,16 +442,33 @@ def topic_of(text: str) -> str:
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows
     broken = False  # a framing or filter word came since the last content word
+    by_noun = False  # ... and it was "papers", "works": "GNN papers on oversmoothing"
     for word in _WORD_OR_COMMA.findall(text):
         if word != "," and any(is_content_word(p) for p in word.split("-")):
-            kept += ([","] if broken else between) if kept else []
+            kept += (_joint(between, by_noun) if broken else between) if kept else []
             kept.append(word)
-            between, broken = [], False
+            between, broken, by_noun = [], False, False
         elif word == "," or word.lower() in STOPWORDS:
             between.append(word)
         else:  # what is left and right of a framing word ("compare", "papers") is not one phrase
-            broken = True
+            broken, by_noun = True, by_noun or bool(_SET_NOUN_WORD.match(word))
     return " ".join(kept).replace(" ,", ",")
+
+
+_LIST_WORDS = frozenset({"and", "or", "nor", ","})
+_SET_NOUN_WORD = re.compile(r"(?:papers|works|articles|publications|submissions|studies|entries)$", re.IGNORECASE)
+_JOINING = ("on", "about", "for", "in", "with", "to", "of", "using", "via", "from", "over", "under")
+
+
+def _joint(between: Sequence[str], by_noun: bool) -> list[str]:
+    """What joins two runs of content words that a framing word stood between: "GNN papers on oversmoothing", "which
+    RL papers study exploration?" ask for papers on both ("GNN on oversmoothing", "RL with exploration": the
+    preposition makes them the two sides of one topic); "RL papers and GAN papers" lists two topics, and other
+    framing words ("compare X with Y", "the title of X") keep the runs apart ("RL, GAN", "X, Y")."""
+    said = [w.lower() for w in between]
+    if not by_noun or _LIST_WORDS & set(said):
+        return [","]
+    return [next((w for w in said if w in _JOINING), "with")]
 
 
 def remove_phrases(text: str, phrases: Sequence[str]) -> str:

@@ -333,7 +333,7 @@ AUTHOR_CASES: list[tuple[str, str, str, int, str | None, tuple[str, ...]]] = [
     ("who are the authors of the paper on over-squashing?", "list", "over-squashing", 0, None, ()),
     ("papers with the most authors", "list", "", 0, None, ()),
     ("which papers estimate the number of people in a crowd?", "count", "estimate, crowd", 0, None, ()),
-    ("top 10 papers on graph neural networks", "list", "top 10, graph neural networks", 0, None, ()),
+    ("top 10 papers on graph neural networks", "list", "top 10 on graph neural networks", 0, None, ()),
     ("what are the main ideas of papers on pruning?", "summarize", "pruning", 0, None, ()),
 ]
 
@@ -504,6 +504,18 @@ def test_two_authors_mean_the_papers_they_wrote_together(
                       if any(first in a for a in p.authors) and any(second in a for a in p.authors))
     assert (got.filters.author, got.coauthor, got.topic) == (first, second, topic)
     assert list(got.filters.ids) == (together or [NO_PAPER])
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("GNN papers on oversmoothing", "GNN on oversmoothing"),  # both: the preposition joins the two sides
+    ("diffusion papers for audio", "diffusion for audio"),
+    ("which reinforcement learning papers study exploration?", "reinforcement learning with exploration"),
+    ("RL papers and GAN papers", "RL, GAN"),  # two topics
+    ("How does Adam compare with SGD?", "Adam, SGD"),  # framing words other than "papers" keep them apart
+    ("Which of Russ Salakhutdinov's papers are about reinforcement learning?", "reinforcement learning"),  # "Russ"
+])
+def test_a_set_noun_between_two_phrases_makes_them_one_topic(index: AuthorIndex, question: str, topic: str) -> None:
+    assert plan(question, index).topic == topic
 
 
 def test_one_author_sets_no_ids(index: AuthorIndex) -> None:
