@@ -1,10 +1,8 @@
 """What a question leaves out: "graph neural networks but not molecules", "diffusion models excluding audio",
-"reinforcement learning except for robotics", "papers on transformers that do not use vision". The excluded phrase
-is no part of the topic retrieval and screening see (plan.excluded_phrases cuts it out), and a set answer leaves
-out every paper
-whose title, abstract or keywords use the phrase's head words (the rarest: "molecul" of "molecules", with the
-listing's variants, "molecular"), saying how many it left out.
-
+"reinforcement learning except for robotics", "transformers that do not study vision". The excluded phrase is no
+part of the topic retrieval and screening see (plan.excluded_phrases cuts it out), and a set answer leaves out
+every paper whose title, abstract or keywords use the phrase's head words (the rarest: "molecul" of "molecules",
+with the listing's variants, "molecular"), saying how many it left out.
 """
 
 from __future__ import annotations
@@ -30,8 +28,8 @@ def leave_out(
     if not phrases:
         return list(screened), ""
     wanted = excluded_keys(phrases, stats, keys)
-    kept = [s for s in screened if not any(k in paper_keys(s.hit.paper) for k in wanted)]
-    dropped = sum(1 for s in screened if s.verdict != "not_relevant") - sum(1 for s in kept
-                                                                            if s.verdict != "not_relevant")
+    out = [not any(k in paper_keys(s.hit.paper) for k in wanted) for s in screened]
+    kept = [s for s, keep in zip(screened, out, strict=True) if keep]
+    dropped = sum(1 for s, keep in zip(screened, out, strict=True) if not keep and s.verdict != "not_relevant")
     said = " or ".join(f"\u2018{p}\u2019" for p in phrases)
     return kept, f"not {said}: {plural(dropped, 'paper')} left out"
