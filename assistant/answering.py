@@ -29,7 +29,15 @@ from .errors import AssistantError, InputTooLarge, LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
 from .exclusion import leave_out
 from .extractive import OfflineContext, no_papers_text, offline_answer, terms
-from .follow_ups import follow_up_hits, format_history, pointed_papers, previous_papers, rule_standalone
+from .follow_ups import (
+    follow_up_hits,
+    format_history,
+    listed_answer,
+    pointed_papers,
+    previous_papers,
+    record_details,
+    rule_standalone,
+)
 from .glossary import Reading, screened_topic
 from .llm import ChatLLM, complete, make_llm
 from .overview import MapSource, asks_overview, overview_reply
@@ -174,10 +182,11 @@ class AnswerChain:
             state.summarize = state.info.intent == "summarize"
             if state.set_question or state.summarize:  # the whole previous set, in its own order
                 state.hits = [h for h in previous_papers(state.follow_up_of) if state.info.filters.matches(h.paper)]
-            pointed = pointed_papers(state.follow_up_of, referenced(state.question))
+            listed = listed_answer(state.history) or state.follow_up_of
+            pointed = pointed_papers(listed, referenced(state.question))
             if pointed:  # "tell me more about the second one": that paper only
                 state.hits, state.set_question = pointed, False
-                state.offline = replace(state.offline, pointed=True)
+                state.offline = replace(state.offline, details=record_details(state.question, state.history))
                 if state.info.intent in ("list", "count"):
                     state.info = replace(state.info, intent="explain")
         else:
@@ -201,10 +210,11 @@ class AnswerChain:
                                                         plan.intent == "summarize"):
             state.overview = True
             return state
-        named = info.titles.named(state.question) if asked_details(state.question) else ()
+        details = asked_details(state.question)
+        named = info.titles.named(state.question) if details else ()
         if named:  # "who wrote FedChain?": the named papers' record, not a search for the word
             state.hits = [Hit(paper, 1.0) for paper in self.retriever.get(named)]  # "is X an oral?" filters nothing
-            state.info, state.offline = replace(plan, intent="explain"), OfflineContext(pointed=True)
+            state.info, state.offline = replace(plan, intent="explain"), OfflineContext(details=details)
             return state
         # "summarize the papers on X": the papers a set answer would state; "summarize the orals": the filter's
         state.summarize = plan.intent == "summarize" and (bool(plan.terms) or not plan.filters.is_empty())

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .citations import defuse_citations
-from .details import DETAILS_LABEL, asked_details, details_answer
+from .details import DETAILS_LABEL, Detail, details_answer
 from .keyword_index import split_sentences
 from .questions import QuestionInfo, is_content_word, words
 from .types import Hit, Paper
@@ -208,16 +208,15 @@ class OfflineContext:
     scope: str = ""  # e.g. "orals only", "by Sergey Levine"
     follow_up_of: str | None = None  # the previous question, when the candidates are its papers
     candidates: int = 0  # how many papers the previous answer had
-    pointed: bool = False  # the papers are the ones a follow-up points at ("who wrote the third one?")
+    details: tuple[Detail, ...] = ()  # the record fields asked of the papers pointed at or named ("who wrote [3]?")
 
 
 def offline_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, ctx: OfflineContext) -> str:
     """The extractive answer for hits numbered 1..n in order."""
     if not hits:
         return f"{OFFLINE_LABEL}\n\n{no_papers_text(ctx)}"
-    asked = asked_details(info.text) if ctx.pointed else ()
-    if asked:  # "who wrote the third one?": the listing's record answers, not the abstract
-        return f"{DETAILS_LABEL}\n\n{details_answer(asked, hits)}"
+    if ctx.details:  # "who wrote the third one?": the listing's record answers, not the abstract
+        return f"{DETAILS_LABEL}\n\n{details_answer(ctx.details, hits)}"
     body = list_answer(info, hits, stats, ctx) if info.intent == "list" else explain_answer(info, hits, stats)
     return f"{OFFLINE_LABEL}\n\n{body}"
 

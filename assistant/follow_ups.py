@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .details import Detail, asked_details
 from .extractive import CorpusStats, coverage
+from .plan import is_small_talk
 from .prompts import fence
 from .questions import QuestionInfo
-from .turns import standalone_of
+from .turns import referenced, standalone_of, without_pointers
 from .types import Answer, Hit
+from .vocabulary import words
 
 HISTORY_TURNS_FOR_CONDENSE = 3
 HISTORY_ANSWER_CHARS = 600
@@ -47,6 +50,31 @@ def pointed_papers(previous: Answer, numbers: Sequence[int]) -> list[Hit]:
     papers = previous_papers(previous)
     picked = [papers[n - 1 if n > 0 else n] for n in numbers if -len(papers) <= (n - 1 if n > 0 else n) < len(papers)]
     return list({h.paper.id: h for h in picked}.values())
+
+
+def listed_answer(history: Sequence[Answer]) -> Answer | None:
+    """The answer whose papers "the second one" counts in: the latest that did not itself point at papers ("who
+    wrote the first one?" then "and the second?": the second of the list before)."""
+    return next((a for a in reversed(history) if not referenced(a.question) and not is_small_talk(a.question)), None)
+
+
+def record_details(question: str, history: Sequence[Answer]) -> tuple[Detail, ...]:
+    """The record fields a question pointing at papers asks for; one that asks nothing of its own ("and the
+    second?", "and the last?") asks what the last question that did ask asked ("who wrote the first one?")."""
+    for asked_now in (question, *(a.question for a in reversed(history))):
+        asked = asked_details(asked_now)
+        if asked or not _asks_nothing(asked_now):
+            return asked
+    return ()
+
+
+_ELLIPSIS = frozenset({"and", "also", "then", "now", "so", "ok", "okay", "what", "how", "about", "the", "same", "for",
+                       "of", "one", "ones", "paper", "please"})
+
+
+def _asks_nothing(question: str) -> bool:
+    """"and the second?", "what about the last one?": nothing but the pointer and the words that lead to it."""
+    return all(w.lower() in _ELLIPSIS for w in words(without_pointers(question)))
 
 
 def follow_up_hits(previous: Answer, info: QuestionInfo, stats: CorpusStats) -> list[Hit]:

@@ -32,6 +32,11 @@ _OVERVIEW = re.compile(
 )
 
 
+# "summarize the listing", "summarize ICLR 2022": a summary of the whole (not "summarize file:///x for me")
+_WHOLE = re.compile(r"\b(?:listing|conference|collection|proceedings|venue|iclr|neurips|icml|all\s+(?:the\s+)?papers"
+                    r"|every\s+paper|everything|whole|entire)\b", re.IGNORECASE)
+
+
 def asks_overview(question: str, has_topic: bool, has_filters: bool, summarize: bool = False) -> bool:
     """A question about the whole listing's subjects: overview words and no topic of its own ("what are the main
     topics of the papers on diffusion?" has one: it is a summary of those papers). A summary request (`summarize`:
@@ -39,7 +44,7 @@ def asks_overview(question: str, has_topic: bool, has_filters: bool, summarize: 
     (summarize.py)."""
     if has_topic:
         return False
-    return bool(_OVERVIEW.search(question)) or (summarize and not has_filters)
+    return bool(_OVERVIEW.search(question)) or (summarize and not has_filters and bool(_WHOLE.search(question)))
 
 
 @dataclass(frozen=True)

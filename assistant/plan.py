@@ -19,7 +19,15 @@ from .acronyms import spelled_out
 from .authors import AuthorIndex, AuthorMention, find_author, names_read
 from .authorship import asks_for_authors, without_ranking_words
 from .spelling import one_edit_apart, reading_note, respell_question
-from .turns import FOLLOW_UP_MARK, POINTS_BACK, SAME_FOR_LEAD, SCOPE_ONLY, SWITCH_LEAD, is_follow_up
+from .turns import (
+    FOLLOW_UP_MARK,
+    POINTS_BACK,
+    SAME_FOR_LEAD,
+    SCOPE_ONLY,
+    SWITCH_LEAD,
+    is_follow_up,
+    without_references,
+)
 from .types import DECISIONS, Filters, Intent
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN, WORD, words
 
@@ -227,6 +235,7 @@ def plan_question(
     intent = intent_of(question)
     set_like = ("list", "count", "summarize", "authors")
     content, excluded = excluded_phrases(content) if intent in set_like else (content, ())
+    content = without_references(content)  # "tell me more about the second one": "second" is no topic word
     topic = topic_of(without_ranking_words(content) if intent == "authors" else content)
     if intent in ("list", "count", "authors"):  # "any orals on RL?": the papers that never write "RL" are about it too
         topic = spelled_out(topic, index.acronyms) or topic

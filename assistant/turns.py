@@ -14,9 +14,10 @@ _SAME_FOR = r"\s*(?:and\s+)?(?:the\s+)?same\s+(?:question\s+|thing\s+)?(?:for|ab
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "ninth": 9, "tenth": 10, "last": -1}
 # "the second one", "the last paper", "[3]", "paper 2", "#4": one paper of the previous answer, by its number
-_REFERENCE = re.compile(
+_REFERENCE = re.compile(  # ... and "and the second?", "what about the last?" (an ordinal that ends the question)
     rf"\b({'|'.join(_ORDINALS)})\s+(?:one|paper|article|result|entry)\b|\[(\d{{1,3}})\]"
-    r"|\b(?:paper|number|no\.|#)\s*(\d{1,3})\b(?!\s*(?:papers|%))",
+    r"|\b(?:paper|number|no\.|#)\s*(\d{1,3})\b(?!\s*(?:papers|%))"
+    rf"|\bthe\s+({'|'.join(_ORDINALS)})\s*(?=$|[?.!,;:])",
     re.IGNORECASE,
 )
 _HOW_MANY = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -59,7 +60,8 @@ def referenced(question: str) -> tuple[int, ...]:
     before), in the order written."""
     found: list[tuple[int, list[int]]] = []
     for match in _REFERENCE.finditer(question):
-        word, cited, numbered = match.groups()
+        word, cited, numbered, ending = match.groups()
+        word = word or ending
         found.append((match.start(), [_ORDINALS[word.lower()] if word else int(cited or numbered)]))
     for match in _RANGE.finditer(question):
         end, count = match.group(1).lower(), match.group(2).lower()
@@ -71,6 +73,19 @@ def referenced(question: str) -> tuple[int, ...]:
         found.append((match.start(), [_ORDINALS[w.lower()] for w in re.findall(r"[a-z]+", match.group(1), re.I)
                                       if w.lower() in _ORDINALS]))
     return tuple(dict.fromkeys(n for _, numbers in sorted(found, key=lambda f: f[0]) for n in numbers))
+
+
+def without_references(question: str) -> str:
+    """The question without the words that point at papers ("the second one", "[3]", "the first two"): no topic."""
+    for pattern in (_REFERENCE, _RANGE, _NUMBER_LIST, _ORDINAL_LIST):
+        question = pattern.sub(" ", question)
+    return question
+
+
+def without_pointers(question: str) -> str:
+    """... and without the words that lead a follow-up: what it asks of the papers ("and the second?" asks
+    nothing of its own)."""
+    return SCOPE_ONLY.sub(" ", without_references(question))
 
 
 def is_follow_up(question: str) -> bool:

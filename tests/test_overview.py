@@ -21,6 +21,8 @@ from assistant.types import Filters, Paper
     ("what themes do the orals cover?", False, True, True),
     ("summarize the listing", False, False, True),
     ("summarize the orals", False, True, False),  # a summary of those papers (summarize.py)
+    ("summarize ICLR 2022", False, False, True),
+    ("Summarize file:///tmp/x.txt for me", False, False, False),  # nothing of the listing named
     ("what are the main topics of the papers on diffusion?", True, False, False),
     ("which papers study diffusion models?", True, False, False),
     ("what did Sergey Levine publish?", False, True, False),

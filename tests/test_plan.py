@@ -603,6 +603,7 @@ def test_small_talk_asks_nothing_of_the_papers(index: AuthorIndex, question: str
     ("compare the first two", (1, 2)), ("who wrote the first three?", (1, 2, 3)), ("the last two", (-2, -1)),
     ("summarize the first 4 papers", (1, 2, 3, 4)), ("tell me more about papers 2 and 4", (2, 4)),
     ("papers 1, 3 and 5", (1, 3, 5)), ("the first and third ones", (1, 3)), ("the fourth one", (4,)),
+    ("and the second?", (2,)), ("what about the last?", (-1,)),  # an ordinal that ends the question
     # numbers that point at nothing
     ("the first two years of training", ()), ("the top 5% of models", ()), ("in the first 10 layers", ()),
 ])

@@ -200,6 +200,14 @@ def test_a_follow_up_about_the_record_of_papers_answers_from_the_listing(
         assert f"[{n}]: by " in two.text and f"accepted as {match.hit.paper.decision}" in two.text
     compared = answer("compare the first two", [first], iclr_retriever, iclr_settings)
     assert [h.paper.id for h in compared.sources] == [m.hit.paper.id for m in first.matches[:2]]
+    # a chain: "and the second?" asks what the last question that asked anything asked, of the list's second paper
+    second = answer("and the second?", [first, authors], iclr_retriever, iclr_settings)
+    assert [h.paper.id for h in second.sources] == [first.matches[1].hit.paper.id]
+    assert f"[1]: by {first.matches[1].hit.paper.authors[0]}" in second.text
+    last = answer("and the last?", [first, authors, second], iclr_retriever, iclr_settings)
+    assert [h.paper.id for h in last.sources] == [first.matches[-1].hit.paper.id] and "[1]: by " in last.text
+    more = answer("tell me more about the third one", [first, authors, second, last], iclr_retriever, iclr_settings)
+    assert [h.paper.id for h in more.sources] == [third.id] and "[1]: by " not in more.text  # about its content
 
 
 @pytest.mark.parametrize(("question", "title", "said"), [
