@@ -52,3 +52,18 @@ def test_a_set_answer_leaves_out_the_excluded_papers_and_says_how_many(
     dropped = len(full.matches) - len(result.matches)  # the same candidates and verdicts, less the excluded
     assert dropped > 0 and f": {dropped} paper" in result.text.splitlines()[0]
     assert {m.hit.paper.id for m in result.relevant} <= {m.hit.paper.id for m in full.matches}
+
+
+def test_an_excluded_phrase_of_several_words_needs_them_all_and_reads_the_listings_acronyms(
+    iclr_retriever: Any, iclr_settings: Any
+) -> None:
+    """"not about offline RL": a paper writing "offline reinforcement learning" is left out too, and one that writes
+    "offline" alone (an offline dataset of images) is not."""
+    mine = answer("what did Sergey Levine publish?", [], iclr_retriever, iclr_settings)
+    kept = answer("which of Sergey Levine's papers are not about offline RL?", [], iclr_retriever, iclr_settings)
+    def about(paper: Any) -> bool:
+        text = fold(f"{paper.title} {paper.abstract}")
+        return "offline" in text and ("rl" in text.split() or "reinforcement learning" in text or "rl " in text)
+    offline = [m for m in mine.matches if about(m.hit.paper)]
+    assert offline and all(not about(m.hit.paper) for m in kept.matches)
+    assert len(kept.matches) + len(offline) == len(mine.matches)
