@@ -416,8 +416,10 @@ def names_nothing(topic: Topic, stats: CorpusStats, candidates: Sequence[Paper] 
     none judged about it): its specific word the listing never uses, beside only words most papers use ("zorblax
     learning", "quantum-gravity networks"); or, given the candidates, a short topic whose specific words none of them
     holds together (`never_together`). (A misspelt word is read as meant before: spelling.py.)"""
-    if len(topic.alternatives) > 1:
-        return False
+    alternatives = resolve(topic, stats).alternatives
+    if len(alternatives) > 1:  # "blockchains or cryptocurrency trading": every alternative has a word no paper
+        # uses (each would else be matched by its field words, "machine learning to ...")
+        return all(any(" " not in k and not stats.df.get(k) for k in keys) for keys in alternatives)
     unknown = [t for t in topic.terms if not stats.df.get(t)]
     known = [t for t in topic.terms if stats.df.get(t)]
     if unknown and known and all(stats.df[t] >= GENERIC_SHARE * stats.n_docs for t in known):
@@ -430,16 +432,17 @@ TOGETHER_WORDS = 3  # the longest topic the rule reads: longer ones describe (la
 
 def never_together(text: str, stats: CorpusStats, candidates: Sequence[Paper]) -> bool:
     """A short topic (at most TOGETHER_WORDS content words), two or more of them specific (used by fewer than
-    GENERIC_SHARE of the papers), that no candidate holds all of: "quantum gravity" (papers on quantum chemistry,
-    papers on gravity in simulated physics, none on both), "protein folding in bananas", "stock market crash". Each
-    of its words found in some abstracts is no paper about it. A real topic ("quantum computing", "graph rewiring",
-    "offline RL") has papers holding all its words; a topic listing alternatives is not read so (each alternative
-    alone is a match)."""
+    GENERIC_SHARE of the papers), whose two rarest words no candidate holds together: "quantum gravity" (papers on
+    quantum chemistry, papers on gravity in simulated physics, none on both), "protein folding in bananas", "stock
+    market crash". Each of its words found in some abstracts is no paper about it. A real topic ("quantum
+    computing", "graph rewiring", "theoretical guarantees for GNNs") has papers holding its rarest words; a topic
+    listing alternatives is not read so (each alternative alone is a match)."""
     stems = content_stems(text)
     specific = [s for s in stems if stats.df.get(s, 0) < GENERIC_SHARE * stats.n_docs]
     if len(stems) > TOGETHER_WORDS or len(specific) < 2:
         return False
-    return not any(all(_holds(paper_keys(paper), key) for key in specific) for paper in candidates)
+    rarest = sorted(specific, key=lambda s: stats.df.get(s, 0))[:2]  # "guarantees" and "GNNs" of "theoretical ..."
+    return not any(all(_holds(paper_keys(paper), key) for key in rarest) for paper in candidates)
 
 
 def _holds(present: frozenset[str], key: str) -> bool:

@@ -330,6 +330,9 @@ def test_a_question_in_jargon(abstracts: list[str], head: list[str], together: b
     ("graph neural networks", False),
     ("zorblax", False),  # one unknown word: retrieval already finds nothing close enough
     ("zorblax or diffusion models", False),  # alternatives: one side names papers
+    # every alternative has a word no paper writes: its field words ("machine learning to") would match them all
+    ("machine learning to blockchains or cryptocurrency trading", True),
+    ("pruning and lottery tickets", False),
 ])
 def test_a_topic_that_names_nothing_in_the_listing(stats: CorpusStats, topic: str, nothing: bool) -> None:
     assert names_nothing(resolve(Topic.of(topic, terms(topic)), stats), stats) is nothing
@@ -359,6 +362,7 @@ TOGETHER = [
     ("zorblax", False),  # one word: retrieval finds nothing close
     ("GNNs for drug discovery", False),  # a plural acronym: the one paper holding both writes "GNN"
     ("GNN for drug discovery", False),
+    ("theoretical guarantees for GNNs", False),  # its two rarest words are held together; "theoretical" need not be
 ]
 
 
