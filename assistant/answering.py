@@ -204,7 +204,7 @@ class AnswerChain:
         assert state.info is not None
         plan = state.info
         if plan.small_talk:  # "thanks!": nothing to retrieve, so no paper is quoted as if it answered
-            state.offline = OfflineContext()
+            state.offline = OfflineContext(small_talk=True)
             return state
         if self.topic_map is not None and asks_overview(state.question, bool(plan.terms), not plan.filters.is_empty(),
                                                         plan.intent == "summarize"):

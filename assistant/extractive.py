@@ -209,6 +209,7 @@ class OfflineContext:
     follow_up_of: str | None = None  # the previous question, when the candidates are its papers
     candidates: int = 0  # how many papers the previous answer had
     details: tuple[Detail, ...] = ()  # the record fields asked of the papers pointed at or named ("who wrote [3]?")
+    small_talk: bool = False  # "thanks!", "\U0001f44d": nothing was asked of the papers
 
 
 def offline_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, ctx: OfflineContext) -> str:
@@ -221,7 +222,13 @@ def offline_answer(info: QuestionInfo, hits: Sequence[Hit], stats: CorpusStats, 
     return f"{OFFLINE_LABEL}\n\n{body}"
 
 
+SMALL_TALK_REPLY = ("Ask me about the papers of the listing: which papers study a topic, what an author published, "
+                    "how many papers are on a subject, or a summary of them.")
+
+
 def no_papers_text(ctx: OfflineContext) -> str:
+    if ctx.small_talk:
+        return SMALL_TALK_REPLY
     scope = f" ({ctx.scope})" if ctx.scope else ""
     if ctx.follow_up_of is not None:
         previous = f"the previous answer (to \u2018{ctx.follow_up_of}\u2019)"

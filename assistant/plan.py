@@ -313,9 +313,9 @@ _SMALL_TALK = frozenset(_SMALL_TALK_WORDS.split())
 
 
 def is_small_talk(question: str) -> bool:
-    """"thanks!", "hello", "ok cool": only social words, no question about the papers."""
+    """"thanks!", "hello", "ok cool", "👍", ":)": only social words or signs, no question about the papers."""
     said = [w.lower() for w in TOKEN.findall(question)]
-    return bool(said) and all(w in _SMALL_TALK for w in said)
+    return all(w in _SMALL_TALK for w in said) and (bool(said) or bool(question.strip()))
 
 
 def analyse(

@@ -588,6 +588,7 @@ def test_capitalised_words_after_by_are_no_unknown_author(index: AuthorIndex, qu
 @pytest.mark.parametrize(("question", "small_talk"), [
     ("thanks!", True), ("Thank you very much", True), ("hello", True), ("ok cool", True), ("that's helpful", True),
     ("thanks, and the orals?", False), ("hello, papers on GANs?", False), ("ok", True), ("papers?", False),
+    ("\U0001f44d", True), (":)", True), ("\U0001f64f thanks!", True), ("\U0001f916 robots?", False),
 ])
 def test_small_talk_asks_nothing_of_the_papers(index: AuthorIndex, question: str, small_talk: bool) -> None:
     got = plan(question, index)

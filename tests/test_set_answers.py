@@ -169,6 +169,9 @@ def test_small_talk_claims_no_paper_and_a_follow_up_skips_it(iclr_retriever: Any
     first = answer("which papers are about GANs?", [], iclr_retriever, iclr_settings)
     thanks = answer("thanks!", [first], iclr_retriever, iclr_settings)
     assert not thanks.sources and not thanks.citations and "[1]" not in thanks.text
+    assert "Ask me about the papers" in thanks.text  # a hint of what to ask, not "no papers match"
+    thumbs = answer("\U0001f44d", [first], iclr_retriever, iclr_settings)
+    assert not thumbs.sources and "Ask me about the papers" in thumbs.text
     spotlights = answer("and the spotlights?", [first, thanks], iclr_retriever, iclr_settings)
     assert spotlights.matches
     assert {m.hit.paper.id for m in spotlights.matches} <= {m.hit.paper.id for m in first.matches}
