@@ -341,7 +341,7 @@ class AnswerChain:
             scope=", ".join(filter(None, [describe_filters(state.info.filters, state.info.coauthor), left_out])),
             previous=previous.question if previous else None,
             previous_count=len(previous_papers(previous)) if previous else 0,
-            read_from=state.reading.said if state.reading else "",
+            read_from=state.reading.said if state.reading else "", wanted=state.info.wanted,
         )
         if ranks_authors:  # "who published the most papers (on X)?": the set's authors ranked (author_ranking.py)
             yield from ranking_events(request, screened, state.question, state.standalone, state.info.filters.author)

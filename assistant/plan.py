@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .acronyms import spelled_out
+from .amounts import wanted_amount
 from .authors import AuthorIndex, AuthorMention, find_author, names_read
 from .authorship import asks_for_authors, without_ranking_words
 from .spelling import one_edit_apart, reading_note, respell_question
@@ -189,6 +190,7 @@ class QueryPlan:
     corrections: tuple[tuple[str, str], ...] = ()  # typos read as the listing's words: ("grpah", "graph")
     names_read: tuple[tuple[str, tuple[str, ...]], ...] = ()  # near-miss names read (authors.names_read)
     excluded: tuple[str, ...] = ()  # "GNNs but not molecules": what the answer leaves out (exclusion.py)
+    wanted: int = 0  # "give me 5 papers on X": how many to list (amounts.py; 0: every match)
 
     def note(self, glossary: tuple[str, str] | None = None, scope: str = "") -> str:
         """What an answer or a search says it read (spelling.reading_note; a search adds the glossary's (said,
@@ -236,12 +238,14 @@ def plan_question(
     set_like = ("list", "count", "summarize", "authors")
     content, excluded = excluded_phrases(content) if intent in set_like else (content, ())
     content = without_references(content)  # "tell me more about the second one": "second" is no topic word
+    wanted, content = wanted_amount(content) if intent == "list" else (0, content)  # "give me 5 papers on X"
     topic = topic_of(without_ranking_words(content) if intent == "authors" else content)
     if intent in ("list", "count", "authors"):  # "any orals on RL?": the papers that never write "RL" are about it too
         topic = spelled_out(topic, index.acronyms) or topic
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",
-                     corrections=respelt.corrections, names_read=names_read(mention, other), excluded=excluded)
+                     corrections=respelt.corrections, names_read=names_read(mention, other), excluded=excluded,
+                     wanted=wanted)
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):

@@ -48,6 +48,7 @@ class SetRequest:
     previous: str | None = None  # a follow-up: the previous question, whose papers were screened
     previous_count: int = 0
     read_from: str = ""  # the topic in the user's everyday words, when `topic` is the field's term read from it
+    wanted: int = 0  # "give me 5 papers on X": list the best-matched 5 of the relevant ones (0: all)
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,17 @@ def compose(
     """The answer text and the numbered matches (relevant ones by theme, then possible ones)."""
     relevant = [s for s in screened if s.verdict == "relevant"]
     possible = [s for s in screened if s.verdict == "possible"]
+    total = len(relevant)
+    if 0 < request.wanted < total:  # the best-matched first: the candidates come in retrieval's order
+        relevant, possible = relevant[: request.wanted], []
     themes: list[tuple[str, list[Screened]]] = [("", relevant)]
-    if len(relevant) >= group_min:
+    if len(relevant) >= group_min and not request.wanted:  # a short list asked for is read whole
         found = group_papers([s.hit.paper for s in relevant], vectors, stats, topic_keys, max_groups)
         themes = [(name, [relevant[i] for i in rows]) for name, rows in found]
         if namer is not None:
             themes = rename(themes, namer)
     matches = number([replace(s, group=name) for name, members in themes for s in members] + possible)
-    lines = [heading(request, len(relevant), len(possible))]
+    lines = [heading(request, total, len(possible), shown=len(relevant))]
     shown = iter(matches)
     for name, members in themes:
         if name:
@@ -119,8 +123,9 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def heading(request: SetRequest, n_relevant: int, n_possible: int) -> str:
-    """The first line: the number, what it counts, and the possible ones beside it."""
+def heading(request: SetRequest, n_relevant: int, n_possible: int, shown: int | None = None) -> str:
+    """The first line: the number, what it counts, and the possible ones beside it (or, when fewer are `shown`,
+    how many are)."""
     papers = plural(n_relevant, "paper")
     where = f"of {request.listing}"
     if request.previous is not None:
@@ -133,7 +138,9 @@ def heading(request: SetRequest, n_relevant: int, n_possible: int) -> str:
         # a topic read from everyday words says so, so that the user sees the reading and can ask in other words
         read = f" (read from: \u2018{request.read_from}\u2019)" if request.read_from else ""
         text = f"{papers} {where} {verb} \u2018{request.topic}\u2019{read}{scope}"
-    if n_possible:
+    if shown is not None and shown < n_relevant:
+        text += f"; the {plural(shown, 'best-matched one') if shown > 1 else 'best-matched one'}"
+    elif n_possible:
         text += f"; {n_possible} more {'is' if n_possible == 1 else 'are'} possibly relevant"
     return text + (":" if n_relevant or n_possible else ".")
 
