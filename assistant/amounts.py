@@ -20,12 +20,23 @@ _AMOUNT = re.compile(
 )
 
 
+# "what's the best paper on X?", "the most influential papers on X": the listing ranks no paper by merit, so the
+# best-matched one (or BEST_PAPERS) is listed, its heading says "best-matched", and "best" is no topic word
+BEST_PAPERS = 5
+_BEST = re.compile(r"\b(?:the\s+)?(?:best|top|most\s+(?:important|influential|cited|notable|relevant|interesting)"
+                   r"|must-read)\s+(?P<noun>paper|papers)\b", re.IGNORECASE)
+
+
 def wanted_amount(question: str) -> tuple[int, str]:
     """(how many papers the question wants shown, 0 for all; the question without the words that ask for the
     amount: "give me 5 good papers on X" -> "papers on X")."""
     found = _AMOUNT.search(question)
     if found is None:
-        return 0, question
+        best = _BEST.search(question)
+        if best is None:
+            return 0, question
+        amount = 1 if best.group("noun").lower() == "paper" else BEST_PAPERS
+        return amount, question[: best.start()] + question[best.start("noun"):]
     said = found.group(1).lower()
     amount = int(said) if said.isdigit() else NUMBER_WORDS[said]
     return min(max(amount, 0), MAX_WANTED), question[: found.start()] + question[found.start("noun"):]

@@ -22,6 +22,8 @@ from assistant.answering import answer
     ("which papers study diffusion models?", 0, "which papers study diffusion models?"),
     ("papers on 3 layer networks", 0, "papers on 3 layer networks"),
     ("a few papers on pruning", 0, "a few papers on pruning"),  # no asking verb: a list of them all
+    ("what's the best paper on contrastive learning?", 1, "what's paper on contrastive learning?"),
+    ("the most influential papers on GANs", 5, "papers on GANs"),
 ])
 def test_wanted_amount(question: str, wanted: int, rest: str) -> None:
     assert wanted_amount(question) == (wanted, rest)
