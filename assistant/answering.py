@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+from typing import Literal
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
@@ -61,7 +61,6 @@ from .turns import is_follow_up, referenced
 from .types import Answer, Filters, Hit, Screened
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 __all__ = ["AnswerEvent", "FinalAnswer", "StreamReset", "TextDelta", "final_answer"]  # events.py, re-exported
 

@@ -15,6 +15,7 @@ from typing import Literal
 
 from .citations import defuse_citations
 from .links import paper_url, pdf_url
+from .text import and_list
 from .types import Hit, Paper
 
 Detail = Literal["authors", "decision", "links"]
@@ -59,7 +60,7 @@ def _paper_details(n: int, paper: Paper, details: Sequence[Detail]) -> str:
 
 def _field(n: int, paper: Paper, detail: Detail) -> str:
     if detail == "authors":
-        return f"by {defuse_citations(names(paper.authors))}" if paper.authors else "the listing names no authors"
+        return f"by {defuse_citations(and_list(paper.authors))}" if paper.authors else "the listing names no authors"
     if detail == "decision":
         return f"accepted as {defuse_citations(paper.decision)}" if paper.decision else "the listing gives no decision"
     page, pdf = paper_url(paper), pdf_url(paper)
@@ -68,9 +69,3 @@ def _field(n: int, paper: Paper, detail: Detail) -> str:
     said = [f"its page is linked from [{n}]"] if page else []
     return ", ".join([*said, "its PDF from its entry in the sources"] if pdf else said)
 
-
-def names(authors: Sequence[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    if len(authors) < 3:
-        return " and ".join(authors)
-    return f"{', '.join(authors[:-1])} and {authors[-1]}"

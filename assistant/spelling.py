@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .chunking import count_tokens
+from .text import and_list
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
 
 # The fewest letters a word needs for each kind of typo to be corrected: shorter words are too close to other real
@@ -154,9 +155,8 @@ def name_note(said: str, names: Sequence[str]) -> str:
     Levine."; or, when several names are about as close, that none was chosen and which they are."""
     if len(names) == 1:
         return f"Reading \u2018{said}\u2019 as {names[0]}."
-    close = ", ".join(names[:-1]) + f" and {names[-1]}"
-    return (f"No author of the listing is named \u2018{said}\u2019, and {close} are about as close: nothing is "
-            "listed for it; ask again with the name you mean.")
+    return (f"No author of the listing is named \u2018{said}\u2019, and {and_list(names)} are about as close: "
+            "nothing is listed for it; ask again with the name you mean.")
 
 
 def reading_note(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Every Cf character of Unicode 15 (Python 3.11 knows 14.0; 13439-1343F came in 15.0). tests/test_text.py checks
 # that nothing the running Python calls Cf is missing.
@@ -64,3 +65,10 @@ def fold(text: str) -> str:
     """Lowercase, accents removed ("Günnemann" -> "gunnemann", "Schölkopf" -> "scholkopf"): how names compare."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("\u00df", "ss")
+
+
+def and_list(items: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    if len(items) < 3:
+        return " and ".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.details import asked_details, details_answer, names
+from assistant.details import asked_details, details_answer
+from assistant.text import and_list
 from assistant.types import Hit, Paper
 
 
@@ -52,5 +53,5 @@ def test_the_answer_states_each_papers_fields_cited_and_defused() -> None:
 @pytest.mark.parametrize(("authors", "said"), [
     ((), ""), (("A",), "A"), (("A", "B"), "A and B"), (("A", "B", "C"), "A, B and C"),
 ])
-def test_names(authors: tuple[str, ...], said: str) -> None:
-    assert names(authors) == said
+def test_and_list(authors: tuple[str, ...], said: str) -> None:
+    assert and_list(authors) == said
