@@ -156,6 +156,10 @@ class Settings(BaseSettings):
         "throttle): comma-separated addresses or networks, e.g. `127.0.0.1` or `10.0.0.0/8`; `*` trusts any peer. "
         "Empty (default): the header is ignored, since any client can send it."
     )
+    ui_session_hours: float = Field(
+        12.0, gt=0, le=24 * 365, description="How long a login lasts (with `ui_auth`): this many hours after logging "
+        "in, the session ends and the user logs in again."
+    )
     ui_concurrency: int = Field(2, ge=1, description="Requests answered at once; the rest wait in the queue.")
     ui_queue_size: int = Field(64, ge=1, description="Requests that may wait in the queue before new ones are refused.")
     ui_rate_limit: int = Field(30, ge=0, description="Requests a client may make per minute (0: no limit).")

@@ -21,6 +21,7 @@ from assistant.web.access import (
     BodySizeLimit,
     LoginThrottle,
     RateLimiter,
+    SessionAges,
     TrustedProxies,
     client_key,
     max_request_bytes,
@@ -148,6 +149,25 @@ def test_a_successful_login_clears_the_client_not_the_user() -> None:
     throttle.failed("carol", "ip:a")
     throttle.succeeded("ip:a")
     assert throttle.retry_after("dave", "ip:a") is None and throttle.retry_after("carol", "ip:c") is not None
+
+
+def test_a_session_ends_its_age_after_login_not_after_its_first_use() -> None:
+    clock = FakeClock()
+    sessions = SessionAges(max_age=3600, clock=clock)
+    sessions.issued("t1")
+    clock.now += 3000
+    assert not sessions.expired("t1", {"t1"})
+    clock.now += 601
+    assert sessions.expired("t1", {"t1"})  # dated from the login, though first used 3000 s later
+    assert not sessions.expired("t1", {"t1"})  # an ended token is forgotten: the gate drops it from Gradio's table
+
+
+def test_session_ages_forget_logged_out_tokens() -> None:
+    sessions = SessionAges(max_age=3600, clock=FakeClock())
+    for n in range(500):
+        sessions.issued(f"old{n}")
+    assert not sessions.expired("live", {"live"})
+    assert len(sessions._issued) <= 2 + 64
 
 
 # --- request size -----------------------------------------------------------------------------------------------------

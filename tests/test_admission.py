@@ -280,6 +280,30 @@ def test_a_mounted_app_is_gated_under_its_path(small_store: Path) -> None:
         assert http.get("config").status_code == 200 and '"/ask"' in http.get("").text
 
 
+@pytest.mark.slow  # a real uvicorn server
+def test_a_login_ends_after_its_session_hours(small_store: Path) -> None:
+    """Before: Gradio's login token opened the app until logout or restart, however old."""
+    from fastapi import FastAPI
+
+    from assistant import web
+    from assistant.settings import Settings
+
+    from .servers import serving_in_thread
+
+    site = FastAPI()
+    settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
+                        ui_rate_limit=0, ui_auth=f"alice:{ACCOUNTS['alice']}", ui_session_hours=1.5 / 3600)
+    web.mount(site, settings, path="/papers")
+    with serving_in_thread(site) as url, httpx.Client(base_url=f"{url}/papers/", timeout=60) as http:
+        assert http.post("login", data={"username": "alice", "password": ACCOUNTS["alice"]}).status_code == 200
+        assert http.get("config").status_code == 200
+        time.sleep(2.0)
+        assert http.get("config").status_code == 401
+        assert '"/ask"' not in http.get("").text  # the login page again, without the API schema
+        assert http.post("login", data={"username": "alice", "password": ACCOUNTS["alice"]}).status_code == 200
+        assert http.get("config").status_code == 200
+
+
 # --- round three (docs/reliability.md) -------------------------------------------------------------------------------
 def _call_by_name(app: Any, api: str, data: list[Any]) -> tuple[int, str]:
     """POST /gradio_api/call/<api>, then (if accepted) its event stream: (status, what came back)."""

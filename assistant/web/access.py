@@ -1,6 +1,7 @@
 """Access and load guards of the web app: login accounts from settings, a per-client rate limit, a login throttle,
-the proxies whose X-Forwarded-For is believed, and a request body size limit (an ASGI middleware). Framework-light so
-the guards can be tested without a browser; assistant/web/gate.py applies the admission rules to every request."""
+how long a login lasts, the proxies whose X-Forwarded-For is believed, and a request body size limit (an ASGI
+middleware). Framework-light so the guards can be tested without a browser; assistant/web/gate.py applies the
+admission rules to every request."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 
 from ..errors import ConfigError
@@ -134,6 +135,35 @@ class LoginThrottle:
 
     def succeeded(self, client: str) -> None:
         self._failures.forget(client)
+
+
+class SessionAges:
+    """When each login token was issued, so a session ends `max_age` seconds after its login: Gradio's own tokens
+    live until logout or restart, so a cookie copied from a shared machine would otherwise open the app for good.
+    A token the gate did not see issued (none should exist) is dated from its first use."""
+
+    def __init__(self, max_age: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._issued: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def issued(self, token: str) -> None:
+        with self._lock:
+            self._issued[token] = self._clock()
+
+    def expired(self, token: str, live_tokens: Collection[str]) -> bool:
+        """Whether this token's session is over; forgets the tokens no longer live (logged out), so the table stays
+        as small as the sessions."""
+        now = self._clock()
+        with self._lock:
+            if len(self._issued) > 2 * len(live_tokens) + 64:
+                self._issued = {t: at for t, at in self._issued.items() if t in live_tokens}
+            issued_at = self._issued.setdefault(token, now)
+            if now - issued_at <= self.max_age:
+                return False
+            del self._issued[token]
+            return True
 
 
 # Headers only a reverse proxy may set (lower case, as ASGI gives them).

@@ -4,6 +4,8 @@ rules of assistant/web/access.py.
 - With login configured, only the login page, its static assets and the login form answer without a session. This
   is an allow-list: every other route, including ones a later Gradio adds, needs a session (deny by default). The
   login page carries no API schema.
+- A login lasts `ui_session_hours` (Gradio's own token never expires): then the token is dropped and the user logs
+  in again.
 - Logins are throttled per user name and per client (HTTP 429 with Retry-After); failures are logged without the
   password (and without the user name unless it names an account: people type passwords into that field).
 - Routes that take files are closed: the app has no upload component. So are Gradio's development-mode routes
@@ -38,6 +40,7 @@ from .access import (
     Receive,
     Scope,
     Send,
+    SessionAges,
     TrustedProxies,
     max_request_bytes,
     parse_accounts,
@@ -90,8 +93,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def session_user(scope: Scope) -> str | None:
-    """The user logged in with this request's cookie (Gradio's own login token), or None."""
+def session_token(scope: Scope) -> tuple[str, str] | None:
+    """(login token, user) of this request's cookie (Gradio's own login token), or None."""
     app = scope.get("app")
     tokens, cookie_id = getattr(app, "tokens", None), getattr(app, "cookie_id", None)
     if not isinstance(tokens, dict) or cookie_id is None:
@@ -99,7 +102,17 @@ def session_user(scope: Scope) -> str | None:
     cookies = cookie_parser(_header(scope, b"cookie") or "")
     token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
     user = tokens.get(token) if token else None
-    return str(user) if user else None
+    return (token, str(user)) if token and user else None
+
+
+def issued_token(message: Message) -> str | None:
+    """The login token a login response sets as its cookie, or None."""
+    for key, value in message.get("headers") or []:
+        if key.lower() == b"set-cookie":
+            name, _, rest = bytes(value).decode("latin-1").partition("=")
+            if name.strip().startswith("access-token"):
+                return rest.split(";", 1)[0].strip() or None
+    return None
 
 
 def _replay(body: bytes) -> Receive:
@@ -144,12 +157,13 @@ class AccessGate:
     """ASGI middleware: the admission rules above, for the Gradio app it wraps (found as scope["app"])."""
 
     def __init__(self, app: ASGIApp, accounts: list[tuple[str, str]] | None, trusted: TrustedProxies,
-                 throttle: LoginThrottle | None = None) -> None:
+                 sessions: SessionAges, throttle: LoginThrottle | None = None) -> None:
         self.app = app
         self.users = {user for user, _ in accounts or []}
         self.login_required = accounts is not None
         self.trusted = trusted
         self.throttle = throttle or LoginThrottle()
+        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -165,7 +179,7 @@ class AccessGate:
                                 "does not run.")
             return
         if self.login_required:
-            user = session_user(scope)
+            user = self._session_user(scope)
             if method == "POST" and path in LOGIN_PATHS:
                 await self._login(scope, receive, send)
                 return
@@ -180,6 +194,20 @@ class AccessGate:
             await self._call(scope, receive, send, call.group("api_name"), call.group("route"))
             return
         await self.app(scope, receive, send)
+
+    def _session_user(self, scope: Scope) -> str | None:
+        """The user of this request's session, or None; a session past its age is ended (its token is dropped from
+        Gradio's table too, so no route of Gradio's accepts it either)."""
+        session = session_token(scope)
+        if session is None:
+            return None
+        token, user = session
+        tokens = getattr(scope.get("app"), "tokens", {})
+        if not self.sessions.expired(token, tokens):
+            return user
+        tokens.pop(token, None)
+        log.info("the session of user %r ended: logged in over %.4g hours ago", user, self.sessions.max_age / 3600)
+        return None
 
     def client(self, scope: Scope) -> str:
         peer = scope.get("client")
@@ -215,6 +243,9 @@ class AccessGate:
             # moment a refusal arrives already finds the failure recorded.
             if message["type"] == "http.response.start":
                 self._judge_login(int(message["status"]), user, client)
+                token = issued_token(message) if int(message["status"]) == 200 else None
+                if token is not None:
+                    self.sessions.issued(token)
             await send(message)
 
         await self.app(scope, _replay(body), judging_send)
@@ -324,5 +355,6 @@ def middleware(settings: Settings) -> list[Middleware]:
     return [
         Middleware(BodySizeLimit, max_bytes=max_request_bytes(settings)),
         Middleware(AccessGate, accounts=parse_accounts(settings.ui_auth),
-                   trusted=TrustedProxies(settings.forwarded_allow_ips)),
+                   trusted=TrustedProxies(settings.forwarded_allow_ips),
+                   sessions=SessionAges(settings.ui_session_hours * 3600)),
     ]
