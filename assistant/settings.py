@@ -160,6 +160,10 @@ class Settings(BaseSettings):
         12.0, gt=0, le=24 * 365, description="How long a login lasts (with `ui_auth`): this many hours after logging "
         "in, the session ends and the user logs in again."
     )
+    ui_frame_ancestors: str = Field(
+        "*", description="Pages that may show the app in an iframe: `*` (default) any page, so a wiki embed works "
+        "with no setup; else space-separated origins such as `https://wiki.lab.example` (the app itself always may)."
+    )
     ui_concurrency: int = Field(2, ge=1, description="Requests answered at once; the rest wait in the queue.")
     ui_queue_size: int = Field(64, ge=1, description="Requests that may wait in the queue before new ones are refused.")
     ui_rate_limit: int = Field(30, ge=0, description="Requests a client may make per minute (0: no limit).")
@@ -184,6 +188,23 @@ class Settings(BaseSettings):
             raise ValueError("not an http(s) URL with a host, such as http://127.0.0.1:8000 or "
                              "https://api.example.com/v1 (the value is not shown: it may hold a key)")
         return value.strip()
+
+    @field_validator("ui_frame_ancestors")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        """`*` or origins (scheme://host[:port], nothing after): a path or a quote would break the header it goes
+        into, and a typo would silently stop the wiki embed."""
+        items = value.split()
+        if items == ["*"]:
+            return "*"
+        for item in items:
+            parts = urlsplit(item)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or \
+                    parts.query or parts.fragment or "'" in item or ";" in item:
+                raise ValueError("give `*` or origins separated by spaces, such as https://wiki.lab.example")
+        if not items:
+            raise ValueError("give `*` (any page) or the wiki's origin, such as https://wiki.lab.example")
+        return " ".join(item.rstrip("/") for item in items)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with CLI flags applied (None means the flag was not given), validated like any other source: an

@@ -304,6 +304,30 @@ def test_a_login_ends_after_its_session_hours(small_store: Path) -> None:
         assert http.get("config").status_code == 200
 
 
+@pytest.mark.slow  # a real uvicorn server
+@pytest.mark.parametrize(("ancestors", "policy"), [
+    ("https://wiki.lab.example", "frame-ancestors 'self' https://wiki.lab.example"),
+    ("*", None),  # the default: any page may frame the app (the wiki embed needs no setup)
+])
+def test_the_pages_that_may_frame_the_app_are_named_on_every_response(small_store: Path, ancestors: str,
+                                                                      policy: str | None) -> None:
+    from fastapi import FastAPI
+
+    from assistant import web
+    from assistant.settings import Settings
+
+    from .servers import serving_in_thread
+
+    site = FastAPI()
+    settings = Settings(store_dir=small_store, llm="offline", auto_ingest=False, collection="iclr2022",
+                        ui_rate_limit=0, ui_auth=f"alice:{ACCOUNTS['alice']}", ui_frame_ancestors=ancestors)
+    web.mount(site, settings, path="/papers")
+    with serving_in_thread(site) as url, httpx.Client(base_url=f"{url}/papers/", timeout=60) as http:
+        for response in (http.get(""), http.get("config"), http.post("login", data={"username": "alice",
+                                                                                    "password": "wrong"})):
+            assert response.headers.get("content-security-policy") == policy, response.url
+
+
 # --- round three (docs/reliability.md) -------------------------------------------------------------------------------
 def _call_by_name(app: Any, api: str, data: list[Any]) -> tuple[int, str]:
     """POST /gradio_api/call/<api>, then (if accepted) its event stream: (status, what came back)."""

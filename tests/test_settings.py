@@ -112,3 +112,19 @@ def test_an_endpoint_that_is_not_an_http_url_is_refused_without_repeating_it(
 def test_endpoint_urls_that_are_http_urls_are_kept() -> None:
     settings = Settings(openai_base_url=" http://127.0.0.1:11434/v1 ", chroma_url="https://chroma.example:8443")
     assert settings.openai_base_url == "http://127.0.0.1:11434/v1" and settings.chroma_url == "https://chroma.example:8443"
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("*", "*"), ("https://wiki.lab.example/", "https://wiki.lab.example"),
+    ("https://a.example  http://b.example:8080", "https://a.example http://b.example:8080"),
+])
+def test_frame_ancestors_take_any_page_or_origins(given: str, kept: str) -> None:
+    assert Settings(ui_frame_ancestors=given).ui_frame_ancestors == kept
+
+
+@pytest.mark.parametrize("given", ["", "wiki.lab.example", "https://wiki.lab.example/page",
+                                   "https://a.example; script-src *", "'self'", "* https://a.example",
+                                   "ftp://a.example"])
+def test_frame_ancestors_that_are_not_origins_are_refused(given: str) -> None:
+    with pytest.raises(ValidationError, match="ui_frame_ancestors"):
+        Settings(ui_frame_ancestors=given)

@@ -1,7 +1,7 @@
 """Access and load guards of the web app: login accounts from settings, a per-client rate limit, a login throttle,
-how long a login lasts, the proxies whose X-Forwarded-For is believed, and a request body size limit (an ASGI
-middleware). Framework-light so the guards can be tested without a browser; assistant/web/gate.py applies the
-admission rules to every request."""
+how long a login lasts, the proxies whose X-Forwarded-For is believed, which pages may frame the app, and a request
+body size limit (ASGI middleware). Framework-light so the guards can be tested without a browser;
+assistant/web/gate.py applies the admission rules to every request."""
 
 from __future__ import annotations
 
@@ -248,6 +248,30 @@ def max_request_bytes(settings: Settings) -> int:
 
 class _TooLarge(Exception):
     pass
+
+
+class FramePolicy:
+    """ASGI middleware: every HTTP response says which pages may frame the app (CSP `frame-ancestors`, from the
+    `ui_frame_ancestors` setting), so a lab that names its wiki stops other sites from framing the app over a
+    member's login cookie (which is SameSite=None for the wiki iframe). `*` sends nothing: any page may."""
+
+    def __init__(self, app: ASGIApp, ancestors: str) -> None:
+        self.app = app
+        self.policy = None if ancestors == "*" else f"frame-ancestors 'self' {ancestors}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.policy is None:
+            await self.app(scope, receive, send)
+            return
+        policy = self.policy
+
+        async def framed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
+                message = {**message, "headers": [*headers, (b"content-security-policy", policy)]}
+            await send(message)
+
+        await self.app(scope, receive, framed_send)
 
 
 class BodySizeLimit:

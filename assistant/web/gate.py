@@ -35,6 +35,7 @@ from ..settings import Settings
 from .access import (
     ASGIApp,
     BodySizeLimit,
+    FramePolicy,
     LoginThrottle,
     Message,
     Receive,
@@ -351,8 +352,10 @@ EXCEPTION_HANDLERS: dict[Any, Callable[..., Any]] = {RequestValidationError: sho
 
 
 def middleware(settings: Settings) -> list[Middleware]:
-    """The app's ASGI middleware, outermost first: the body size limit, then the admission gate."""
+    """The app's ASGI middleware, outermost first: the framing policy, the body size limit, then the admission
+    gate."""
     return [
+        Middleware(FramePolicy, ancestors=settings.ui_frame_ancestors),
         Middleware(BodySizeLimit, max_bytes=max_request_bytes(settings)),
         Middleware(AccessGate, accounts=parse_accounts(settings.ui_auth),
                    trusted=TrustedProxies(settings.forwarded_allow_ips),
