@@ -205,7 +205,7 @@ class AnswerChain:
         if plan.small_talk:  # "thanks!": nothing to retrieve, so no paper is quoted as if it answered
             state.offline = OfflineContext(small_talk=True)
             return state
-        if self.topic_map is not None and asks_overview(state.question, bool(plan.terms), not plan.filters.is_empty(),
+        if self.topic_map is not None and asks_overview(state.question, plan.terms, not plan.filters.is_empty(),
                                                         plan.intent == "summarize"):
             state.overview = True
             return state

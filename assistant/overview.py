@@ -25,9 +25,12 @@ LABEL_TERMS = 3
 OVERVIEW_LABEL = "Overview from the listing's topic map (clusters of the papers' embeddings; no language model)."
 
 _OVERVIEW = re.compile(
-    r"\b(?:main|major|key|top|hot|biggest|common|popular|recurring|dominant)\s+(?:research\s+)?(?:topics?|themes?"
+    r"\b(?:main|major|key|top|hot(?:test)?|biggest|common|popular|recurring|dominant)\s+(?:research\s+)?(?:topics?|themes?"
     r"|areas?|subjects?|directions?|trends?|fields?)\b|\boverview\b|\btopic\s+map\b"
-    r"|\bwhat\s+(?:topics|themes|areas|subjects)\b|\bwhat\s+(?:is|are|was|were)\b.*\babout\s*\??\s*$",
+    r"|\b(?:most|more)\s+(?:\w+\s+)?(?:topics?|themes?|areas?|subjects?|trends?)\b|\btrends\b"
+    r"|\b(?:what|which)\s+(?:(?:kinds?|sorts?|types?)\s+of\s+)?(?:topics|themes|areas|subjects|research\s+areas)\b"
+    r"|\bwhat\s+(?:is|are|was|were)\b.*\babout\s*\??\s*$"
+    r"|\bwhat\s+do\s+(?:most|the)\s+(?:\w+\s+)?papers\s+(?:study|cover|work\s+on|address)\b",
     re.IGNORECASE,
 )
 
@@ -37,12 +40,22 @@ _WHOLE = re.compile(r"\b(?:listing|conference|collection|proceedings|venue|iclr|
                     r"|every\s+paper|everything|whole|entire)\b", re.IGNORECASE)
 
 
-def asks_overview(question: str, has_topic: bool, has_filters: bool, summarize: bool = False) -> bool:
+# What is left of an overview question once the plan has taken its framing off ("the most common topic among
+# orals" -> "common"; "the hottest topics" -> "hottest"): stems of the words that only frame it. Such a question asks
+# about the listing's subjects when it also names subjects (_SUBJECTS).
+_FRAMING_STEMS = re.compile(
+    r"^(?:most|main|major|key|top|hot|big|common|popular|recurr|domin|frequent|prevalent|prominent|kind|sort|type"
+    r"|theme|topic|area|subject|direct|trend|field|research|overall|general|cover|study|studi)"
+)
+_SUBJECTS = re.compile(r"\b(?:topics?|themes?|areas?|subjects?|trends?|fields?|directions?)\b", re.IGNORECASE)
+
+
+def asks_overview(question: str, topic_terms: Sequence[str], has_filters: bool, summarize: bool = False) -> bool:
     """A question about the whole listing's subjects: overview words and no topic of its own ("what are the main
-    topics of the papers on diffusion?" has one: it is a summary of those papers). A summary request (`summarize`:
-    the plan's intent) of the whole listing is one too, but "summarize the orals" is a summary of those papers
-    (summarize.py)."""
-    if has_topic:
+    topics of the papers on diffusion?" has one: it is a summary of those papers); words that only frame an overview
+    ("the most common topic", "the hottest topics") are no topic. A summary request (`summarize`: the plan's intent)
+    of the whole listing is one too, but "summarize the orals" is a summary of those papers (summarize.py)."""
+    if topic_terms and not (_SUBJECTS.search(question) and all(_FRAMING_STEMS.match(t) for t in topic_terms)):
         return False
     return bool(_OVERVIEW.search(question)) or (summarize and not has_filters and bool(_WHOLE.search(question)))
 
