@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from assistant import service
-from assistant.overview import EXAMPLES, asks_overview, overview_answer, themes
 from assistant.extractive import terms
+from assistant.overview import EXAMPLES, asks_overview, overview_answer, themes
 from assistant.plan import analyse
 from assistant.topicmap import MapCluster, MapPoint, TopicMap
 from assistant.types import Filters, Paper
