@@ -49,8 +49,9 @@ NO_HEAD_WORDS = 0.6  # the most word evidence of a paper holding none of a topic
 JARGON_TOP = 10
 JARGON_SHARE = 0.4
 
-# Words of results, evaluation and framing: a group named by them says nothing about its subject, and a topic
-# expanded by them admits any paper.
+# Words of results, evaluation and framing, and words that only join or qualify others ("according to", the
+# "centric" of "object-centric", the "aware" of "uncertainty-aware"): a group named by them says nothing about its
+# subject, and a topic expanded by them admits any paper.
 _FILLER = """outperform outperforms outperforming outperformed significantly significant state art sota
 benchmark benchmarks experiment experiments experimental empirical empirically extensive extensively result results
 performance performances perform performs improve improves improved improvement improvements achieve achieves
@@ -71,7 +72,9 @@ though although whereas while since yet thereby therefore hence aforementioned r
 important importance crucial critical fundamental promising remarkable remarkably substantially substantial
 consistently consistent notably typically usually commonly widely largely mainly mostly fully highly
 investigate investigates investigated investigating explore explores explored exploring devise devises devised
-reasonable inaccurate tightly increasing gained gaining grow grows enhance enhances enhanced"""
+reasonable inaccurate tightly increasing gained gaining grow grows enhance enhances enhanced
+according accordingly respect regarding regard towards toward across via within without given due instead rather
+despite among amongst upon whether centric aware oriented driven agnostic specific wise free"""
 FILLER = frozenset(_FILLER.split())
 _DIGITS = re.compile(r"^[\d.]+$")
 

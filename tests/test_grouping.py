@@ -4,6 +4,7 @@ few papers of the group happen to share."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -60,3 +61,19 @@ def test_the_questions_own_words_never_name_a_group(listing: tuple[list[Paper], 
     papers, stats = listing
     names = name_groups(groups_of(papers), stats, set(terms("federated learning diffusion graph neural")))
     assert not any(word in name.lower() for name in names for word in ("federated", "diffusion", "graph neural"))
+
+
+JOINING = {"according", "centric", "aware", "via", "towards", "across", "agnostic", "driven", "wise", "specific"}
+
+
+@pytest.mark.parametrize("title_words", [("contrastive",), ("object-centric", "slot"), ("uncertainty",),
+                                         ("model-agnostic", "meta-learning")])
+def test_no_group_is_named_by_a_word_that_only_joins_or_qualifies(
+    listing: tuple[list[Paper], CorpusStats], title_words: tuple[str, ...]
+) -> None:
+    """Before: "Data according, hard negatives" (of "data according to"), "Centric, cameras" (of "object-centric")."""
+    papers, stats = listing
+    chosen = [p for p in papers if any(w in p.title.lower() for w in title_words)]
+    groups = [chosen[i::3] for i in range(3)]
+    for name in name_groups(groups, stats, set()):
+        assert not set(re.split(r"[\s,\-]+", name.lower())) & JOINING, name
