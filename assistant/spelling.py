@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .affiliations import affiliation_note
 from .chunking import count_tokens
 from .text import and_list
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
@@ -164,9 +165,11 @@ def reading_note(
     glossary: tuple[str, str] | None = None, scope: str = "",
 ) -> str:
     """What an answer or a search says it read ("" when the question was read as typed): authors' names read from
-    near misses (`name_note`), the typos corrected (`correction_note`); for a search also the glossary's term
-    (said, term) and the filters its words named (`scope`: "orals only, by Chelsea Finn")."""
+    near misses (`name_note`), that no paper is picked by institution (`affiliations.affiliation_note`), the typos
+    corrected (`correction_note`); for a search also the glossary's term (said, term) and the filters its words
+    named (`scope`: "orals only, by Chelsea Finn")."""
     parts = [name_note(said, close) for said, close in names]
+    parts += [note for note in (affiliation_note(topic),) if note]  # "papers from DeepMind": no affiliations kept
     if corrections:
         parts.append(correction_note(topic, corrections))
     if glossary is not None:

@@ -21,7 +21,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
                  "questions", "authors", "vocabulary", "spelling", "acronyms", "glossary", "screening",
                  "screening_llm", "screening_model", "evidence", "grouping", "set_answer", "set_eval", "extractive",
                  "details", "follow_ups", "titles", "listing_keys", "overview", "turns",
-                 "authorship", "author_ranking", "exclusion", "collection", "amounts"),
+                 "authorship", "author_ranking", "exclusion", "collection", "amounts", "affiliations"),
     "backends": ("store", "embeddings", "chunking", "keyword_index", "listings", "llm", "prompts", "citations"),
     "base": ("__init__", "types", "errors", "settings", "shipped", "files", "hashing", "text", "links", "redaction",
              "events"),
