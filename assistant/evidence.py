@@ -26,9 +26,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .extractive import CorpusStats, paper_text, phrases, stem, terms, word_terms
-from .plan import is_content_word
 from .types import Hit, Paper, Verdict
-from .vocabulary import words
+from .vocabulary import is_content_word, words
 
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d]")  # as extractive.phrases: no pair across these
 _TOKENS = re.compile(r",|[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)  # plan.words, and commas

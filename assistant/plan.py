@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 
 from .acronyms import spelled_out
 from .amounts import wanted_amount
-from .authors import AuthorIndex, AuthorMention, find_author, names_read
+from .author_mentions import bare_name, co_author, given_name_before, unknown_author
+from .authors import AuthorIndex, find_author, names_read
 from .authorship import asks_for_authors, without_ranking_words
 from .spelling import one_edit_apart, reading_note, respell_question
 from .turns import (
@@ -30,10 +31,8 @@ from .turns import (
     without_references,
 )
 from .types import DECISIONS, Filters, Intent
-from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN, WORD, words
+from .vocabulary import DECISION_WORDS, SET_NOUN, STOPWORDS, TOKEN, WORD, is_content_word
 
-DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
-                  "poster": "Poster", "posters": "Poster"}
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
 _NOT_DECISION = re.compile(
     r"\b(?:not|no|non-?|except|excluding|other than|besides|apart from|but not)\s*(?:the\s+|an?\s+)?"
@@ -42,14 +41,13 @@ _NOT_DECISION = re.compile(
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 
 # --- intent -------------------------------------------------------------------------------------------------------
-_SET_NOUN = r"(?:papers?|works?|articles?|ones?|publications?|submissions?|studies|entries|orals?|spotlights?|posters?)"
 _COUNT = re.compile(
     r"\bhow\s+many\b|\bhow\s+much\s+(?:work|research|papers?)\b|\b(?:the\s+)?(?:total\s+)?number\s+of\b|"
     r"^\s*(?:please\s+)?count\b|\bcount\s+(?:of|the)\b|\bwhat\s+(?:fraction|share|percentage|proportion)\s+of\b",
     re.IGNORECASE,
 )
 _LEADING_LIST = re.compile(
-    rf"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?{_SET_NOUN}\b"
+    rf"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?{SET_NOUN}\b"
     r"|^\s*(?:and\s+)?(?:which|what)\s+of\s+(?:them|those|these|the\s+above)\b",
     re.IGNORECASE,
 )
@@ -70,7 +68,7 @@ _LIST = re.compile(
     rf"|point)\b|^\s*(?:please\s+)?(?:list|find|show|name|give|recommend|suggest|search|fetch|get)\b"
     rf"|^\s*(?:are|is)\s+there\b|^\s*(?:any|anything|got\s+any|do\s+you\s+have|have\s+you\s+got)\b"
     rf"|\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:looking|searching)\s+for\b|\bi\s+(?:want|need|would\s+like)\b"
-    rf"|\b{_SET_NOUN}\s+(?:on|about|that|which|with|by|from|of|regarding|concerning|where|whose|in|co-?authored)\b"
+    rf"|\b{SET_NOUN}\s+(?:on|about|that|which|with|by|from|of|regarding|concerning|where|whose|in|co-?authored)\b"
     rf"|^\s*who\s+(?:wrote|writes|works?|worked|published|studies|studied)\b|\b(?:papers|works|articles|publications|orals|spotlights|posters)\s*[?.!]*\s*$"
     rf"|^\s*(?:has|have|did|does)\s+.+\s+(?:got|have|has|publish|published|write|wrote|present)\s+(?:any|anything)\b"
     r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
@@ -218,12 +216,12 @@ def plan_question(
     respelt = respell_question(spell_paper_words(question), index.words, lambda w: index.is_name_word(w)
                                or w in DECISION_WORDS)
     question = respelt.text  # "grpah neural networks": retrieval and screening see "graph neural networks"
-    mention = find_author(question, index) or _bare_name(question, index) or _unknown_author(question)
+    mention = find_author(question, index) or bare_name(question, index, topic_of) or unknown_author(question)
     base = base or Filters()
     year = _year_filter(question, index)
-    start = 0 if mention is None else _given_name_before(question, mention)
+    start = 0 if mention is None else given_name_before(question, mention)
     content = question if mention is None else question[:start] + " " + question[mention.end :]
-    other = _co_author(question, mention, index)
+    other = co_author(question, mention, index)
     ids = base.ids
     if mention is not None and other is not None:  # "papers by X and Y": the papers they wrote together
         content = content.replace(other.said, " ")
@@ -263,53 +261,6 @@ _AUTHORS_WORK = re.compile(
     re.IGNORECASE,
 )
 NO_PAPER = "\x00no paper"  # the ids filter of a question whose authors wrote no paper together (matches none)
-_AND = re.compile(r"^\s*(?:,\s*)?(?:and|&|with|plus)\s+", re.IGNORECASE)
-
-
-def _co_author(question: str, first: AuthorMention | None, index: AuthorIndex) -> AuthorMention | None:
-    """A second author named with the first: "by X and Y", "X with Y", or anywhere by a full name."""
-    if first is None:
-        return None
-    after = question[first.end :]
-    joined = _AND.match(after)
-    if joined:
-        rest = after[joined.end() :]
-        found = find_author(rest, index, cue_required=False)
-        if found is not None and found.start == 0 and found.name != first.name:
-            return found
-    blanked = question[: first.start] + " " * (first.end - first.start) + after
-    found = find_author(blanked, index)
-    if found is None or found.name.lower() in first.name.lower() or first.name.lower() in found.name.lower():
-        return None  # the same author ("Li" of "Fei-Fei Li" for "Li Fei-Fei")
-    between = question[first.end : found.start] if found.start >= first.end else question[found.end : first.start]
-    return found if between.strip() else None  # a cue the first name gave ("by Fei-Fei| Li") is none for it
-
-
-# "papers by John Smithson", "written by Jane Doe": a name the listing does not hold is still an author filter
-# (it matches no paper), not topic words that make every paper on the rest of the topic match.
-_NAME = r"((?:[A-Z][\w'\u2019-]*\.?\s+){1,2}[A-Z][\w'\u2019-]*[a-z][\w'\u2019-]*)\b"
-_NAMED = (
-    re.compile(rf"(?:\b{_SET_NOUN}\s+(?:(?:co-?)?(?:written|authored)\s+)?by|\b(?:co-?)?(?:written|authored)\s+by)"
-               rf"\s+{_NAME}"),
-    re.compile(rf"\b(?:did|has|have|does)\s+{_NAME}(?=\s+(?:co-?author|author|publish|write|present|submit))"),
-)
-
-
-def _bare_name(question: str, index: AuthorIndex) -> AuthorMention | None:
-    """A question that is only an author's surname ("Bengio", "Levine?", "Hinton papers"): nothing else to ask."""
-    found = find_author(question, index, cue_required=False)
-    if found is None or len(found.said) < 3 or topic_of(question[: found.start] + " " + question[found.end :]):
-        return None  # ("Re?", "Go?" are no names asked for)
-    return found
-
-
-def _unknown_author(question: str) -> AuthorMention | None:
-    for pattern in _NAMED:
-        match = pattern.search(question)
-        if match is not None and all(is_content_word(w) for w in words(match.group(1))):
-            return AuthorMention(match.group(1), match.group(1), match.start(1), match.end(1))
-    return None
-
 _SMALL_TALK_WORDS = """hi hello hey hiya yo thanks thank thx ty you ok okay k cool great nice good awesome perfect
 cheers bye goodbye morning evening afternoon sure yes yeah yep no nope alright got it fine wow lol please much very
 so that thats s it helpful"""
@@ -414,20 +365,6 @@ def excluded_phrases(question: str) -> tuple[str, tuple[str, ...]]:
     return kept, tuple(dict.fromkeys(phrases))
 
 
-_GIVEN = re.compile(r"([A-Z][a-z'\u2019-]+)\s+$")
-
-
-def _given_name_before(question: str, mention: AuthorMention) -> int:
-    """Where the mention starts, with the given name before a surname read alone ("Russ Salakhutdinov": the listing
-    writes "Ruslan"), which is no topic word."""
-    if " " in mention.said.strip():
-        return mention.start
-    given = _GIVEN.search(question[: mention.start])
-    if given is None or not is_content_word(given.group(1)):
-        return mention.start
-    return given.start()
-
-
 def _year_filter(question: str, index: AuthorIndex) -> int | None:
     """A year is a filter only on a listing that spans several years and holds that one."""
     if len(index.years) < 2:
@@ -464,12 +401,12 @@ def topic_of(text: str) -> str:
         elif word == "," or word.lower() in STOPWORDS:
             between.append(word)
         else:  # what is left and right of a framing word ("compare", "papers") is not one phrase
-            broken, by_noun = True, by_noun or bool(_SET_NOUN_WORD.match(word))
+            broken, by_noun = True, by_noun or bool(SET_NOUN_WORD.match(word))
     return " ".join(kept).replace(" ,", ",")
 
 
 _LIST_WORDS = frozenset({"and", "or", "nor", ","})
-_SET_NOUN_WORD = re.compile(r"(?:papers|works|articles|publications|submissions|studies|entries)$", re.IGNORECASE)
+SET_NOUN_WORD = re.compile(r"(?:papers|works|articles|publications|submissions|studies|entries)$", re.IGNORECASE)
 _JOINING = ("on", "about", "for", "in", "with", "to", "of", "using", "via", "from", "over", "under")
 
 
@@ -488,8 +425,3 @@ def remove_phrases(text: str, phrases: Sequence[str]) -> str:
     for phrase in phrases:
         text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
     return _DECISION.sub(" ", text)
-
-
-def is_content_word(word: str) -> bool:
-    lower = re.sub(r"['\u2019]s$", "", word.lower())
-    return len(lower) > 1 and lower not in STOPWORDS and lower not in FRAME_WORDS and lower not in DECISION_WORDS

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from .authors import AuthorIndex, author_in
 from .plan import (
-    DECISION_WORDS,
     QueryPlan,
     QuestionInfo,
     analyse,
     decisions_in,
     intent_of,
-    is_content_word,
     merge_follow_up,
     plan_question,
     remove_phrases,
 )
 from .turns import is_follow_up
 from .types import Intent
-from .vocabulary import FRAME_WORDS, STOPWORDS, words
+from .vocabulary import DECISION_WORDS, FRAME_WORDS, STOPWORDS, is_content_word, words
 
 __all__ = [
     "DECISION_WORDS", "FRAME_WORDS", "STOPWORDS", "AuthorIndex", "Intent", "QueryPlan", "QuestionInfo", "analyse",

@@ -39,3 +39,14 @@ TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 def words(text: str) -> list[str]:
     """Words of a text in their original case (hyphenated words kept whole)."""
     return WORD.findall(text)
+
+
+DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "spotlights": "Spotlight",
+                  "poster": "Poster", "posters": "Poster"}
+# The nouns a question names its set of papers by ("which papers ...", "orals by X").
+SET_NOUN = r"(?:papers?|works?|articles?|ones?|publications?|submissions?|studies|entries|orals?|spotlights?|posters?)"
+
+
+def is_content_word(word: str) -> bool:
+    lower = re.sub(r"['\u2019]s$", "", word.lower())
+    return len(lower) > 1 and lower not in STOPWORDS and lower not in FRAME_WORDS and lower not in DECISION_WORDS
