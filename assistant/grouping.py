@@ -8,9 +8,12 @@ The number of groups grows with the square root of the set's size, bounded by se
 Names: the c-TF-IDF weight of topicmap.py (`ctfidf`), the whole listing as the background: a word or word pair
 scores by how often the group's papers use it, against how many papers of the listing use it, so a name is both
 common in the group and distinctive of it (a rare word two papers happen to share, "aforementioned", does not
-outrank the group's subject). A label must be more common in its group than in the answer's other groups. The
-topic's own words (every group shares them), and filler (evidence.FILLER: words of results and framing,
-"significantly outperform", "extensive experiments"), never name a group.
+outrank the group's subject). A label must be more common in its group than in the answer's other groups, and
+it must be one of the words a paper of the group puts in its title or keywords: those say what a paper is about,
+while an abstract's rarer words are often the story around it ("place", "consequence", "hope"). The title and
+keyword share also weighs the label (SALIENT_BONUS). The topic's own words (every group shares them), and filler
+(evidence.FILLER: words of results and framing, "significantly outperform", "extensive experiments"), never name a
+group.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
 from .evidence import FILLER, is_filler, text_surfaces
-from .extractive import CorpusStats, surface_terms
+from .extractive import CorpusStats, stem, surface_terms
 from .topicmap import MAX_LISTING_SHARE, ctfidf
 from .types import Paper
 
@@ -33,6 +37,25 @@ LABELS_PER_NAME = 2
 MIN_LABEL_SHARE = 0.15  # a label is used by at least this share of its group's papers (and two of them)
 PAIR_BONUS = 2.0  # word pairs ("markov games") say more than single words
 MAX_SINGLE_DF = 0.05  # a single word names a group only if at most this share of the listing uses it
+# pairs that name the whole field, not a theme of it (their listing share is under MAX_LISTING_SHARE)
+FIELD_PAIRS = frozenset({"machin learn", "deep learn", "deep neural", "neural network", "artifici intellig",
+                         "learn model"})
+SALIENT_BONUS = 2.0  # a label's weight x (1 + this x the share of the group's papers with it in title or keywords)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Which labels may name a group: `shared` by MIN_LABEL_SHARE of its papers and rare in the listing (else used
+    by `least` papers, however common); `salient`: in a title or keywords of the group."""
+
+    shared: bool
+    salient: bool
+    least: int = 2
+
+
+# tried in turn, a tier's labels ranked after the previous tier's: the subject the group shares, a subject one of
+# its papers names, then any word the group uses (an abstract's word beats "Other")
+TIERS = (Tier(shared=True, salient=True), Tier(shared=False, salient=True, least=1), Tier(shared=False, salient=False))
 
 
 def group_count(n: int, max_groups: int) -> int:
@@ -104,30 +127,45 @@ def _keys_of(paper: Paper) -> dict[str, str]:
     return text_surfaces(f"{paper.title}. {paper.abstract or ''}")
 
 
+def _salient_keys(paper: Paper) -> dict[str, str]:
+    """Stem key -> surface of each word and word pair of the title and the keywords: what the paper says it is about."""
+    return text_surfaces(". ".join((paper.title, *paper.keywords)))
+
+
+def _stems(label: str) -> set[str]:
+    """The label's word stems, a plural "s" the stemmer keeps ("GNNs") taken off."""
+    stems = (stem(word) for word in re.split(r"[\s\-]+", label) if word)
+    return {s[:-1] if len(s) > 3 and s.endswith("s") else s for s in stems}
+
+
 def name_groups(groups: Sequence[Sequence[Paper]], stats: CorpusStats, topic_keys: set[str]) -> list[str]:
     """A distinct topical name for each group (its best one or two labels), "Other" when nothing is distinctive."""
     users: list[Counter[str]] = []
-    surfaces: dict[str, str] = {}  # key -> the first way a paper wrote it
+    salient: list[Counter[str]] = []  # per group: how many of its papers have the key in title or keywords
+    surfaces: dict[str, str] = {}  # key -> the first way a title or keyword wrote it, else an abstract
     for group in groups:
         counts: Counter[str] = Counter()
+        titled: Counter[str] = Counter()
         for paper in group:
             keys = _keys_of(paper)
-            counts.update(keys.keys())
-            for key, surface in keys.items():
+            named = _salient_keys(paper)
+            counts.update(keys.keys() | named.keys())
+            titled.update(named.keys())
+            for key, surface in (*named.items(), *keys.items()):
                 surfaces.setdefault(key, surface)
         users.append(counts)
+        salient.append(titled)
     total_papers = sum(len(g) for g in groups)
     taken: set[str] = set()
     names = []
     for g, group in enumerate(groups):
-        ranked = rank_labels(g, group, users, total_papers, stats, topic_keys, surfaces)
-        ranked += rank_labels(g, group, users, total_papers, stats, topic_keys, surfaces, strict=False)
+        ranked = [key for tier in TIERS
+                  for key in rank_labels(g, group, users, total_papers, stats, topic_keys, surfaces, salient, tier)]
         chosen: list[str] = []
         for key in ranked:
             surface = surfaces[key]
-            words = set(re.split(r"[\s\-]+", surface))
-            if key in taken or any(words & set(re.split(r"[\s\-]+", c)) for c in chosen):
-                continue
+            if key in taken or any(_stems(surface) & _stems(c) for c in chosen):
+                continue  # "GNNs, GNN", "graph neural, graph" say one thing twice
             chosen.append(surface)
             taken.add(key)
             if len(chosen) == LABELS_PER_NAME:
@@ -138,30 +176,32 @@ def name_groups(groups: Sequence[Sequence[Paper]], stats: CorpusStats, topic_key
 
 def rank_labels(
     g: int, group: Sequence[Paper], users: list[Counter[str]], total_papers: int, stats: CorpusStats,
-    topic_keys: set[str], surfaces: Mapping[str, str], strict: bool = True,
+    topic_keys: set[str], surfaces: Mapping[str, str], salient: Sequence[Counter[str]], tier: Tier = TIERS[0],
 ) -> list[str]:
-    """The group's candidate labels, most distinctive first. Not `strict` (the fallback when no label passes): any
-    share of two papers, and single words however common."""
+    """The group's candidate labels of one tier (see TIERS), most distinctive first."""
     size = len(group)
     others = total_papers - size
-    least = max(2, math.ceil(MIN_LABEL_SHARE * size)) if size >= 3 and strict else min(2, size)
-    rare = MAX_SINGLE_DF * max(stats.n_docs, 1) if strict else float("inf")
+    least = max(2, math.ceil(MIN_LABEL_SHARE * size)) if size >= 3 and tier.shared else min(tier.least, size)
+    rare = MAX_SINGLE_DF * max(stats.n_docs, 1) if tier.shared else float("inf")
     length = sum(users[g].values())
     mean_length = sum(sum(u.values()) for u in users) / max(len(users), 1)
     scored = []
     for key, count in users[g].items():
         if count < least or key in topic_keys or any(part in topic_keys for part in key.split()):
             continue
+        named = salient[g].get(key, 0)
+        if tier.salient and not named:
+            continue  # only an abstract's word: the story around the subject, not the subject
         pair = " " in key
         common = rare if not pair else MAX_LISTING_SHARE * stats.n_docs
-        if stats.df.get(key, 0) > common or is_filler(surfaces[key]):
+        if stats.df.get(key, 0) > common or is_filler(surfaces[key]) or key in FIELD_PAIRS:
             continue  # a word ("data") or pair ("neural networks") common in the listing names nothing
         elsewhere = sum(u.get(key, 0) for i, u in enumerate(users) if i != g) / others if others else 0.0
         if count / size - elsewhere <= 0:
             continue  # not more common here than in the answer's other groups
         # c-TF-IDF against the whole listing (topicmap's rule): frequent in the group, rare in the listing
         weight = ctfidf(count, length, max(stats.df.get(key, 0), count), mean_length)
-        scored.append((weight * (PAIR_BONUS if pair else 1.0), key))
+        scored.append((weight * (PAIR_BONUS if pair else 1.0) * (1 + SALIENT_BONUS * named / size), key))
     return [key for _, key in sorted(scored, key=lambda sk: (-sk[0], sk[1]))]
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.evidence import is_filler
-from assistant.extractive import CorpusStats, terms
+from assistant.extractive import CorpusStats, stem, terms
 from assistant.grouping import name_groups
 from assistant.types import Paper
 from tests.helpers import shipped_papers, shipped_stats
@@ -77,3 +77,36 @@ def test_no_group_is_named_by_a_word_that_only_joins_or_qualifies(
     groups = [chosen[i::3] for i in range(3)]
     for name in name_groups(groups, stats, set()):
         assert not set(re.split(r"[\s,\-]+", name.lower())) & JOINING, name
+
+
+def salient_stems(papers: list[Paper]) -> set[str]:
+    """The stems of the words the papers put in their titles and keywords."""
+    return {stem(w) for p in papers for w in re.split(r"[^\w]+", " ".join((p.title, *p.keywords)).lower()) if w}
+
+
+def label_words(name: str) -> set[str]:
+    return {stem(w) for w in re.split(r"[\s,\-]+", name.lower()) if w}
+
+
+@pytest.mark.parametrize("author", ["Yoshua Bengio", "Sergey Levine", "Chelsea Finn"])
+def test_group_names_come_from_the_groups_titles_and_keywords(
+    listing: tuple[list[Paper], CorpusStats], author: str
+) -> None:
+    """An abstract's rarer words are the story around a paper: Bengio's papers were named "Place, consequence" and
+    "Transformer-like, easy", Finn's "Containing, invariant". A label is one a paper of its group gives in its
+    title or keywords, and no label says another's word again ("Gnns, gnn")."""
+    papers, stats = listing
+    own = [p for p in papers if author in p.authors]
+    groups = [own[i::2] for i in range(2)]
+    for name, group in zip(name_groups(groups, stats, set()), groups, strict=True):
+        assert label_words(name) <= salient_stems(group) | {"other"}, (name, [p.title for p in group])
+        labels = name.lower().split(", ")
+        assert len(labels) < 2 or not label_words(labels[0]) & label_words(labels[1]), name
+
+
+def test_the_field_itself_never_names_a_group(listing: tuple[list[Paper], CorpusStats]) -> None:
+    """Before: the molecule and crystal diffusion papers were named "Atom, machine learning"."""
+    papers, stats = listing
+    groups = [titled(papers, "molecul", "crystal", "protein"), titled(papers, "federated")]
+    for name in name_groups(groups, stats, set(terms("diffusion models"))):
+        assert not re.search(r"machine learning|deep learning|neural networks?\b|learning models?", name.lower()), name
