@@ -43,6 +43,7 @@ GLOSSARY_FILE = Path(__file__).with_name("glossary.jsonl")
 READ_THRESHOLD = 0.5  # cosine of the topic to a concept's closest description (calibrated: see docs/benchmarks.md)
 READ_MARGIN = 0.02  # ... and by this much closer than to any other concept's (else the reading is ambiguous)
 MIN_TOPIC_WORDS = 2  # a one-word topic is a term already, or too vague to read as one
+MAX_TERM_WORDS = 6  # a topic of more distinct terms describes a concept: the field's names for it are shorter
 LAY_RANGE = (2, 8)  # descriptions per concept (the shipped glossary gives 5-8: tests/test_glossary.py)
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -202,7 +203,11 @@ def screened_topic(reading: Reading, stats: CorpusStats) -> str:
 
 def in_own_words(topic: str, hits: Sequence[Hit], stats: CorpusStats) -> bool:
     """Whether the listing's best candidates for a topic use its rarest words (evidence.is_jargon): a topic in the
-    papers' own jargon ("sharpness-aware minimization") is found by its words, and a reading would only blur it."""
+    papers' own jargon ("sharpness-aware minimization") is found by its words, and a reading would only blur it.
+    A topic of more than MAX_TERM_WORDS distinct terms is a description, never a term, however many papers use
+    one of its rarer words ("random noise", "simulate physics")."""
+    if len(set(terms(topic))) > MAX_TERM_WORDS:
+        return False
     resolved = resolve(Topic.of(topic), stats)  # "noisy or ambiguous labels": each alternative's head
     return is_jargon(hits, resolved.head, together=len(resolved.alternatives) > 1)
 

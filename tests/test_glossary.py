@@ -313,3 +313,18 @@ def test_search_reads_a_lay_query_and_leaves_jargon_alone(iclr_settings) -> None
         h.paper.id for h in service.search(jargon, off, k=10)]
     answer = service.ask(jargon, [], iclr_settings, collection="iclr2022")
     assert "read from" not in answer.text.splitlines()[0]
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("image generators that start from random noise and remove it gradually over many steps", "diffusion models"),
+    ("image generators that start from random noise and take many steps to clean it", "diffusion models"),
+])
+def test_a_long_description_is_read_even_when_papers_use_one_of_its_words(iclr_settings, question: str,
+                                                                           term: str) -> None:
+    """A description of many words is not the papers' jargon because many abstracts say "random noise" or
+    "simulate physics" too (evidence.is_jargon on its rarest words): before, such questions were screened against
+    their own words ("8 papers match 'models that create pictures ... step by step'", 1 of them about diffusion)."""
+    from assistant import service
+
+    reading = service.services(iclr_settings).retriever("iclr2022").reading(question)
+    assert reading is not None and reading.term == term
