@@ -36,6 +36,7 @@ from .follow_ups import (
     pointed_papers,
     previous_papers,
     record_details,
+    rescored,
     rule_standalone,
 )
 from .glossary import Reading, screened_topic
@@ -181,6 +182,8 @@ class AnswerChain:
             state.summarize = state.info.intent == "summarize"
             if state.set_question or state.summarize:  # the whole previous set, in its own order
                 state.hits = [h for h in previous_papers(state.follow_up_of) if state.info.filters.matches(h.paper)]
+                if state.screen_topic is not None:  # narrowed by a topic of its own: scored for that topic
+                    state.hits = rescored(self.retriever, state.screen_topic.topic, state.hits)
             listed = listed_answer(state.history) or state.follow_up_of
             pointed = pointed_papers(listed, referenced(state.question))
             if pointed:  # "tell me more about the second one": that paper only
@@ -336,7 +339,7 @@ class AnswerChain:
         previous = state.follow_up_of
         request = SetRequest(
             intent=state.info.intent, listing=info.listing,
-            topic=state.reading.term if state.reading else state.info.topic if state.info.terms else "",
+            topic=set_topic(state),
             scope=", ".join(filter(None, [describe_filters(state.info.filters, state.info.coauthor), left_out])),
             previous=previous.question if previous else None,
             previous_count=len(previous_papers(previous)) if previous else 0,
@@ -435,6 +438,17 @@ def check_question_length(question: str, settings: Settings) -> None:
 def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:
     """The plan with the topic the glossary read it as (the user's words are kept in `Reading.said`)."""
     return replace(plan, topic=topic, terms=tuple(dict.fromkeys(terms(topic))))
+
+
+def set_topic(state: ChainState) -> str:
+    """What a set answer's heading says its papers match: the term a lay question was read as, a narrowing
+    follow-up's own topic ("molecules", among the previous answer's papers), else the question's topic."""
+    assert state.info is not None
+    if state.reading:
+        return state.reading.term
+    if state.follow_up_of is not None and state.screen_topic is not None:
+        return state.screen_topic.topic
+    return state.info.topic if state.info.terms else ""
 
 
 def is_set_question(info: QuestionInfo) -> bool:

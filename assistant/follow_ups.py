@@ -10,8 +10,9 @@ from .extractive import CorpusStats, coverage
 from .plan import is_small_talk
 from .prompts import fence
 from .questions import QuestionInfo
+from .stages import Ranker
 from .turns import referenced, standalone_of, without_pointers
-from .types import Answer, Hit
+from .types import Answer, Filters, Hit
 from .vocabulary import words
 
 HISTORY_TURNS_FOR_CONDENSE = 3
@@ -81,3 +82,17 @@ def follow_up_hits(previous: Answer, info: QuestionInfo, stats: CorpusStats) -> 
     """The previous answer's papers that pass the follow-up's filters, best covered first (stable)."""
     kept = [h for h in previous_papers(previous) if info.filters.matches(h.paper)]
     return sorted(kept, key=lambda h: -coverage(h.paper, info.terms, stats))
+
+
+def rescored(ranker: Ranker, topic: str, pool: Sequence[Hit]) -> list[Hit]:
+    """The previous set's papers scored for a narrowing follow-up's own topic ("which of those are about
+    molecules?" after GNNs), best first: each paper's dense and keyword scores for the new topic, computed over these
+    papers only. The scores they carry are the previous question's (every GNN paper is close to "graph neural
+    networks"): screened by those, the whole set would seem to be about molecules. A paper the search leaves out
+    (no score for the new topic) comes last, with none."""
+    if not pool or not topic.strip():
+        return list(pool)
+    ids = tuple(dict.fromkeys(h.paper.id for h in pool))
+    fresh = ranker.candidates(topic, Filters(ids=ids), limit=len(ids), floor=0.0)
+    found = {h.paper.id for h in fresh}
+    return fresh + [Hit(h.paper, 0.0) for h in pool if h.paper.id not in found]

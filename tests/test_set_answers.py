@@ -121,8 +121,30 @@ def test_a_follow_up_of_a_follow_up_keeps_the_first_topic(iclr_retriever: Any, i
     first = answer("which papers are about graph neural networks?", [], iclr_retriever, iclr_settings)
     second = answer("which of those are orals?", [first], iclr_retriever, iclr_settings)
     third = answer("how many of them are about expressivity?", [first, second], iclr_retriever, iclr_settings)
-    assert third.topic == "graph neural networks expressivity"  # no "follow-up to" words
+    assert third.topic == "expressivity"  # what the previous set is narrowed by; no "follow-up to" words
+    assert "of the previous answer" in third.text.splitlines()[0]
     assert {m.hit.paper.id for m in third.matches} <= {m.hit.paper.id for m in second.matches}
+
+
+MOLECULAR = ("molecul", "chemi", "drug", "protein", "atom", "crystal", "material", "ligand")
+
+
+def test_a_follow_up_narrowing_by_a_topic_screens_the_set_for_that_topic(
+    iclr_retriever: Any, iclr_settings: Any
+) -> None:
+    """"which of these are about molecules?" after the GNN papers: the set's papers are scored for "molecules"
+    (before, they kept the scores of "graph neural networks", and 28 GNN papers matched, graph condensation and
+    GNN explanations among them)."""
+    first = answer("papers on graph neural networks", [], iclr_retriever, iclr_settings)
+    second = answer("which of these are about molecules?", [first], iclr_retriever, iclr_settings)
+    assert second.text.startswith(f"{len(second.relevant)} papers of the {len(first.matches)} papers of the previous")
+    assert "match \u2018molecules\u2019" in second.text.splitlines()[0]
+    assert len(second.relevant) >= 6
+    for match in second.relevant:
+        paper = match.hit.paper
+        text = " ".join([paper.title, paper.abstract or "", *paper.keywords]).lower()
+        assert any(w in text for w in MOLECULAR), paper.title
+    assert {m.hit.paper.id for m in second.matches} <= {m.hit.paper.id for m in first.matches}
 
 
 @pytest.mark.parametrize(("question", "first", "second"), [
