@@ -53,9 +53,11 @@ from .set_answer import (
     GroupNamer,
     SetRequest,
     compose,
+    defang,
     describe_filters,
 )
 from .settings import Settings
+from .similar_papers import asks_similar, similar_hits, similar_scope
 from .spelling import retrieval_text
 from .stages import PostRetrieval
 from .turns import is_follow_up, referenced
@@ -102,6 +104,7 @@ class ChainState:
     summarize: bool = False  # "summarize these papers": a group summary of the previous answer's whole set
     reading: Reading | None = None  # a set question in everyday words read as the field's term (assistant.glossary)
     overview: bool = False  # "what are the main topics of the listing?": the themes of its topic map
+    scope_note: str = ""  # what else a set answer's heading says its papers are ("closest in content to 'X'")
 
 
 class AnswerChain:
@@ -197,7 +200,10 @@ class AnswerChain:
         return state
 
     def _as_answered(self, before: QuestionInfo, answer: Answer) -> QuestionInfo:
-        """The previous turn's plan with the term its set answer was read as (the glossary), if it was."""
+        """The previous turn's plan with the term its set answer was read as (the glossary), if it was; the papers
+        like a named one had no topic ("similar to X" is not one)."""
+        if answer.matches and not answer.topic and asks_similar(answer.question):
+            return replace(before, topic="", terms=())
         reading = self.retriever.reading(before.topic) if answer.matches and before.terms else None
         return as_read(before, reading.term) if reading is not None and reading.term == answer.topic else before
 
@@ -217,6 +223,14 @@ class AnswerChain:
         if named:  # "who wrote FedChain?": the named papers' record, not a search for the word
             state.hits = [Hit(paper, 1.0) for paper in self.retriever.get(named)]  # "is X an oral?" filters nothing
             state.info, state.offline = replace(plan, intent="explain"), OfflineContext(details=details)
+            return state
+        similar_to = info.titles.named(state.question) if asks_similar(state.question) else ()
+        if similar_to:  # "papers like FedChain": the papers nearest to it, not a search for the words of its name
+            state.hits = similar_hits(self.retriever, similar_to, plan.filters, plan.wanted)
+            state.info = replace(plan, intent="list", topic="", terms=(), wanted=0)
+            state.scope_note = similar_scope(self.retriever.get(similar_to))
+            state.set_question = True
+            state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
             return state
         # "summarize the papers on X": the papers a set answer would state; "summarize the orals": the filter's
         state.summarize = plan.intent == "summarize" and (bool(plan.terms) or not plan.filters.is_empty())
@@ -340,7 +354,8 @@ class AnswerChain:
         request = SetRequest(
             intent=state.info.intent, listing=info.listing,
             topic=set_topic(state),
-            scope=", ".join(filter(None, [describe_filters(state.info.filters, state.info.coauthor), left_out])),
+            scope=", ".join(filter(None, [describe_filters(state.info.filters, state.info.coauthor), left_out,
+                                          defang(state.scope_note)])),
             previous=previous.question if previous else None,
             previous_count=len(previous_papers(previous)) if previous else 0,
             read_from=state.reading.said if state.reading else "", wanted=state.info.wanted,

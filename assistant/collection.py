@@ -15,7 +15,7 @@ from .listing_keys import ListingKeys
 from .set_answer import listing_name
 from .stages import Ranker
 from .titles import TitleIndex
-from .types import Paper
+from .types import Hit, Paper
 
 T = TypeVar("T")
 
@@ -34,6 +34,9 @@ class RetrieverLike(Ranker, Protocol):
         ...
 
     def reading(self, query: str) -> Reading | None:
+        ...
+
+    def similar(self, paper_id: str, k: int = 8) -> list[Hit]:
         ...
 
 
