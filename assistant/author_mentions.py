@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .affiliations import institution_in
 from .authors import AuthorIndex, AuthorMention, find_author
 from .vocabulary import SET_NOUN, is_content_word, words
 
@@ -56,7 +57,8 @@ def unknown_author(question: str) -> AuthorMention | None:
     """A capitalised name after "papers by", "written by" or "has X published": an author the listing may not hold."""
     for pattern in _NAMED:
         match = pattern.search(question)
-        if match is not None and all(is_content_word(w) for w in words(match.group(1))):
+        if match is not None and all(is_content_word(w) for w in words(match.group(1))) \
+                and institution_in(match.group(1)) is None:  # "what did Google Brain publish?": no person
             return AuthorMention(match.group(1), match.group(1), match.start(1), match.end(1))
     return None
 

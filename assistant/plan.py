@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .acronyms import spelled_out
+from .affiliations import institution_in, without_institution
 from .amounts import wanted_amount
 from .author_mentions import bare_name, co_author, given_name_before, unknown_author
 from .authors import AuthorIndex, find_author, names_read
@@ -189,11 +190,12 @@ class QueryPlan:
     names_read: tuple[tuple[str, tuple[str, ...]], ...] = ()  # near-miss names read (authors.names_read)
     excluded: tuple[str, ...] = ()  # "GNNs but not molecules": what the answer leaves out (exclusion.py)
     wanted: int = 0  # "give me 5 papers on X": how many to list (amounts.py; 0: every match)
+    institution: str = ""  # "RL papers from Berkeley": the institution taken out of the topic (affiliations.py)
 
     def note(self, glossary: tuple[str, str] | None = None, scope: str = "") -> str:
         """What an answer or a search says it read (spelling.reading_note; a search adds the glossary's (said,
         term) and the filters its words named): the one notice of both."""
-        return reading_note(self.topic, self.corrections, self.names_read, glossary, scope)
+        return reading_note(self.topic, self.corrections, self.names_read, glossary, scope, self.institution)
 
     def is_set_question(self) -> bool:
         """List, count and author questions want every matching paper of the listing, not a sample."""
@@ -238,12 +240,15 @@ def plan_question(
     content = without_references(content)  # "tell me more about the second one": "second" is no topic word
     wanted, content = wanted_amount(content) if intent == "list" else (0, content)  # "give me 5 papers on X"
     topic = topic_of(without_ranking_words(content) if intent == "authors" else content)
+    institution = institution_in(topic) or ""
+    if institution:  # "RL papers from Berkeley": no listing says where its authors work, so the topic is RL
+        topic = topic_of(without_institution(content, institution)) or topic
     if intent in ("list", "count", "authors"):  # "any orals on RL?": the papers that never write "RL" are about it too
         topic = spelled_out(topic, index.acronyms) or topic
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",
                      corrections=respelt.corrections, names_read=names_read(mention, other), excluded=excluded,
-                     wanted=wanted)
+                     wanted=wanted, institution=institution if institution_in(topic) is None else "")
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):

@@ -8,6 +8,9 @@ import pytest
 
 from assistant import service
 from assistant.affiliations import affiliation_note, institution_in
+from assistant.extractive import terms
+from assistant.plan import analyse
+from tests.helpers import shipped_index
 
 
 @pytest.mark.parametrize(("topic", "institution"), [
@@ -17,7 +20,7 @@ from assistant.affiliations import affiliation_note, institution_in
     ("MIT or map induction task", "MIT"),
     ("Meta AI", "Meta AI"),
     ("FAIR on self-supervised learning", "FAIR"),
-    ("Tsinghua University", "Tsinghua"),
+    ("Tsinghua University", "Tsinghua University"),
     ("University of Toronto", "University of Toronto"),
     ("Seoul National University", "Seoul National University"),
     ("Allen Institute", "Allen Institute"),
@@ -44,3 +47,26 @@ def test_a_question_about_an_institution_says_the_listing_has_no_affiliations(ic
     assert len(naming) >= 2  # the DeepMind Control Suite, a deepmind/ code link
     plain = service.ask("which papers study meta-learning?", [], iclr_settings)
     assert "affiliations" not in plain.text
+
+
+@pytest.mark.parametrize(("question", "topic", "institution"), [
+    ("RL papers from Berkeley", "RL", "Berkeley"),
+    ("which papers from Stanford are about robustness?", "robustness", "Stanford"),
+    ("what did Google Brain publish on transformers?", "transformers", "Google Brain"),
+    ("diffusion models by Meta AI researchers", "diffusion models", "Meta AI"),
+    ("graph neural networks at Carnegie Mellon University", "graph neural networks", "Carnegie Mellon University"),
+])
+def test_a_topic_beside_an_institution_is_the_topic(question: str, topic: str, institution: str) -> None:
+    """The institution is no topic word (papers do not name where their authors work) and no author ("by Google
+    Brain" matched nobody): before, "RL papers from Berkeley" listed 0 papers on 'RL from Berkeley'."""
+    plan = analyse(question, shipped_index(), terms)
+    assert plan.topic.lower().startswith(topic.lower()) and institution.lower() not in plan.topic.lower(), plan
+    assert plan.institution == institution and plan.filters.author is None
+    note = plan.note()
+    assert "not their affiliations" in note and f"not only \u2018{institution}\u2019" in note
+
+
+def test_an_institution_question_with_a_topic_lists_the_topic_from_anywhere(iclr_settings: Any) -> None:
+    answer = service.ask("RL papers from Berkeley", [], iclr_settings)
+    assert "from any institution, not only \u2018Berkeley\u2019" in answer.text
+    assert len(answer.relevant) >= 50 and "Berkeley" not in answer.text.split("\n\n", 1)[1].splitlines()[0]
