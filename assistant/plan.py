@@ -21,6 +21,7 @@ from .amounts import wanted_amount
 from .author_mentions import bare_name, co_author, given_name_before, unknown_author
 from .authors import AuthorIndex, find_author, names_read
 from .authorship import asks_for_authors, without_ranking_words
+from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
 from .turns import (
     FOLLOW_UP_MARK,
@@ -230,9 +231,10 @@ def plan_question(
         shared = index.ids_of(mention.name) & index.ids_of(other.name)
         shared = shared & set(ids) if ids else shared
         ids = tuple(sorted(shared)) or (NO_PAPER,)
+    code, content = asks_for_code(content)  # "diffusion papers with code": a filter, not topic words
     filters = Filters(
         decision=decisions_in(question) or base.decision, author=mention.name if mention else base.author,
-        keyword=base.keyword, year=year or base.year, ids=ids,
+        keyword=base.keyword, year=year or base.year, ids=ids, code=code or base.code,
     )
     intent = intent_of(question)
     set_like = ("list", "count", "summarize", "authors")
@@ -337,6 +339,7 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
     filters = Filters(
         decision=own.decision or before.decision, author=own.author or before.author,
         keyword=own.keyword or before.keyword, year=own.year or before.year, ids=own.ids or before.ids,
+        code=own.code or before.code,
     )
     coauthor = follow_up.coauthor or (previous.coauthor if filters.author == before.author else "")
     return replace(follow_up, intent=intent, filters=filters, terms=merged_terms, topic=topic, follow_up=True,

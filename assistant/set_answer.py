@@ -175,4 +175,6 @@ def describe_filters(filters: Filters, coauthor: str = "") -> str:
         parts.append(" or ".join(f"{d.lower()}s" for d in filters.decision) + " only")
     if filters.author:
         parts.append(f"by {filters.author}" + (f" and {coauthor}" if coauthor else ""))
+    if filters.code:
+        parts.append("with a code link in the abstract")
     return ", ".join(parts)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, get_args
 
+from .code_links import has_code_link
 from .text import fold
 
 Decision = Literal["Oral", "Spotlight", "Poster"]
@@ -108,9 +109,10 @@ class Filters:
     keyword: str | None = None
     year: int | None = None
     ids: tuple[str, ...] = ()
+    code: bool = False  # only papers whose abstract points to their code (code_links.has_code_link)
 
     def is_empty(self) -> bool:
-        return not (self.decision or self.author or self.keyword or self.year or self.ids)
+        return not (self.decision or self.author or self.keyword or self.year or self.ids or self.code)
 
     def matches(self, paper: Paper) -> bool:
         """Whether a paper passes these filters: the one rule for retrieval, follow-ups and summaries
@@ -123,6 +125,8 @@ class Filters:
         if self.year and paper.year != self.year:
             return False
         if self.author and not any(name_holds(a, self.author) for a in paper.authors):
+            return False
+        if self.code and not has_code_link(paper.abstract):
             return False
         return not self.keyword or any(self.keyword.lower() in k.lower() for k in paper.keywords)
 

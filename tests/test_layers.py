@@ -25,7 +25,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
                  "affiliations", "similar_papers"),
     "backends": ("store", "embeddings", "chunking", "keyword_index", "listings", "llm", "prompts", "citations"),
     "base": ("__init__", "types", "errors", "settings", "shipped", "files", "hashing", "text", "links", "redaction",
-             "events"),
+             "events", "code_links"),
 }
 RANK = {unit: rank for rank, units in enumerate(reversed(LAYERS.values())) for unit in units}
 
