@@ -392,10 +392,23 @@ _NOT_PROSE = re.compile(
 )
 
 
+# "papers that combine GNNs and transformers", "both diffusion and GANs", "GNNs combined with transformers": papers
+# about the two together, read as "GNNs with transformers" (two phrases joined by a preposition: both needed).
+_COMBINED = re.compile(
+    r"\b(?:combin(?:e|es|ed|ing)|unif(?:y|ies|ied|ying)|integrat(?:e|es|ed|ing)|merg(?:e|es|ed|ing)|both)\s+"
+    r"((?:(?!\band\b|\bwith\b)[^,;?.!])+?)\s+(?:and|with)\s+", re.IGNORECASE)
+_COMBINED_AFTER = re.compile(r"\s+(?:combined|together|unified|integrated|merged)\s+with\s+", re.IGNORECASE)
+
+
+def combined(text: str) -> str:
+    """A topic asking for two subjects together, written as one joined by "with" (see _COMBINED)."""
+    return _COMBINED_AFTER.sub(" with ", _COMBINED.sub(lambda m: f"{m.group(1)} with ", text))
+
+
 def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
-    prose (URLs, code, paths, file names, bare numbers) left out."""
-    text = _NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", text))
+    prose (URLs, code, paths, file names, bare numbers) left out; two subjects asked together joined by "with"."""
+    text = combined(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", text)))
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows

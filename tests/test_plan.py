@@ -615,3 +615,19 @@ def test_a_question_points_at_papers_of_the_previous_answer(question: str, numbe
 @pytest.mark.parametrize("question", ["explain [2]", "tell me about paper 3", "and the second one?"])
 def test_a_pointing_question_is_a_follow_up(index: AuthorIndex, question: str) -> None:
     assert plan(question, index, previous=plan("which papers study GANs?", index)).follow_up
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("papers that combine GNNs and transformers", "GNNs with transformers"),
+    ("which papers use both diffusion models and GANs?", "diffusion models with GANs"),
+    ("GNNs combined with transformers", "GNNs with transformers"),
+    ("papers combining reinforcement learning with language models", "reinforcement learning with language models"),
+    ("which papers merge retrieval and generation?", "retrieval with generation"),
+    ("papers on GANs and VAEs", "GANs and VAEs"),  # either: no word asks for both together
+    ("combinatorial optimization with GNNs", "combinatorial optimization with GNNs"),
+])
+def test_two_subjects_asked_together_are_joined_by_with(index: AuthorIndex, question: str, topic: str) -> None:
+    """"combine A and B", "both A and B": papers about the two together (a topic of two phrases joined by a
+    preposition needs both sides: evidence.phrase_conjuncts); before, "combine" was a topic word and "and" listed
+    every paper on either."""
+    assert analyse(question, index, terms).topic == topic

@@ -348,3 +348,13 @@ def test_candidates_go_far_past_top_n_within_floor_and_limit(iclr_retriever: Any
     author = Filters(author="Chelsea Finn")
     every = iclr_retriever.candidates("", author)  # filter-only: every paper that passes, however many
     assert {h.paper.id for h in every} == {p.id for p in iclr_retriever.papers(author)}
+
+
+def test_two_subjects_asked_together_list_papers_on_both(iclr_retriever: Any, iclr_settings: Any) -> None:
+    """Before: "papers that combine GNNs and transformers" listed 50 papers, vision transformers and plain GNNs."""
+    result = answer("papers that combine GNNs and transformers", [], iclr_retriever, iclr_settings)
+    assert result.relevant, result.text
+    for match in result.relevant:
+        paper = match.hit.paper
+        text = " ".join([paper.title, paper.abstract or "", *paper.keywords]).lower()
+        assert "graph" in text and ("transformer" in text or "attention" in text), paper.title
