@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
+
+import numpy as np
 
 from .types import Filters, Hit, Paper
 
 SIMILAR_PAPERS = 10  # papers an answer lists unless the question asks for a number ("5 papers like X")
-FILTERED_DEPTH = 8  # with filters, this many times as many nearest papers are read before filtering
 _SIMILAR = re.compile(
     r"\b(?:similar|related|closest|close|comparable|akin)\s+to\b"
     r"|\b(?:papers?|works?|ones|else|anything)\s+(?:is\s+)?like\b|\bmore\s+like\b|\bresembl\w*",
@@ -25,7 +26,13 @@ _SIMILAR = re.compile(
 
 
 class Nearest(Protocol):
+    """The retriever's part this module uses."""
+
     def similar(self, paper_id: str, k: int = 8) -> list[Hit]: ...
+
+    def papers(self, filters: Filters | None = None) -> list[Paper]: ...
+
+    def paper_vectors(self, ids: Sequence[str]) -> dict[str, Any]: ...
 
 
 def asks_similar(question: str) -> bool:
@@ -35,16 +42,35 @@ def asks_similar(question: str) -> bool:
 
 def similar_hits(retriever: Nearest, named: Sequence[str], filters: Filters, wanted: int = 0) -> list[Hit]:
     """The papers closest to any of the named ones (each at its best similarity), the named ones left out, those
-    passing the filters, best first: `wanted` of them (SIMILAR_PAPERS when 0)."""
+    passing the filters, best first: `wanted` of them (SIMILAR_PAPERS when 0). With filters ("orals like X"), every
+    paper that passes them is compared (the store's nearest papers hold few orals)."""
     n = wanted or SIMILAR_PAPERS
-    depth = n if filters.is_empty() else n * FILTERED_DEPTH
+    if not filters.is_empty():
+        return _closest_among(retriever, named, [p for p in retriever.papers(filters) if p.id not in named], n)
     best: dict[str, Hit] = {}
     for paper_id in named:
-        for hit in retriever.similar(paper_id, k=depth + len(named)):
+        for hit in retriever.similar(paper_id, k=n + len(named)):
             kept = best.get(hit.paper.id)
-            if hit.paper.id not in named and filters.matches(hit.paper) and (kept is None or hit.score > kept.score):
+            if hit.paper.id not in named and (kept is None or hit.score > kept.score):
                 best[hit.paper.id] = hit
     return sorted(best.values(), key=lambda h: -h.score)[:n]
+
+
+def _closest_among(retriever: Nearest, named: Sequence[str], pool: Sequence[Paper], n: int) -> list[Hit]:
+    """The n papers of `pool` closest (cosine of the papers' vectors) to any of the named ones."""
+    vectors = retriever.paper_vectors([*named, *(p.id for p in pool)])
+    anchors = [_unit(vectors[i]) for i in named if i in vectors]
+    if not anchors:
+        return []
+    scored = [Hit(p, score, dense_score=score) for p in pool if p.id in vectors
+              for score in [max(float(a @ _unit(vectors[p.id])) for a in anchors)]]
+    return sorted(scored, key=lambda h: -h.score)[:n]
+
+
+def _unit(vector: Any) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(array))
+    return array / norm if norm > 0 else array
 
 
 def similar_scope(papers: Sequence[Paper]) -> str:
