@@ -400,6 +400,20 @@ _COMBINED = re.compile(
 _COMBINED_AFTER = re.compile(r"\s+(?:combined|together|unified|integrated|merged)\s+with\s+", re.IGNORECASE)
 
 
+# "which papers evaluate on ImageNet?", "tested with MuJoCo", "the CIFAR-10 dataset": the named data is the topic, the
+# verb of the experiment and the word "dataset" after a name are framing ("model evaluation" keeps its topic).
+_RUN_ON = re.compile(
+    r"\b(?:evaluat(?:e|es|ed|ing)|test(?:s|ed|ing)?|experiment(?:s|ed|ing)?|benchmark(?:s|ed|ing)?|validat(?:e|es|ed|ing)"
+    r"|report(?:s|ed|ing)?\s+results|(?:show|get|achiev)\w*\s+results)\s+(?:\w+\s+)?(?:on|with|using|in)\b",
+    re.IGNORECASE)
+_NAMED_DATA = re.compile(r"\b([\w-]*[A-Z0-9][\w-]*)\s+(?:datasets?|data\s+sets?|benchmarks?|suites?|environments?)\b")
+
+
+def framed_data(text: str) -> str:
+    """The question with the words that frame a dataset or benchmark it names taken out (see _RUN_ON)."""
+    return _NAMED_DATA.sub(lambda m: m.group(1) if len(m.group(1)) > 2 else m.group(0), _RUN_ON.sub(" ", text))
+
+
 def combined(text: str) -> str:
     """A topic asking for two subjects together, written as one joined by "with" (see _COMBINED)."""
     return _COMBINED_AFTER.sub(" with ", _COMBINED.sub(lambda m: f"{m.group(1)} with ", text))
@@ -408,7 +422,7 @@ def combined(text: str) -> str:
 def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
     prose (URLs, code, paths, file names, bare numbers) left out; two subjects asked together joined by "with"."""
-    text = combined(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", text)))
+    text = combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", text))))
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows

@@ -631,3 +631,22 @@ def test_two_subjects_asked_together_are_joined_by_with(index: AuthorIndex, ques
     preposition needs both sides: evidence.phrase_conjuncts); before, "combine" was a topic word and "and" listed
     every paper on either."""
     assert analyse(question, index, terms).topic == topic
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("which papers evaluate on ImageNet?", "ImageNet"),
+    ("which papers use the CIFAR-10 dataset?", "CIFAR-10"),
+    ("papers tested on the Atari benchmark", "Atari"),
+    ("papers that report results on GLUE", "GLUE"),
+    ("papers with experiments in MuJoCo environments", "MuJoCo"),
+    ("papers on model evaluation", "model evaluation"),  # evaluation as the subject stays
+    ("evaluation metrics for GANs", "evaluation metrics for GANs"),
+    ("experiments on molecular datasets", "molecular datasets"),  # no name: "datasets" is the subject
+    ("papers on 3D datasets", "3D datasets"),
+])
+def test_a_dataset_named_is_the_topic_not_the_words_of_the_experiment(
+    index: AuthorIndex, question: str, topic: str
+) -> None:
+    """Before: "which papers evaluate on ImageNet?" had the topic 'evaluate on ImageNet' and listed 16 papers (62
+    possible) where "papers that use ImageNet" listed 78."""
+    assert analyse(question, index, terms).topic == topic

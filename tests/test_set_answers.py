@@ -358,3 +358,11 @@ def test_two_subjects_asked_together_list_papers_on_both(iclr_retriever: Any, ic
         paper = match.hit.paper
         text = " ".join([paper.title, paper.abstract or "", *paper.keywords]).lower()
         assert "graph" in text and ("transformer" in text or "attention" in text), paper.title
+
+
+def test_a_dataset_question_lists_the_papers_naming_the_dataset(iclr_retriever: Any, iclr_settings: Any) -> None:
+    """"which papers evaluate on ImageNet?" is answered as "papers that use ImageNet" is (before: 16 against 78)."""
+    framed = answer("which papers evaluate on ImageNet?", [], iclr_retriever, iclr_settings)
+    plain = answer("papers that use ImageNet", [], iclr_retriever, iclr_settings)
+    assert len(framed.relevant) >= 50
+    assert {m.hit.paper.id for m in framed.relevant} == {m.hit.paper.id for m in plain.relevant}
