@@ -20,6 +20,7 @@ from typing import Literal
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
+from . import compare_chat as tables
 from .author_ranking import ranking_events, with_ranked_author
 from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
@@ -105,6 +106,7 @@ class ChainState:
     reading: Reading | None = None  # a set question in everyday words read as the field's term (assistant.glossary)
     overview: bool = False  # "what are the main topics of the listing?": the themes of its topic map
     scope_note: str = ""  # what else a set answer's heading says its papers are ("closest in content to 'X'")
+    table: tables.TableRequest | None = None  # "compare the papers on X", "compare those": a table (compare_chat)
 
 
 class AnswerChain:
@@ -167,9 +169,11 @@ class AnswerChain:
     # --- step 2: retrieval with implied filters -------------------------------------------------------------------
     def _retrieve(self, state: ChainState) -> ChainState:
         info = collection_info(self.retriever)
+        state.table = tables.table_request(state.question, info.authors)
         if state.follow_up_of is not None:
             previous = state.follow_up_of.standalone_question or state.follow_up_of.question
-            own = with_ranked_author(analyse(state.question, info.authors, terms, state.filters), state.follow_up_of)
+            asked = state.table.asked if state.table else state.question  # the table's aspects are no topic
+            own = with_ranked_author(analyse(asked, info.authors, terms, state.filters), state.follow_up_of)
             before = self._as_answered(plan_of_turn(previous, info.authors, terms), state.follow_up_of)
             state.info = merge_follow_up(own, before)
             # "and the spotlights?" after orals, "what about flows?": the question asked again over the listing
@@ -194,8 +198,12 @@ class AnswerChain:
                 state.offline = replace(state.offline, details=record_details(state.question, state.history))
                 if state.info.intent in ("list", "count"):
                     state.info = replace(state.info, intent="explain")
+            if state.table is not None:  # "compare those", "compare the first three": in the previous answer's order
+                state.hits = pointed or tables.previous_papers_for_table(state.follow_up_of, state.info.filters)
+                state.set_question = state.summarize = False
         else:
-            state.info = analyse(state.standalone, info.authors, terms, base=state.filters)
+            asked = state.table.asked if state.table else state.standalone
+            state.info = analyse(asked, info.authors, terms, base=state.filters)
             return self._retrieve_listing(state, info)
         return state
 
@@ -234,9 +242,11 @@ class AnswerChain:
             return state
         # "summarize the papers on X": the papers a set answer would state; "summarize the orals": the filter's
         state.summarize = plan.intent == "summarize" and (bool(plan.terms) or not plan.filters.is_empty())
-        state.set_question = is_set_question(plan) or (state.summarize and bool(plan.terms))
-        if state.summarize and not plan.terms:
-            state.hits = [Hit(paper, 0.0) for paper in self.retriever.papers(plan.filters)]
+        tabled = state.table is not None  # a table of a topic's papers: the papers a set answer would state
+        state.set_question = is_set_question(plan) or ((state.summarize or tabled) and bool(plan.terms))
+        if (state.summarize or tabled) and not plan.terms:  # "compare the orals": the filter's ("the papers": none)
+            listed = self.retriever.papers(plan.filters) if not plan.filters.is_empty() else []
+            state.hits = [Hit(paper, 0.0) for paper in listed]
         elif state.set_question:
             state.reading = self.retriever.reading(plan.topic) if plan.terms else None
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
@@ -246,16 +256,20 @@ class AnswerChain:
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
             state.info = read
-            state.set_question = not state.summarize
+            state.set_question = not (state.summarize or tabled)
         else:
             asked = retrieval_text(state.standalone, plan.corrections, info.authors.words)  # typos read as meant
             state.hits = self.stage.explain_hits(self.retriever, asked, plan.filters, bool(plan.terms))
+            if plan.intent == "compare":  # "X vs Y": each side's papers too, so both are cited (compare_chat.py)
+                each = [self.stage.explain_hits(self.retriever, side, plan.filters, True)
+                        for side in tables.sides(plan.topic)]
+                state.hits = tables.side_by_side([state.hits, *each], self.stage.top_n) if each else state.hits
         state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
         return state
 
     # --- step 3: numbered context ----------------------------------------------------------------------------------
     def _number(self, state: ChainState) -> ChainState:
-        if state.set_question or state.summarize or state.overview:
+        if state.set_question or state.summarize or state.overview or state.table is not None:
             return state  # composed from the verdicts (or summarised in batches): no prompt budget limits the set
         context = pack_papers([h.paper for h in state.hits], self.settings.context_tokens, count_tokens)
         state.context = context
@@ -274,6 +288,8 @@ class AnswerChain:
             yield from self._overview_events(state)
         elif state.summarize:
             yield from self._summary_events(state)
+        elif state.table is not None:
+            yield from self._table_events(state)
         elif state.set_question:
             yield from self._set_events(state)
         elif self.llm is None or state.llm_error is not None:
@@ -342,6 +358,24 @@ class AnswerChain:
                 event.answer.intent = "summarize"
                 event.answer.notice = event.answer.notice or notice_for(state.llm_error)
             yield event
+
+    def _table_events(self, state: ChainState) -> Iterator[AnswerEvent]:
+        """A cited comparison table (compare_chat.py): a topic's relevant papers, or the previous answer's."""
+        assert state.info is not None and state.table is not None
+        info, hits, notice, previous = collection_info(self.retriever), state.hits, notice_for(state.llm_error), None
+        matched, relevant = len(hits), True
+        if state.follow_up_of is None and state.info.terms:  # the papers the set answer on the topic states
+            screened, notice, _ = self._screen(state, info)
+            hits, matched, relevant = tables.topic_papers(screened)
+        elif state.follow_up_of is not None:
+            previous = state.follow_up_of.question
+        topic = state.reading.term if state.reading else state.info.topic if previous is None else ""
+        scope = describe_filters(state.info.filters, state.info.coauthor)
+        asked = tables.TableAsked(state.question, state.standalone, info.listing, topic, scope, matched, relevant,
+                                  previous)
+        llm = None if state.llm_error is not None else self.llm
+        yield from tables.table_events(asked, hits, state.table.columns, llm, self.prompts,
+                                       self.settings.context_tokens, info.stats, notice)
 
     def _set_events(self, state: ChainState) -> Iterator[AnswerEvent]:
         """Screen every candidate (the LLM's verdicts where it gives valid ones), then compose the set answer."""

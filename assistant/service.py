@@ -297,7 +297,9 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
     """The JSON shape of an answer (CLI --json and the app's API): `sources` holds every retrieved paper, cited
-    ones first; `uncited_sources` repeats those the answer did not cite. A set answer also carries its whole set:
+    ones first; `uncited_sources` repeats those the answer did not cite; `comparison` is a comparison answer's
+    table (compare.Comparison's shape: its rows' n are the answer's citations), else null. A set answer also
+    carries its whole set:
     `count` (relevant papers; null for other answers), `possible_count`, `groups` (theme names, in order) and
     `papers`, every screened paper in citation order with its n, verdict, group and deciding quote."""
     cited = set(answer.cited_ids)
@@ -310,6 +312,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "citations": [{"n": c.n, "id": c.id, "title": c.title, "url": c.url} for c in answer.citations],
         "sources": [hit_to_dict(h) for h in sorted(answer.sources, key=lambda h: h.paper.id not in cited)],
         "uncited_sources": [hit_to_dict(h) for h in answer.uncited_sources()],
+        "comparison": answer.comparison.to_dict() if answer.comparison is not None else None,
     } | set_to_dict(answer)
 
 

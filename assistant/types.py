@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from .code_links import has_code_link
 from .text import fold
@@ -166,6 +166,14 @@ class Screened:
     judge: Literal["offline", "llm"] = "offline"
 
 
+class Table(Protocol):
+    """A table an answer carries (compare.Comparison: "compare the papers on X"); its text is in the answer's, and
+    its JSON is what the faces take from it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        ...
+
+
 @dataclass
 class Answer:
     """What both answerers (LLM and offline) return, so faces never branch on the mode."""
@@ -184,6 +192,7 @@ class Answer:
     matches: list[Screened] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # theme names, in the order the answer shows them
     topic: str = ""  # what the question asks about, framing words removed ("over-squashing")
+    comparison: Table | None = None  # a comparison answer's table (its rows are the answer's [n])
 
     @property
     def relevant(self) -> list[Screened]:

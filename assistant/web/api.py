@@ -127,7 +127,8 @@ class ApiEndpoints:
         {"question", "answer"} dicts), oldest first, for follow-ups. Returns answer, markdown, mode, model, notice,
         citations [{n, id, title, url}] and sources [{id, title, authors, score, decision, url}]; and intent, topic,
         count (null unless a set answer), possible_count, groups and papers (a set answer's whole set:
-        [{n, id, title, authors, score, decision, url, verdict, group, quote, judge}])."""
+        [{n, id, title, authors, score, decision, url, verdict, group, quote, judge}]); comparison (a comparison
+        answer's table, as /compare returns it, its rows' n the answer's citations; else null)."""
         self.admission.api_ready(request, question)
         try:
             turns = self._history(history, collection)
