@@ -33,11 +33,13 @@ from .turns import POINTS_BACK
 from .types import Answer, Filters, Hit, Screened
 
 CELL_CHARS = 240  # a quote in the chat's table is cut here (the whole sentence is in the JSON's `comparison`)
-_TABLE = re.compile(
-    r"\b(?:comparison|comparative)\s+table\b|\btables?\s+(?:comparing|that\s+compares)\b|\btabulate\b"
-    r"|\bside[- ]by[- ]side\b|\b(?:in|as|into|with)\s+(?:a\s+)?table(?:\s+form)?\b|\bin\s+tabular\s+form\b",
+_TABLE = re.compile(  # asks for a table whatever else it says
+    r"\b(?:comparison|comparative)\s+table\b|\btables?\s+(?:comparing|that\s+compares)\b|\btabulate\b", re.IGNORECASE)
+_AS_TABLE = re.compile(  # "... in a table", "side by side": a table of the papers the question names
+    r"\b(?:in|as|into|with)\s+(?:a|one)\s+table\b|\bin\s+table\s+form\b|\bin\s+tabular\s+form\b|\bside[- ]by[- ]side\b",
     re.IGNORECASE,
 )
+_LIST_START = re.compile(r"^\s*(?:and\s+)?(?:which|what|how\s+many)\b", re.IGNORECASE)
 _COMPARE_LEAD = re.compile(r"^\s*(?:(?:and|so|now|ok(?:ay)?|then),?\s+)?(?:please\s+)?(?:can\s+you\s+)?"
                            r"(?:compare|contrast)\b", re.IGNORECASE)
 _PAPERS = re.compile(r"\b(?:papers|works|articles|publications|submissions|entries|orals|spotlights|posters)\b",
@@ -69,12 +71,15 @@ class TableRequest:
 
 def table_request(question: str, authors: AuthorIndex) -> TableRequest | None:
     """The table a question asks for, if it asks for one (see the module's docstring); None otherwise."""
-    framed = bool(_TABLE.search(question))
-    if not framed and (_TWO_SIDED.search(question) or not _COMPARE_LEAD.match(question)):
-        return None
-    if not framed and not (_PAPERS.search(question) or POINTS_BACK.search(question)):
-        return None  # "compare transformers and CNNs": two families, explained
-    text = _MAKE.sub("", _TABLE.sub(" ", question), count=1)
+    framed, as_table = bool(_TABLE.search(question)), bool(_AS_TABLE.search(question))
+    if not framed:
+        if _LIST_START.match(question) or _TWO_SIDED.search(question):
+            return None  # "which papers compare GNNs and transformers?" lists; "X vs Y" is explained
+        if not (_COMPARE_LEAD.match(question) or as_table):
+            return None
+        if not (_PAPERS.search(question) or POINTS_BACK.search(question)):
+            return None  # "compare transformers and CNNs": two families, explained
+    text = _MAKE.sub("", _AS_TABLE.sub(" ", _TABLE.sub(" ", question)), count=1)
     text, columns = cut_aspects(text, authors)
     return TableRequest(" ".join(text.split()), columns)
 
@@ -85,7 +90,8 @@ def cut_aspects(text: str, authors: AuthorIndex) -> tuple[str, tuple[str, ...]]:
     for lead in reversed(list(_ASPECT_LEAD.finditer(text))):
         said = text[lead.end():].strip().rstrip("?.!").strip()
         items = [i.strip() for i in _ITEM_SPLIT.split(said) if i.strip()]
-        if not items or not _names_columns(lead.group("lead"), items, text[lead.start():], authors):
+        if not items or not _names_columns(lead.group("lead"), items, text[: lead.start()], text[lead.start():],
+                                           authors):
             continue
         columns = tuple(i[0].upper() + i[1:] for i in items)
         try:
@@ -96,7 +102,7 @@ def cut_aspects(text: str, authors: AuthorIndex) -> tuple[str, tuple[str, ...]]:
     return text, ()
 
 
-def _names_columns(lead: str, items: Sequence[str], said: str, authors: AuthorIndex) -> bool:
+def _names_columns(lead: str, items: Sequence[str], before: str, said: str, authors: AuthorIndex) -> bool:
     lead = " ".join(lead.lower().split())
     if any(len(i) > MAX_COLUMN_CHARS or len(i.split()) > 5 for i in items):
         return False
@@ -107,7 +113,8 @@ def _names_columns(lead: str, items: Sequence[str], said: str, authors: AuthorIn
         if find_author(said, authors) is not None or unknown_author("papers " + said.strip()) is not None:
             return False
         return known or all(i.lower() in _KNOWN or set(i.lower().split()) & _ASPECT_WORDS for i in items)
-    return known  # "on method and data", not "on graph transformers"
+    # "compare them on method and data"; not "the papers on graph transformers", nor "the papers on evaluation"
+    return known and bool(POINTS_BACK.search(before))
 
 
 # --- the papers compared ---------------------------------------------------------------------------------------------

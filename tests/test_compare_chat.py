@@ -54,13 +54,17 @@ TABLES = [  # (question, what the plan reads, the columns named)
     ("compare the papers by Sergey Levine", "compare the papers by Sergey Levine", ()),  # an author, not columns
     ("compare the papers by John Smithson", "compare the papers by John Smithson", ()),  # one the listing lacks
     ("compare the papers on meta-learning for robotics", "compare the papers on meta-learning for robotics", ()),
+    ("show them side by side", "them", ()),
+    ("compare the papers on evaluation", "compare the papers on evaluation", ()),  # a topic, though a column's name
+    ("put the papers on graph rewiring in a table", "put the papers on graph rewiring", ()),
 ]
 EXPLAINED = [  # two methods or families, and questions that only mention comparing: no table
     "compare transformers and CNNs for vision", "transformers vs CNNs on small datasets",
     "How does Adam compare with SGD?", "compare diffusion models with GANs",
     "what's the difference between contrastive and generative self-supervised learning?",
     "Is GPT better than BERT?", "which papers compare GNNs and transformers?", "which papers study graph transformers?",
-    "pros and cons of model-based RL",
+    "pros and cons of model-based RL", "which papers deal with table understanding in a table encoder?",
+    "papers on question answering over tables", "what is a comparison of optimizers for transformers?",
 ]
 
 
