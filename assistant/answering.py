@@ -169,10 +169,9 @@ class AnswerChain:
     # --- step 2: retrieval with implied filters -------------------------------------------------------------------
     def _retrieve(self, state: ChainState) -> ChainState:
         info = collection_info(self.retriever)
-        state.table = tables.table_request(state.question, info.authors)
+        asked, state.table = tables.read(state.question, info.authors)  # a table's framing and columns cut
         if state.follow_up_of is not None:
             previous = state.follow_up_of.standalone_question or state.follow_up_of.question
-            asked = state.table.asked if state.table else state.question  # the table's aspects are no topic
             own = with_ranked_author(analyse(asked, info.authors, terms, state.filters), state.follow_up_of)
             before = self._as_answered(plan_of_turn(previous, info.authors, terms), state.follow_up_of)
             state.info = merge_follow_up(own, before)
@@ -198,12 +197,8 @@ class AnswerChain:
                 state.offline = replace(state.offline, details=record_details(state.question, state.history))
                 if state.info.intent in ("list", "count"):
                     state.info = replace(state.info, intent="explain")
-            if state.table is not None:  # "compare those", "compare the first three": in the previous answer's order
-                state.hits = pointed or tables.previous_papers_for_table(state.follow_up_of, state.info.filters)
-                state.set_question = state.summarize = False
         else:
-            asked = state.table.asked if state.table else state.standalone
-            state.info = analyse(asked, info.authors, terms, base=state.filters)
+            state.info = analyse(asked, info.authors, terms, base=state.filters)  # (standalone: the question)
             return self._retrieve_listing(state, info)
         return state
 
@@ -242,11 +237,9 @@ class AnswerChain:
             return state
         # "summarize the papers on X": the papers a set answer would state; "summarize the orals": the filter's
         state.summarize = plan.intent == "summarize" and (bool(plan.terms) or not plan.filters.is_empty())
-        tabled = state.table is not None  # a table of a topic's papers: the papers a set answer would state
-        state.set_question = is_set_question(plan) or ((state.summarize or tabled) and bool(plan.terms))
-        if (state.summarize or tabled) and not plan.terms:  # "compare the orals": the filter's ("the papers": none)
-            listed = self.retriever.papers(plan.filters) if not plan.filters.is_empty() else []
-            state.hits = [Hit(paper, 0.0) for paper in listed]
+        state.set_question = is_set_question(plan) or (state.summarize and bool(plan.terms))
+        if state.summarize and not plan.terms:
+            state.hits = [Hit(paper, 0.0) for paper in self.retriever.papers(plan.filters)]
         elif state.set_question:
             state.reading = self.retriever.reading(plan.topic) if plan.terms else None
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
@@ -256,14 +249,10 @@ class AnswerChain:
                 self.retriever, plan.topic, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
             state.info = read
-            state.set_question = not (state.summarize or tabled)
+            state.set_question = not state.summarize
         else:
             asked = retrieval_text(state.standalone, plan.corrections, info.authors.words)  # typos read as meant
-            state.hits = self.stage.explain_hits(self.retriever, asked, plan.filters, bool(plan.terms))
-            if plan.intent == "compare":  # "X vs Y": each side's papers too, so both are cited (compare_chat.py)
-                each = [self.stage.explain_hits(self.retriever, side, plan.filters, True)
-                        for side in tables.sides(plan.topic)]
-                state.hits = tables.side_by_side([state.hits, *each], self.stage.top_n) if each else state.hits
+            state.hits = tables.explain_hits(self.stage, self.retriever, asked, plan)  # "X vs Y": both sides
         state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
         return state
 
@@ -360,22 +349,10 @@ class AnswerChain:
             yield event
 
     def _table_events(self, state: ChainState) -> Iterator[AnswerEvent]:
-        """A cited comparison table (compare_chat.py): a topic's relevant papers, or the previous answer's."""
-        assert state.info is not None and state.table is not None
-        info, hits, notice, previous = collection_info(self.retriever), state.hits, notice_for(state.llm_error), None
-        matched, relevant = len(hits), True
-        if state.follow_up_of is None and state.info.terms:  # the papers the set answer on the topic states
-            screened, notice, _ = self._screen(state, info)
-            hits, matched, relevant = tables.topic_papers(screened)
-        elif state.follow_up_of is not None:
-            previous = state.follow_up_of.question
-        topic = state.reading.term if state.reading else state.info.topic if previous is None else ""
-        scope = describe_filters(state.info.filters, state.info.coauthor)
-        asked = tables.TableAsked(state.question, state.standalone, info.listing, topic, scope, matched, relevant,
-                                  previous)
-        llm = None if state.llm_error is not None else self.llm
-        yield from tables.table_events(asked, hits, state.table.columns, llm, self.prompts,
-                                       self.settings.context_tokens, info.stats, notice)
+        """A cited table of the papers a set answer would state, or of those a follow-up points at (compare_chat)."""
+        info, llm = collection_info(self.retriever), None if state.llm_error is not None else self.llm
+        found = self._screen(state, info) if state.set_question else ([], notice_for(state.llm_error), None)
+        yield from tables.table_events(state, info, found[0], found[1], llm, self.prompts, self.settings.context_tokens)
 
     def _set_events(self, state: ChainState) -> Iterator[AnswerEvent]:
         """Screen every candidate (the LLM's verdicts where it gives valid ones), then compose the set answer."""
@@ -455,15 +432,8 @@ class AnswerChain:
 
     def _answer(self, state: ChainState, text: str, mode: Literal["llm", "offline"], notice: str | None) -> Answer:
         numbered = state.context.by_number if state.context else {}
-        return Answer(
-            text=text,
-            citations=make_citations(text, numbered),
-            sources=list(state.hits),
-            mode=mode,
-            notice=notice,
-            question=state.question,
-            standalone_question=state.standalone,
-        )
+        return Answer(text=text, citations=make_citations(text, numbered), sources=list(state.hits), mode=mode,
+                      notice=notice, question=state.question, standalone_question=state.standalone)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

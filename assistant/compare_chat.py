@@ -18,19 +18,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .author_mentions import unknown_author
 from .authors import AuthorIndex, find_author
 from .citations import defuse_citations, make_citations
+from .collection import CollectionInfo
 from .compare import KINDS, MAX_COLUMN_CHARS, MAX_PAPERS, Cell, Comparison, compare_papers, parse_columns
 from .errors import AssistantError
 from .events import AnswerEvent, FinalAnswer, TextDelta
-from .extractive import CorpusStats, plural
-from .follow_ups import previous_papers
+from .exclusion import leave_out
+from .extractive import plural
+from .follow_ups import listed_answer, previous_papers
+from .glossary import Reading
 from .llm import ChatLLM
+from .plan import QueryPlan
 from .prompts import Prompts
+from .set_answer import describe_filters
+from .stages import PostRetrieval, Ranker
 from .turns import POINTS_BACK
-from .types import Answer, Filters, Hit, Screened
+from .types import Answer, Hit, Screened
 
 CELL_CHARS = 240  # a quote in the chat's table is cut here (the whole sentence is in the JSON's `comparison`)
 _TABLE = re.compile(  # asks for a table whatever else it says
@@ -80,8 +87,15 @@ def table_request(question: str, authors: AuthorIndex) -> TableRequest | None:
         if not (_PAPERS.search(question) or POINTS_BACK.search(question)):
             return None  # "compare transformers and CNNs": two families, explained
     text = _MAKE.sub("", _AS_TABLE.sub(" ", _TABLE.sub(" ", question)), count=1)
-    text, columns = cut_aspects(text, authors)
+    text, columns = cut_aspects(_COMPARE_LEAD.sub("", text, count=1), authors)
     return TableRequest(" ".join(text.split()), columns)
+
+
+def read(question: str, authors: AuthorIndex) -> tuple[str, TableRequest | None]:
+    """What the plan reads of a question (a table's request with its framing and aspects cut: "the papers on X",
+    a list question, so its papers are those a set answer states), and the table asked for, if one is."""
+    request = table_request(question, authors)
+    return (request.asked if request is not None else question), request
 
 
 def cut_aspects(text: str, authors: AuthorIndex) -> tuple[str, tuple[str, ...]]:
@@ -118,23 +132,29 @@ def _names_columns(lead: str, items: Sequence[str], before: str, said: str, auth
 
 
 # --- the papers compared ---------------------------------------------------------------------------------------------
+class ChainView(Protocol):
+    """The answer chain's state (answering.ChainState), as far as a table reads it."""
+
+    question: str
+    standalone: str
+    info: QueryPlan | None
+    follow_up_of: Answer | None
+    screen_topic: QueryPlan | None
+    reading: Reading | None
+    hits: list[Hit]
+    history: list[Answer]
+    table: TableRequest | None
+
+
 def topic_papers(screened: Sequence[Screened]) -> tuple[list[Hit], int, bool]:
-    """The papers a topic's table compares: its relevant papers (else the possibly relevant ones) in the screening's
-    (ranked) order, at most MAX_PAPERS; how many matched; whether they are the relevant ones."""
+    """The papers a table compares of a screened set: its relevant papers (else the possibly relevant ones) in the
+    screening's order (ranked; a follow-up's: the previous answer's), at most MAX_PAPERS; how many there are;
+    whether they are the relevant ones."""
     relevant = [s.hit for s in screened if s.verdict == "relevant"]
     chosen = relevant or [s.hit for s in screened if s.verdict == "possible"]
     return chosen[:MAX_PAPERS], len(chosen), bool(relevant)
 
 
-def previous_papers_for_table(previous: Answer, filters: Filters) -> list[Hit]:
-    """The previous answer's papers that pass the follow-up's filters, in its own order: a set answer's relevant
-    ones if it has any ("compare those" after a list leaves out the possibly relevant ones)."""
-    hits = [h for h in previous_papers(previous) if filters.matches(h.paper)]
-    relevant = {m.hit.paper.id for m in previous.matches if m.verdict == "relevant"}
-    return [h for h in hits if h.paper.id in relevant] or hits
-
-
-# --- the answer ------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TableAsked:
     """What the table answer says around its rows."""
@@ -142,27 +162,46 @@ class TableAsked:
     question: str
     standalone: str
     listing: str
-    topic: str = ""  # a topic's table; "" for a follow-up's
+    topic: str = ""  # what the papers match ("" when the filters or the previous answer are the whole question)
     scope: str = ""  # the filters in words
-    matched: int = 0  # papers that matched the topic (or the previous answer's papers) before the cap
-    relevant: bool = True  # the topic's relevant papers (False: only possibly relevant ones)
+    matched: int = 0  # papers that matched (or the previous answer's papers) before the cap
+    relevant: bool = True  # the relevant papers (False: only possibly relevant ones)
     previous: str | None = None  # a follow-up: the previous question
+    pointed: bool = False  # the papers a follow-up points at ("compare the first three", "compare [1] and [4]")
 
 
 def table_events(
-    asked: TableAsked, hits: Sequence[Hit], columns: Sequence[str], llm: ChatLLM | None, prompts: Prompts,
-    context_tokens: int, stats: CorpusStats, notice: str | None,
+    state: ChainView, info: CollectionInfo, screened: Sequence[Screened], notice: str | None, llm: ChatLLM | None,
+    prompts: Prompts, context_tokens: int,
 ) -> Iterator[AnswerEvent]:
-    """The table answer, line by line, then the Answer (its `comparison` the table itself)."""
-    hits = list(hits)[:MAX_PAPERS]
-    table = compare_papers([h.paper for h in hits], columns, llm, prompts, context_tokens, stats) if hits else None
+    """The table answer, line by line, then the Answer (its `comparison` the table itself). `screened`: the verdicts
+    on the papers a set answer would state ("compare the papers on X", "compare those"), leaving out what the
+    question excludes; none for the papers a follow-up points at ("compare the first three": `state.hits`)."""
+    assert state.info is not None and state.table is not None
+    plan, previous = state.info, state.follow_up_of
+    kept, left_out = leave_out(screened, plan.excluded, info.stats, info.keys)  # "... but not molecules"
+    hits, matched, relevant = topic_papers(kept) if screened else (state.hits[:MAX_PAPERS], len(state.hits), True)
+    hits = hits[: plan.wanted or MAX_PAPERS]  # "compare the top 5 papers on X": the best-matched 5
+    narrowed = state.screen_topic.topic if previous is not None and state.screen_topic is not None else ""
+    topic = narrowed if previous is not None else state.reading.term if state.reading else plan.topic
+    before = len(previous_papers(previous)) if previous is not None else 0
+    filters = describe_filters(plan.filters, plan.coauthor) if previous is None or matched < before else ""
+    pointed = previous is not None and not screened
+    listed = (listed_answer(state.history) or previous) if pointed else previous  # what "the second one" counts in
+    asked = TableAsked(state.question, state.standalone, info.listing, topic if plan.terms else narrowed,
+                       ", ".join(filter(None, [filters, left_out])), matched, relevant,
+                       listed.question if listed is not None else None, pointed)
+    if not (asked.topic or asked.scope or previous):  # "compare the papers": which ones?
+        hits = []
+    columns = state.table.columns
+    table = compare_papers([h.paper for h in hits], columns, llm, prompts, context_tokens, info.stats) if hits else None
     text = table_text(asked, table, len(hits))
     for line in text.splitlines(keepends=True):
         yield TextDelta(line)
     numbered = {row.n: row.paper for row in table.rows} if table else {}
     notices = " ".join(n for n in (notice, table.notice if table else None) if n) or None
     yield FinalAnswer(Answer(
-        text=text, citations=make_citations(text, numbered), sources=hits,
+        text=text, citations=make_citations(text, numbered), sources=hits if table else [],
         mode="llm" if table is not None and table.mode == "llm" else "offline", notice=notices,
         model=table.model if table is not None else None, question=asked.question, standalone_question=asked.standalone,
         intent="compare", topic=asked.topic, comparison=table,
@@ -172,15 +211,25 @@ def table_events(
 def table_text(asked: TableAsked, table: Comparison | None, shown: int) -> str:
     """The heading (what is compared, how many left out), how the cells were made, then the Markdown table."""
     scope = f" ({asked.scope})" if asked.scope else ""
+    if not asked.topic and not asked.scope and asked.previous is None:
+        return ("Which papers should I compare? Name a topic (“compare the papers on graph transformers”), or "
+                "ask for a list first and then “compare those”.")
     if table is None:
-        if not asked.topic and not asked.scope:
-            return ("Which papers should I compare? Name a topic (“compare the papers on graph transformers”), or "
-                    "ask for a list first and then “compare those”.")
         what = f"‘{asked.topic}’" if asked.topic else "the question"
-        return (f"No paper of {asked.listing}{scope} matches {what}: there is nothing to compare. Ask about another "
+        where = f"the previous answer (“{asked.previous}”)" if asked.previous is not None else asked.listing
+        return (f"No paper of {where}{scope} matches {what}: there is nothing to compare. Ask about another "
                 "topic, or ask for a list first and then “compare those”.")
-    if asked.previous is not None:
-        head = f"The previous answer (“{asked.previous}”){scope} has {plural(asked.matched, 'paper')}"
+    if asked.pointed:
+        head = f"The {plural(asked.matched, 'paper')} you picked from the previous answer (“{asked.previous}”)"
+    elif asked.previous is not None and asked.topic:  # "compare those about molecules"
+        head = (f"{plural(asked.matched, 'paper')} of the previous answer (“{asked.previous}”){scope} "
+                f"{'matches' if asked.matched == 1 else 'match'} ‘{asked.topic}’")
+    elif asked.previous is not None and asked.scope:  # "compare the orals among them"
+        passes = "passes" if asked.matched == 1 else "pass"
+        head = (f"Of the previous answer's papers (“{asked.previous}”), {plural(asked.matched, 'paper')} {passes} "
+                f"the filters{scope}")
+    elif asked.previous is not None:
+        head = f"The previous answer (“{asked.previous}”) has {plural(asked.matched, 'paper')}"
     elif not asked.topic:  # "compare the orals", "compare the papers by X": the filters' papers
         head = f"{asked.listing}{scope} has {plural(asked.matched, 'paper')}"
     elif asked.relevant:
@@ -190,7 +239,7 @@ def table_text(asked: TableAsked, table: Comparison | None, shown: int) -> str:
         head = (f"No paper of {asked.listing}{scope} clearly matches ‘{asked.topic}’; "
                 f"{plural(asked.matched, 'paper')} may match")
     left = asked.matched - shown
-    first = "first" if asked.previous is not None or not asked.topic else "best-ranked"
+    first = "best-ranked" if asked.topic else "first"
     head += f"; the table compares the {first} {shown}, {left} left out." if left > 0 else "."
     how = (f"Cells by {table.model}; each cell's quote was checked against the paper's abstract." if table.mode == "llm"
            else "Each cell is the sentence of the paper's abstract that states it (offline, no language model).")
@@ -238,6 +287,15 @@ def sides(topic: str) -> list[str]:
         return []
     last = found[-1].split()
     return [f"{s} {' '.join(last[1:])}" if len(s.split()) == 1 and len(last) > 1 else s for s in found]
+
+
+def explain_hits(stage: PostRetrieval, ranker: Ranker, query: str, plan: QueryPlan) -> list[Hit]:
+    """The papers an explanation is given (stages.PostRetrieval.explain_hits); for "X vs Y", each side's best ones
+    too, taken in turn with the question's own (before, "compare federated learning with meta-learning" cited no
+    meta-learning paper)."""
+    hits = stage.explain_hits(ranker, query, plan.filters, bool(plan.terms))
+    each = [stage.explain_hits(ranker, side, plan.filters, True) for side in sides(plan.topic)]
+    return side_by_side([hits, *each], stage.top_n) if plan.intent == "compare" and each else hits
 
 
 def side_by_side(rankings: Sequence[Sequence[Hit]], n: int) -> list[Hit]:

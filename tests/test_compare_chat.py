@@ -19,6 +19,7 @@ from assistant.compare import DEFAULT_COLUMNS, MAX_PAPERS, Cell, Row, offline_ta
 from assistant.compare_chat import TableAsked, chat_cell, sides, table_request, table_text
 from assistant.extractive import terms
 from assistant.keyword_index import split_sentences
+from assistant.plan import intent_of
 from assistant.types import Answer, Paper
 from assistant.web import render
 
@@ -33,30 +34,29 @@ def authors() -> AuthorIndex:
 
 
 # --- which questions ask for a table ----------------------------------------------------------------------------------
-TABLES = [  # (question, what the plan reads, the columns named)
-    ("compare the papers on graph transformers", "compare the papers on graph transformers", ()),
-    ("contrast the diffusion papers", "contrast the diffusion papers", ()),
-    ("Compare the oral papers on reinforcement learning", "Compare the oral papers on reinforcement learning", ()),
+TABLES = [  # (question, what the plan reads: a list question, the columns named)
+    ("compare the papers on graph transformers", "the papers on graph transformers", ()),
+    ("contrast the diffusion papers", "the diffusion papers", ()),
+    ("Compare the oral papers on reinforcement learning", "the oral papers on reinforcement learning", ()),
     ("make a comparison table of papers about diffusion models", "of papers about diffusion models", ()),
     ("can you make a table comparing the papers on federated learning?", "the papers on federated learning?", ()),
-    ("compare those papers", "compare those papers", ()),
-    ("compare them in a table", "compare them", ()),
-    ("and compare them", "and compare them", ()),
-    ("compare the first three", "compare the first three", ()),
-    ("compare [1] and [4]", "compare [1] and [4]", ()),
+    ("compare those papers", "those papers", ()),
+    ("compare them in a table", "them", ()),
+    ("and compare them", "them", ()),
+    ("compare the first three", "the first three", ()),
     ("compare the papers on graph transformers by dataset and code availability",
-     "compare the papers on graph transformers", ("Dataset", "Code availability")),
-    ("compare them on method and data", "compare them", ("Method", "Data")),
-    ("compare these papers in terms of method, results and limitations", "compare these papers",
+     "the papers on graph transformers", ("Dataset", "Code availability")),
+    ("compare them on method and data", "them", ("Method", "Data")),
+    ("compare these papers in terms of method, results and limitations", "these papers",
      ("Method", "Results", "Limitations")),
-    ("compare the papers on RL with columns task, uses simulation?", "compare the papers on RL",
-     ("Task", "Uses simulation")),
-    ("compare the papers by Sergey Levine", "compare the papers by Sergey Levine", ()),  # an author, not columns
-    ("compare the papers by John Smithson", "compare the papers by John Smithson", ()),  # one the listing lacks
-    ("compare the papers on meta-learning for robotics", "compare the papers on meta-learning for robotics", ()),
+    ("compare the papers on RL with columns task, uses simulation?", "the papers on RL", ("Task", "Uses simulation")),
+    ("compare the papers by Sergey Levine", "the papers by Sergey Levine", ()),  # an author, not columns
+    ("compare the papers by John Smithson", "the papers by John Smithson", ()),  # one the listing lacks
+    ("compare the papers on meta-learning for robotics", "the papers on meta-learning for robotics", ()),
     ("show them side by side", "them", ()),
-    ("compare the papers on evaluation", "compare the papers on evaluation", ()),  # a topic, though a column's name
+    ("compare the papers on evaluation", "the papers on evaluation", ()),  # a topic, though a column's name
     ("put the papers on graph rewiring in a table", "put the papers on graph rewiring", ()),
+    ("compare the top 5 papers on GNNs but not molecules", "the top 5 papers on GNNs but not molecules", ()),
 ]
 EXPLAINED = [  # two methods or families, and questions that only mention comparing: no table
     "compare transformers and CNNs for vision", "transformers vs CNNs on small datasets",
@@ -75,6 +75,7 @@ def test_a_question_naming_a_set_of_papers_asks_for_a_table(
     request = table_request(question, authors)
     assert request is not None and (request.asked, request.columns) == (asked, columns)
     parse_columns(request.columns)  # the columns named are valid ones (none: the default five)
+    assert intent_of(request.asked) == "list"  # its papers are those a set answer states
 
 
 @pytest.mark.parametrize("question", EXPLAINED)
@@ -155,8 +156,31 @@ def test_follow_ups_compare_the_previous_answers_papers(iclr_settings: Any) -> N
     assert [h.paper.id for h in first.sources] == [h.paper.id for h in listed.sources[:3]]
     assert first.comparison.to_dict()["columns"] == ["Dataset", "Code availability"]  # type: ignore[union-attr]
     assert "| Paper | Dataset | Code availability |" in first.text
+    assert "The 3 papers you picked from the previous answer (“which papers study federated learning?”)" in first.text
     again = service.ask("compare them in a table", [listed, those], iclr_settings)
     assert [h.paper.id for h in again.sources] == [h.paper.id for h in those.sources]
+
+
+def test_a_follow_up_table_filters_or_narrows_the_previous_papers(iclr_settings: Any) -> None:
+    listed = service.ask("which papers study graph neural networks?", [], iclr_settings)
+    ids = {m.hit.paper.id for m in listed.matches}
+    orals = service.ask("compare the orals among them", [listed], iclr_settings)
+    numbered_well(orals)
+    assert orals.sources and all(h.paper.decision == "Oral" and h.paper.id in ids for h in orals.sources)
+    assert "pass the filters (orals only)" in orals.text
+    molecules = service.ask("compare those about molecules", [listed], iclr_settings)
+    numbered_well(molecules)
+    assert {h.paper.id for h in molecules.sources} <= ids and len(molecules.sources) < len(listed.relevant)
+    assert "match ‘molecules’" in molecules.text
+
+
+def test_a_topic_table_leaves_out_what_the_question_excludes_and_takes_the_number_asked(iclr_settings: Any) -> None:
+    table = service.ask("compare the top 5 papers on graph neural networks but not molecules", [], iclr_settings)
+    numbered_well(table)
+    assert len(table.sources) == 5 and "papers left out" in table.text and "the best-ranked 5" in table.text
+    everything = service.ask("compare the papers on graph neural networks", [], iclr_settings)
+    assert int(re.match(r"(\d+) papers", everything.text).group(1)) > int(  # type: ignore[union-attr]
+        re.match(r"(\d+) papers", table.text).group(1))  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("question", "one", "other"), [
