@@ -33,7 +33,7 @@ _ASKS = re.compile(
 
 def has_code_link(abstract: str | None) -> bool:
     """Whether an abstract points to the paper's code (a code host's address, or says the code is available)."""
-    return bool(abstract) and bool(_PAPER_SAYS.search(abstract or ""))
+    return bool(_PAPER_SAYS.search(abstract or ""))
 
 
 def asks_for_code(question: str) -> tuple[bool, str]:

@@ -62,8 +62,11 @@ def _closest_among(retriever: Nearest, named: Sequence[str], pool: Sequence[Pape
     anchors = [_unit(vectors[i]) for i in named if i in vectors]
     if not anchors:
         return []
-    scored = [Hit(p, score, dense_score=score) for p in pool if p.id in vectors
-              for score in [max(float(a @ _unit(vectors[p.id])) for a in anchors)]]
+    scored = []
+    for paper in pool:
+        if paper.id in vectors:
+            score = max(float(anchor @ _unit(vectors[paper.id])) for anchor in anchors)
+            scored.append(Hit(paper, score, dense_score=score))
     return sorted(scored, key=lambda h: -h.score)[:n]
 
 
