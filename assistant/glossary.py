@@ -167,6 +167,15 @@ class Glossary:
                             model=np.array(self.embedder.model_id))
         return out
 
+    def coined(self, topic: str, stats: CorpusStats) -> Reading | None:
+        """A topic that is one of a concept's names and nothing else ("RLHF", "RAG", "TTS"), which no paper of the
+        listing uses (a name coined after it, or one its papers never write), read as that concept; else None."""
+        said = " ".join(topic.split())
+        found = _named_by(self.concepts, said)
+        if found is None or any(stats.df.get(term, 0) for term in terms(said)):
+            return None
+        return Reading(said, found, 1.0)
+
     def closest(self, topic: str) -> list[tuple[float, Concept]]:
         """Every concept with the cosine of its closest row to `topic`, closest first."""
         vector = np.asarray(self.embedder.embed_query(topic), dtype=np.float32)
@@ -189,6 +198,13 @@ class Glossary:
         if names_concept(said, concept) or names_field_phrase(said, self.concepts):
             return None
         return Reading(said, concept, score)
+
+
+def _named_by(concepts: Sequence[Concept], said: str) -> Concept | None:
+    """The one concept the topic names, whole (stemmed): "RLHF", "knowledge distillation"; None for none or two."""
+    whole = _stems(said)
+    found = [c for c in concepts if any(_stems(name) == whole for name in c.names)]
+    return found[0] if len(found) == 1 else None
 
 
 def screened_topic(reading: Reading, stats: CorpusStats) -> str:

@@ -189,7 +189,11 @@ class Retriever:
 
     def _read(self, query: str) -> Reading | None:
         topic = topic_of(query)
-        found = glossary_for(self.embedder, self.settings).read(topic)
+        glossary = glossary_for(self.embedder, self.settings)
+        coined = glossary.coined(topic, self.derived(CORPUS_STATS, CorpusStats.build))
+        if coined is not None:  # "RLHF": no paper writes it, so its papers are found by the concept's names
+            return coined
+        found = glossary.read(topic)
         if found is None:
             return None
         # the best candidates as a search ranks them (each side's fusion_candidates), without reading passages

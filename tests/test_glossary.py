@@ -328,3 +328,26 @@ def test_a_long_description_is_read_even_when_papers_use_one_of_its_words(iclr_s
 
     reading = service.services(iclr_settings).retriever("iclr2022").reading(question)
     assert reading is not None and reading.term == term
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("which papers study RLHF?", "reinforcement learning from human feedback"),
+    ("papers on TTS", "speech synthesis"),
+    ("RAG papers", "retrieval-augmented models"),
+])
+def test_a_name_the_listing_never_uses_is_read_as_its_concept(iclr_settings, question: str, term: str) -> None:
+    """A topic that is a concept's name and nothing else ("RLHF", coined after the listing) is read as the concept
+    when no paper of the listing uses that name: before, "which papers study RLHF?" found 0 papers."""
+    from assistant import service
+
+    reading = service.services(iclr_settings).retriever("iclr2022").reading(question)
+    assert reading is not None and reading.term == term
+    answer = service.ask(question, [], iclr_settings, collection="iclr2022")
+    assert f"\u2018{term}\u2019 (read from:" in answer.text.splitlines()[0] and len(answer.relevant) >= 5
+
+
+@pytest.mark.parametrize("question", ["papers on GNNs", "which papers study LoRA?", "federated learning papers"])
+def test_a_name_the_listing_uses_is_left_alone(iclr_settings, question: str) -> None:
+    from assistant import service
+
+    assert service.services(iclr_settings).retriever("iclr2022").reading(question) is None
