@@ -46,6 +46,7 @@ once here (the screening's acronym keys come from them too: collection.Collectio
     initials: dict[str, set[str]] = field(default_factory=dict)  # "s levine" -> {"Sergey Levine"}
     surnames: dict[str, set[str]] = field(default_factory=dict)
     years: frozenset[int] = frozenset()
+    venues: frozenset[str] = frozenset()  # the listing's venues, folded to lower case ("iclr")
     papers: dict[str, set[str]] = field(default_factory=dict)  # an author's spelling -> ids of their papers
     words: Counter[str] = field(default_factory=Counter)
     definitions: tuple[tuple[str, str], ...] = ()  # (acronym, its long form) as written (acronyms.definitions)
@@ -58,6 +59,7 @@ once here (the screening's acronym keys come from them too: collection.Collectio
         index = cls()
         years: set[int] = set()
         papers = list(papers)
+        index.venues = frozenset(p.venue.lower() for p in papers if p.venue)
         index.words = listing_words(" ".join([p.title, p.abstract or "", " ".join(p.keywords)]) for p in papers)
         index.definitions = tuple(definitions(papers))
         index.acronyms = long_forms(index.definitions)

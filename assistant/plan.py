@@ -192,11 +192,13 @@ class QueryPlan:
     excluded: tuple[str, ...] = ()  # "GNNs but not molecules": what the answer leaves out (exclusion.py)
     wanted: int = 0  # "give me 5 papers on X": how many to list (amounts.py; 0: every match)
     institution: str = ""  # "RL papers from Berkeley": the institution taken out of the topic (affiliations.py)
+    elsewhere: tuple[str, ...] = ()  # "NeurIPS papers on GNNs", "papers from 2021": a venue or year the listing lacks
 
     def note(self, glossary: tuple[str, str] | None = None, scope: str = "") -> str:
         """What an answer or a search says it read (spelling.reading_note; a search adds the glossary's (said,
         term) and the filters its words named): the one notice of both."""
-        return reading_note(self.topic, self.corrections, self.names_read, glossary, scope, self.institution)
+        return reading_note(self.topic, self.corrections, self.names_read, glossary, scope, self.institution,
+                            self.elsewhere)
 
     def is_set_question(self) -> bool:
         """List, count and author questions want every matching paper of the listing, not a sample."""
@@ -250,7 +252,8 @@ def plan_question(
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",
                      corrections=respelt.corrections, names_read=names_read(mention, other), excluded=excluded,
-                     wanted=wanted, institution=institution if institution_in(topic) is None else "")
+                     wanted=wanted, institution=institution if institution_in(topic) is None else "",
+                     elsewhere=elsewhere(question, index))
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):
@@ -371,6 +374,19 @@ def excluded_phrases(question: str) -> tuple[str, tuple[str, ...]]:
             phrases.append(phrase)
             kept = kept.replace(match.group(0), " ")
     return kept, tuple(dict.fromkeys(phrases))
+
+
+_VENUE = re.compile(r"\b(neurips|nips|icml|iclr|cvpr|iccv|eccv|emnlp|naacl|acl|aaai|ijcai|aistats|corl|colt|uai|kdd"
+                    r"|sigir|tmlr|jmlr|arxiv)\b", re.IGNORECASE)
+
+
+def elsewhere(question: str, index: AuthorIndex) -> tuple[str, ...]:
+    """The venues and years the question names that the listing holds no paper of ("NeurIPS", "2021" of an ICLR
+    2022 listing): no filter can pick them, and the answer says so (spelling.reading_note)."""
+    venues = [m.group(1) for m in _VENUE.finditer(question)
+              if index.venues and m.group(1).lower().replace("nips", "neurips") not in index.venues]
+    years = [m.group() for m in _YEAR.finditer(question) if index.years and int(m.group()) not in index.years]
+    return tuple(dict.fromkeys([*venues, *years]))
 
 
 def _year_filter(question: str, index: AuthorIndex) -> int | None:

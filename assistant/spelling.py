@@ -162,13 +162,17 @@ def name_note(said: str, names: Sequence[str]) -> str:
 
 def reading_note(
     topic: str, corrections: Sequence[tuple[str, str]], names: Sequence[tuple[str, Sequence[str]]] = (),
-    glossary: tuple[str, str] | None = None, scope: str = "", institution: str = "",
+    glossary: tuple[str, str] | None = None, scope: str = "", institution: str = "", elsewhere: Sequence[str] = (),
 ) -> str:
     """What an answer or a search says it read ("" when the question was read as typed): authors' names read from
     near misses (`name_note`), that no paper is picked by institution (`affiliations.affiliation_note`), the typos
     corrected (`correction_note`); for a search also the glossary's term (said, term) and the filters its words
-    named (`scope`: "orals only, by Chelsea Finn"); `institution`: the one the plan took out of the topic."""
+    named (`scope`: "orals only, by Chelsea Finn"); `institution`: the one the plan took out of the topic;
+    `elsewhere`: the venues and years named that the listing holds no paper of."""
     parts = [name_note(said, close) for said, close in names]
+    if elsewhere:
+        named = " or ".join(f"\u2018{e}\u2019" for e in elsewhere)
+        parts.append(f"This listing has no papers from {named}: the answer is about the papers it has.")
     parts += [note for note in (affiliation_note(topic, institution),) if note]  # no affiliations in a listing
     if corrections:
         parts.append(correction_note(topic, corrections))

@@ -29,7 +29,7 @@ contribution contributions people person someone researcher researchers every ev
 came come comes coming selected chosen picked apply applies applied applying together jointly done progress
 anyone anybody somebody titled entitled introduced tried tries
 working worked put puts release releases released contribute contributes contributed produce produced
-submit submitted"""
+submit submitted latest recent recently newest trending cutting-edge state-of-the-art"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)

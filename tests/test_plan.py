@@ -650,3 +650,23 @@ def test_a_dataset_named_is_the_topic_not_the_words_of_the_experiment(
     """Before: "which papers evaluate on ImageNet?" had the topic 'evaluate on ImageNet' and listed 16 papers (62
     possible) where "papers that use ImageNet" listed 78."""
     assert analyse(question, index, terms).topic == topic
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("NeurIPS papers on GNNs", ("NeurIPS",)),
+    ("papers from 2021 on transformers", ("2021",)),
+    ("which ICML 2020 papers study RL?", ("ICML", "2020")),
+    ("ICLR 2022 papers on GNNs", ()),  # the listing's own venue and year
+    ("papers on CIFAR-10 and GPT-3", ()),
+])
+def test_a_venue_or_year_the_listing_lacks_is_said(index: AuthorIndex, question: str, named: tuple[str, ...]) -> None:
+    """No filter can pick papers of another venue or year: before, "NeurIPS papers on GNNs" was answered with the
+    ICLR papers as if they were NeurIPS's."""
+    from dataclasses import replace as with_fields
+
+    listing = with_fields(index, venues=frozenset({"iclr"}), years=frozenset({2022}))
+    plan = analyse(question, listing, terms)
+    assert plan.elsewhere == named
+    if named:
+        assert f"This listing has no papers from \u2018{named[0]}\u2019" in plan.note()
+    assert "latest" not in analyse("latest work on diffusion", index, terms).topic
