@@ -25,6 +25,7 @@ from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
 from .turns import (
     FOLLOW_UP_MARK,
+    LEADING_EXCLUDE,
     POINTS_BACK,
     SAME_FOR_LEAD,
     SCOPE_ONLY,
@@ -37,7 +38,8 @@ from .vocabulary import DECISION_WORDS, SET_NOUN, STOPWORDS, TOKEN, WORD, is_con
 
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
 _NOT_DECISION = re.compile(
-    r"\b(?:not|no|non-?|except|excluding|other than|besides|apart from|but not)\s*(?:the\s+|an?\s+)?"
+    r"\b(?:not|no|non-?|except|excluding|other than|besides|apart from|but not|without|exclude|drop|remove|minus"
+    r"|skip|leave out|filter out|take out|hide)\s*(?:the\s+|an?\s+|all\s+(?:the\s+)?)?"
     r"(orals?|spotlights?|posters?)\b", re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
@@ -363,8 +365,22 @@ _EXCLUDE = re.compile(  # only words that always exclude: "apart from", "do not 
 )
 
 
+# A follow-up that only leaves out: "not the certified ones", "drop the ones about GANs", "without the posters".
+_LEAD_EXCLUDE = re.compile(
+    rf"{LEADING_EXCLUDE}(?:\s+(?:the|those|these|ones?|papers?|any|all))*"
+    r"(?:\s+(?:about|on|that\s+are\s+about|that\s+are|which\s+are|using|with|involving|related\s+to))?\s*(.*)$",
+    re.IGNORECASE,
+)
+
+
 def excluded_phrases(question: str) -> tuple[str, tuple[str, ...]]:
     """The question with its exclusions cut out, and the excluded phrases ("not posters" is the decision rule's)."""
+    lead = _LEAD_EXCLUDE.match(question)
+    if lead is not None:
+        if _DECISION.match(lead.group(1).strip()):  # "without the posters": the decision rule's, no topic words
+            return " ", ()
+        phrase = topic_of(lead.group(1))  # "the certified ones": "certified"
+        return (" ", (phrase,)) if phrase else (question, ())
     kept, phrases = question, []
     for match in _EXCLUDE.finditer(question):
         if match.group(1).split()[0].lower() in DECISION_WORDS:  # "not posters (about X)": the decision rule's

@@ -44,7 +44,17 @@ _BACK_REFERENCE = (
     rf"|^(?:{_LEAD_WORDS})?\s*(?:how\s+many|which(?:\s+ones?)?|what\s+ones)\s+(?:are|were|have|has|had|use|used)\b"
     r"(?!\s+(?:the|all|there)\b)"
 )
-_FOLLOW_UP = re.compile(rf"{_BACK_REFERENCE}|^{_LEAD_WORDS}|^{_SAME_FOR}", re.IGNORECASE)
+# A question that only counts ("how many?", "how many are there?") or only leaves out ("not the certified ones",
+# "without the posters", "drop the ones about GANs") asks it of the previous answer: it names no set of its own.
+BARE_COUNT = (r"^\s*(?:(?:and|so|ok|okay)\s+)?how\s+many(?:\s+(?:are\s+there|in\s+total|altogether|is\s+that))?"
+              r"\s*[?.!]*\s*$")
+LEADING_EXCLUDE = (
+    r"^\s*(?:(?:and|but|now|ok|okay|so)\s+)?(?:not|exclude|excluding|except(?:\s+for)?|without|drop|remove|minus"
+    r"|leave\s+out|leaving\s+out|skip|ignore|filter\s+out|take\s+out|hide|get\s+rid\s+of)\s+"
+    r"(?:the|those|these|ones?|papers?|any|all)\b"
+)
+_FOLLOW_UP = re.compile(rf"{_BACK_REFERENCE}|^{_LEAD_WORDS}|^{_SAME_FOR}|{BARE_COUNT}|{LEADING_EXCLUDE}",
+                        re.IGNORECASE)
 SAME_FOR_LEAD = re.compile(f"^{_SAME_FOR}", re.IGNORECASE)  # framing, not topic: "same question for"
 POINTS_BACK = re.compile(_BACK_REFERENCE, re.IGNORECASE)
 # "what about X?", "and X?", "now X", "same for X": the previous question about another subject (not "only X")

@@ -670,3 +670,28 @@ def test_a_venue_or_year_the_listing_lacks_is_said(index: AuthorIndex, question:
     if named:
         assert f"This listing has no papers from \u2018{named[0]}\u2019" in plan.note()
     assert "latest" not in analyse("latest work on diffusion", index, terms).topic
+
+
+@pytest.mark.parametrize(("question", "excluded", "decision"), [
+    ("not the certified ones", ("certified",), ()),
+    ("exclude the ones about GANs", ("GANs",), ()),
+    ("drop the ones about reinforcement learning", ("reinforcement learning",), ()),
+    ("remove those about language models", ("language models",), ()),
+    ("without the posters", (), ("Oral", "Spotlight")),
+    ("except the posters", (), ("Oral", "Spotlight")),
+    ("how many?", (), ()),
+    ("how many are there?", (), ()),
+])
+def test_a_follow_up_that_only_counts_or_leaves_out_works_on_the_previous_set(
+    index: AuthorIndex, question: str, excluded: tuple[str, ...], decision: tuple[str, ...]
+) -> None:
+    """Before: "not the certified ones" listed the certified ones, "without the posters" every poster of the
+    listing, "drop the ones about X" searched X, and "how many?" counted the whole listing."""
+    from assistant.turns import is_follow_up
+
+    previous = analyse("which papers study adversarial robustness?", index, terms)
+    assert is_follow_up(question)
+    plan = plan_question(question, index, terms, previous=previous)
+    assert plan.follow_up and plan.topic == previous.topic
+    assert plan.excluded == excluded and plan.filters.decision == decision
+    assert not is_follow_up("without labels, how can models learn?")

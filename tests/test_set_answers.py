@@ -366,3 +366,17 @@ def test_a_dataset_question_lists_the_papers_naming_the_dataset(iclr_retriever: 
     plain = answer("papers that use ImageNet", [], iclr_retriever, iclr_settings)
     assert len(framed.relevant) >= 50
     assert {m.hit.paper.id for m in framed.relevant} == {m.hit.paper.id for m in plain.relevant}
+
+
+def test_follow_ups_that_leave_out_and_count_keep_the_previous_set(iclr_retriever: Any, iclr_settings: Any) -> None:
+    first = answer("papers on adversarial robustness", [], iclr_retriever, iclr_settings)
+    fewer = answer("not the certified ones", [first], iclr_retriever, iclr_settings)
+    kept = {m.hit.paper.id for m in fewer.matches}
+    assert kept < {m.hit.paper.id for m in first.matches} and "(not \u2018certified\u2019" in fewer.text.splitlines()[0]
+    assert not any("certif" in m.hit.paper.title.lower() for m in fewer.matches)  # papers about it are left out
+    assert len(first.matches) - len(fewer.matches) >= 10
+    counted = answer("how many?", [first, fewer], iclr_retriever, iclr_settings)
+    assert counted.text.startswith(f"{len(fewer.relevant)} papers of the {len(fewer.matches)} papers of the previous")
+    no_posters = answer("without the posters", [first], iclr_retriever, iclr_settings)
+    assert no_posters.matches and all(m.hit.paper.decision != "Poster" for m in no_posters.matches)
+    assert {m.hit.paper.id for m in no_posters.matches} <= {m.hit.paper.id for m in first.matches}
