@@ -11,11 +11,12 @@ import re
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "a couple of": 2, "a few": 3, "some": 0}
 MAX_WANTED = 50
-_AMOUNT = re.compile(
-    r"\b(?:give|show|list|recommend|suggest|find|name|pick|get|send|want|need|share|top|best)\b[^?.!]{0,24}?\b"
-    rf"(\d{{1,2}}|{'|'.join(w for w in NUMBER_WORDS if w != 'some')})\s+"
+_COUNTED = [w for w in NUMBER_WORDS if w != "some" and " " not in w]  # "two", not "a few"
+_AMOUNT = re.compile(  # after a verb that asks for papers, or a number at the start ("20 papers on meta-learning")
+    r"(?:\b(?:give|show|list|recommend|suggest|find|name|pick|get|send|want|need|share|top|best)\b[^?.!]{0,24}?\b"
+    rf"(\d{{1,2}}|{'|'.join(w for w in NUMBER_WORDS if w != 'some')})|^\s*(\d{{1,2}}|{'|'.join(_COUNTED)}))\s+"
     r"(?:(?:good|great|relevant|key|important|interesting|recent|strong|notable|representative|example)\s+){0,2}"
-    r"(?P<noun>papers|works|articles|publications|readings|examples|references)\b",
+    r"(?P<noun>papers|works|articles|publications|readings|examples|references|orals|spotlights|posters)\b",
     re.IGNORECASE,
 )
 
@@ -37,6 +38,6 @@ def wanted_amount(question: str) -> tuple[int, str]:
             return 0, question
         amount = 1 if best.group("noun").lower() == "paper" else BEST_PAPERS
         return amount, question[: best.start()] + question[best.start("noun"):]
-    said = found.group(1).lower()
+    said = (found.group(1) or found.group(2)).lower()
     amount = int(said) if said.isdigit() else NUMBER_WORDS[said]
     return min(max(amount, 0), MAX_WANTED), question[: found.start()] + question[found.start("noun"):]

@@ -17,6 +17,9 @@ from assistant.answering import answer
     ("top 10 papers on graph neural networks", 10, "papers on graph neural networks"),
     ("list 2 recent papers about RL", 2, "papers about RL"),
     ("give me 99 papers on RL", 50, "papers on RL"),  # at most MAX_WANTED
+    ("20 papers on meta-learning", 20, "papers on meta-learning"),  # a number that starts the question
+    ("list 10 orals on reinforcement learning", 10, "orals on reinforcement learning"),  # the decision noun stays
+    ("two spotlights about robustness", 2, "spotlights about robustness"),
     # no amount
     ("how many papers are about GANs?", 0, "how many papers are about GANs?"),
     ("which papers study diffusion models?", 0, "which papers study diffusion models?"),
