@@ -57,7 +57,9 @@ def unknown_author(question: str) -> AuthorMention | None:
     """A capitalised name after "papers by", "written by" or "has X published": an author the listing may not hold."""
     for pattern in _NAMED:
         match = pattern.search(question)
-        if match is not None and all(is_content_word(w) for w in words(match.group(1))) \
+        said = words(match.group(1)) if match is not None else []
+        # every word a content word, but a short surname may be any word ("Kaiming He", "Tengyu Ma")
+        if match is not None and all(is_content_word(w) for w in said[:-1]) and said[-1][:1].isupper() \
                 and institution_in(match.group(1)) is None:  # "what did Google Brain publish?": no person
             return AuthorMention(match.group(1), match.group(1), match.start(1), match.end(1))
     return None

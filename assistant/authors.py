@@ -234,7 +234,7 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
                 names = index.lookup(index.initials, f"{span[1].key} {span[0].key}")  # "Levine S."
                 if names:
                     return _mention(question, span, names, span[0].key)
-    near = _near_full_name(question, toks, index)
+    near = _near_full_name(question, toks, index) or _short_given_name(question, toks, index)
     if near is not None:
         return near
     for i in range(len(toks)):
@@ -416,6 +416,35 @@ def _near_full_name(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> 
             found = [f for f in found if _plausible(written, f, capitalised)]
             if found:
                 return _near_mention(question, span, _closest(found), " ".join(written[1:]))
+    return None
+
+
+# The short forms of given names that share no three first letters with the full one ("Bill" for William).
+NICKNAMES = {"bill": "william", "will": "william", "bob": "robert", "rob": "robert", "bobby": "robert",
+             "dick": "richard", "rick": "richard", "jim": "james", "jimmy": "james", "mike": "michael",
+             "mick": "michael", "ted": "edward", "ned": "edward", "peggy": "margaret", "maggie": "margaret",
+             "kate": "katherine", "liz": "elizabeth", "beth": "elizabeth", "jack": "john", "chuck": "charles",
+             "hank": "henry", "harry": "henry", "tony": "anthony", "sasha": "alexander", "misha": "mikhail",
+             "kostya": "konstantin", "dima": "dmitry", "vova": "vladimir", "sergei": "sergey"}
+
+
+def _short_given_name(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> AuthorMention | None:
+    """A capitalised given name + surname where the listing writes the given name in full ("Russ Salakhutdinov":
+    Ruslan; "Bill Freeman": William; "Alex Smola": Alexander): the one author with that surname whose given name
+    begins with the written one's first three letters, or is its usual long form (NICKNAMES). Read as a near miss
+    (the answer says "Reading ..."), never when two authors would do, nor from a given name the listing holds
+    itself ("Jian Zhang" is not Jiahui Zhang)."""
+    for first, last in zip(toks, toks[1:], strict=False):
+        if not (first.text[:1].isupper() and last.text[:1].isupper()) or len(first.key) < 3:
+            continue
+        if first.key not in NICKNAMES and index.is_name_word(first.key):
+            continue  # "Jian Zhang": a name of its own in the listing, not a short "Jiahui"
+        authors = index.lookup(index.surnames, last.key)
+        full = NICKNAMES.get(first.key, first.key)
+        fits = {a for a in authors if name_tokens(a) and (name_tokens(a)[0].startswith(first.key[:3])
+                                                           or name_tokens(a)[0] == full)}
+        if len(fits) == 1:
+            return replace(_mention(question, [first, last], fits, last.key), respelt=True)
     return None
 
 

@@ -132,7 +132,8 @@ def respell_question(question: str, counts: Mapping[str, int], is_name: Callable
         written = match.group()
         lower = written.lower()
         if (lower in STOPWORDS or lower in FRAME_WORDS or is_name(lower) or (len(written) > 1 and written.isupper())
-                or any(c.isupper() for c in written[1:]) or is_whole_word(lower)):
+                or any(c.isupper() for c in written[1:]) or is_whole_word(lower)
+                or _a_name_written(question, match)):
             return written
         read = nearest(lower, counts)
         if read is None:
@@ -142,6 +143,15 @@ def respell_question(question: str, counts: Mapping[str, int], is_name: Callable
 
     text = _LETTERS.sub(fix, question)
     return Respelt(text, tuple(corrections.items()))
+
+
+_NAME_CUE = re.compile(r"\b(?:by|did|has|have|with)\s+$", re.IGNORECASE)
+
+
+def _a_name_written(question: str, match: re.Match[str]) -> bool:
+    """A capitalised word after "by" or "did" ("papers by Kaiming He", "did Kaiming He publish"): a person's name,
+    perhaps one the listing does not hold, never a typo of a listing word."""
+    return match.group()[:1].isupper() and bool(_NAME_CUE.search(question[: match.start()]))
 
 
 def correction_note(searched: str, corrections: Iterable[tuple[str, str]]) -> str:

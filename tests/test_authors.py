@@ -132,3 +132,23 @@ def test_the_answer_says_the_reading_and_lists_every_paper_of_the_author(tmp_pat
     assert result.text.startswith("Reading \u2018Sergey Levin\u2019 as Sergey Levine.\n\n"
                                   f"{plural(len(expected), 'paper')} of ICLR 2022 (by Sergey Levine)")
     assert {h.paper.id for h in result.sources} == expected and len(expected) >= 10
+
+
+@pytest.mark.parametrize(("question", "author"), [
+    ("papers by Russ Salakhutdinov", "Ruslan Salakhutdinov"),  # the listing writes the given name in full
+    ("what did Bill Freeman publish?", "William T. Freeman"),  # a usual short form (authors.NICKNAMES)
+])
+def test_a_short_given_name_is_read_as_the_listings_full_one(question: str, author: str) -> None:
+    """Before: "papers by Russ Salakhutdinov" listed 0 papers (an unknown author), while "Salakhutdinov's papers"
+    listed his 5."""
+    plan = plan_question(question, shipped_index(), terms)
+    assert plan.filters.author == author
+    assert f"as {author}" in plan.note()
+
+
+@pytest.mark.parametrize("question", ["papers by Kaiming He", "did Kaiming He publish anything?",
+                                      "papers by Tengyu Mo"])
+def test_a_name_the_listing_does_not_hold_is_an_author_never_a_typo(question: str) -> None:
+    """Before: "papers by Kaiming He" read "Kaiming" as the typo "aiming" and listed 82 papers that say "aiming"."""
+    plan = plan_question(question, shipped_index(), terms)
+    assert plan.filters.author is not None and plan.topic == "" and not plan.corrections, plan
