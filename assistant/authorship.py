@@ -48,6 +48,13 @@ _RANKS_AUTHORS = re.compile(
     r"|researching))\b"
     rf"|^\s*(?:and\s+)?(?:which|what)\s+{_PEOPLE}\s+(?:(?:work|works|worked|are\s+working|publish|published|wrote"
     r"|write)\s+(?:on|about|in|into)|study|studied|research|(?:are|were)\s+studying)\b"
+    # "who are Chelsea Finn's co-authors?", "co-authors of X", "who collaborates most with X?", "who has X worked
+    # with?": the authors of X's papers, ranked (the plan's author filter holds X)
+    r"|\b(?:co-?authors?|collaborators?)\s+of\b|['\u2019]s\s+(?:co-?authors?|collaborators?)\b"
+    r"|\bwho\s+(?:\w+\s+)?(?:collaborates?|collaborated|works?|worked|co-?authors?|co-?authored)\s+(?:the\s+)?"
+    r"(?:most\s+)?(?:often\s+)?with\b"
+    r"|\bwho\s+(?:did|has|have|does|do)\s+.+?\s+(?:work|worked|collaborate|collaborated|co-?author|co-?authored"
+    r"|publish|published|write|written)\s+with\b"
     # "how many authors does the listing have?", "the number of distinct authors"
     r"|\bhow\s+many\s+(?:distinct\s+|unique\s+|different\s+)?(?:co-?)?(?:authors|researchers)\b"
     r"|\bnumber\s+of\s+(?:distinct\s+|unique\s+|different\s+)?(?:co-?)?(?:authors|researchers)\b",

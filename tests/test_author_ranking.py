@@ -214,3 +214,16 @@ def test_only_relevant_papers_are_counted(verdict: Verdict) -> None:
     screened = [Screened(h, v) for h, v in zip(hits(("Ann",), ("Bob",)), verdicts, strict=True)]
     ranking = compose_ranking(SetRequest("authors", "x", "L"), screened, 10)
     assert "Bob" not in ranking.text and [h.paper.id for h in ranking.sources] == ["p0"]
+
+
+def test_a_question_for_someones_co_authors_ranks_the_authors_of_their_papers(
+    iclr_retriever: Any, iclr_settings: Any
+) -> None:
+    """"who are Chelsea Finn's co-authors?": the authors of her papers, counted from the listing, she left out."""
+    result = answer("who are Chelsea Finn's co-authors?", [], iclr_retriever, iclr_settings)
+    hers = [p for p in iclr_retriever.papers() if "Chelsea Finn" in p.authors]
+    counts = Counter(a for p in hers for a in p.authors if a != "Chelsea Finn")
+    top, most = counts.most_common(1)[0]
+    assert result.intent == "authors" and "besides Chelsea Finn" in result.text.splitlines()[0]
+    assert f"1. {top}: {most} papers" in result.text
+    assert "Chelsea Finn:" not in result.text

@@ -335,6 +335,12 @@ AUTHOR_CASES: list[tuple[str, str, str, int, str | None, tuple[str, ...]]] = [
     ("which papers estimate the number of people in a crowd?", "count", "estimate, crowd", 0, None, ()),
     ("top 10 papers on graph neural networks", "list", "graph neural networks", 0, None, ()),  # 10 wanted
     ("what are the main ideas of papers on pruning?", "summarize", "pruning", 0, None, ()),
+    # co-authors: the authors of X's papers, ranked (before: X's papers were listed, no name of a co-author)
+    ("who are Chelsea Finn's co-authors?", "authors", "", 10, "Chelsea Finn", ()),
+    ("who collaborates most with Sergey Levine?", "authors", "", 10, "Sergey Levine", ()),
+    ("who has Yoshua Bengio worked with?", "authors", "", 10, "Yoshua Bengio", ()),
+    ("co-authors of Percy Liang", "authors", "", 10, "Percy Liang", ()),
+    ("which papers study collaborative filtering?", "list", "collaborative filtering", 0, None, ()),
 ]
 
 
