@@ -148,6 +148,7 @@ class AuthorMention:
     end: int
     respelt: bool = False  # `said` is no name of the listing: it was read as the one name closest to it
     close: tuple[str, ...] = ()  # no name was read: these are about as close to `said` (the filter matches none)
+    several: tuple[str, ...] = ()  # `said` is the surname of these authors: the filter matches all their papers
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def _mention(question: str, toks: Sequence[_Tok], names: set[str], surname: str)
     """One author: their spelling; several: the surname they share (the filter matches part of a name)."""
     name = next(iter(names)) if len(names) == 1 else _collection_surname(names, surname)
     start, end = toks[0].start, toks[-1].end
-    return AuthorMention(name, question[start:end], start, end)
+    return AuthorMention(name, question[start:end], start, end, several=tuple(sorted(names)) if len(names) > 1 else ())
 
 
 def _collection_surname(names: set[str], folded: str) -> str:
@@ -274,6 +275,12 @@ def names_read(*mentions: AuthorMention | None) -> tuple[tuple[str, tuple[str, .
     """The authors read from near misses, as (said, (name,)): "Sergey Levin" as Sergey Levine; or (said, close
     names) when several were about as close and none was read (the author filter then matches no paper)."""
     return tuple((m.said, m.close or (m.name,)) for m in mentions if m is not None and (m.respelt or m.close))
+
+
+def surnames_shared(*mentions: AuthorMention | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The surnames named that several authors of the listing share, as (said, their names): "levine" for
+    Alexander, Sergey and Yoav Levine."""
+    return tuple((m.said, m.several) for m in mentions if m is not None and m.several)
 
 
 def author_in(question: str, index: AuthorIndex) -> tuple[str, str] | None:

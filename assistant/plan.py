@@ -19,7 +19,7 @@ from .acronyms import spelled_out
 from .affiliations import institution_in, without_institution
 from .amounts import wanted_amount
 from .author_mentions import bare_name, co_author, given_name_before, unknown_author
-from .authors import AuthorIndex, find_author, names_read
+from .authors import AuthorIndex, find_author, names_read, surnames_shared
 from .authorship import asks_for_authors, without_ranking_words
 from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
@@ -195,12 +195,13 @@ class QueryPlan:
     wanted: int = 0  # "give me 5 papers on X": how many to list (amounts.py; 0: every match)
     institution: str = ""  # "RL papers from Berkeley": the institution taken out of the topic (affiliations.py)
     elsewhere: tuple[str, ...] = ()  # "NeurIPS papers on GNNs", "papers from 2021": a venue or year the listing lacks
+    shared: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "papers by levine": a surname several authors share
 
     def note(self, glossary: tuple[str, str] | None = None, scope: str = "") -> str:
         """What an answer or a search says it read (spelling.reading_note; a search adds the glossary's (said,
         term) and the filters its words named): the one notice of both."""
         return reading_note(self.topic, self.corrections, self.names_read, glossary, scope, self.institution,
-                            self.elsewhere)
+                            self.elsewhere, self.shared)
 
     def is_set_question(self) -> bool:
         """List, count and author questions want every matching paper of the listing, not a sample."""
@@ -255,7 +256,7 @@ def plan_question(
                      coauthor=other.name if mention is not None and other is not None else "",
                      corrections=respelt.corrections, names_read=names_read(mention, other), excluded=excluded,
                      wanted=wanted, institution=institution if institution_in(topic) is None else "",
-                     elsewhere=elsewhere(question, index))
+                     elsewhere=elsewhere(question, index), shared=surnames_shared(mention, other))
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):

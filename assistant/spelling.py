@@ -161,6 +161,15 @@ def correction_note(searched: str, corrections: Iterable[tuple[str, str]]) -> st
     return f"Searched for \u2018{searched}\u2019 ({read})." if searched else f"Read {read}."
 
 
+SHOWN_NAMES = 5  # names a notice lists before "and N others"
+
+
+def _some(names: Sequence[str]) -> str:
+    if len(names) <= SHOWN_NAMES:
+        return and_list(names)
+    return f"{', '.join(names[:SHOWN_NAMES])} and {len(names) - SHOWN_NAMES} others"
+
+
 def name_note(said: str, names: Sequence[str]) -> str:
     """What the answer says about an author's name read from a near miss: "Reading ‘Sergey Levin’ as Sergey
     Levine."; or, when several names are about as close, that none was chosen and which they are."""
@@ -173,13 +182,17 @@ def name_note(said: str, names: Sequence[str]) -> str:
 def reading_note(
     topic: str, corrections: Sequence[tuple[str, str]], names: Sequence[tuple[str, Sequence[str]]] = (),
     glossary: tuple[str, str] | None = None, scope: str = "", institution: str = "", elsewhere: Sequence[str] = (),
+    shared: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> str:
     """What an answer or a search says it read ("" when the question was read as typed): authors' names read from
     near misses (`name_note`), that no paper is picked by institution (`affiliations.affiliation_note`), the typos
     corrected (`correction_note`); for a search also the glossary's term (said, term) and the filters its words
     named (`scope`: "orals only, by Chelsea Finn"); `institution`: the one the plan took out of the topic;
-    `elsewhere`: the venues and years named that the listing holds no paper of."""
+    `elsewhere`: the venues and years named that the listing holds no paper of; `shared`: surnames named that
+    several authors share, with their names."""
     parts = [name_note(said, close) for said, close in names]
+    parts += [f"\u2018{said}\u2019 is the surname of {len(authors)} authors of the listing ({_some(authors)}): "
+              "the papers of each are listed; name one to see only theirs." for said, authors in shared]
     if elsewhere:
         named = " or ".join(f"\u2018{e}\u2019" for e in elsewhere)
         parts.append(f"This listing has no papers from {named}: the answer is about the papers it has.")

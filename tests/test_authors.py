@@ -152,3 +152,15 @@ def test_a_name_the_listing_does_not_hold_is_an_author_never_a_typo(question: st
     """Before: "papers by Kaiming He" read "Kaiming" as the typo "aiming" and listed 82 papers that say "aiming"."""
     plan = plan_question(question, shipped_index(), terms)
     assert plan.filters.author is not None and plan.topic == "" and not plan.corrections, plan
+
+
+def test_a_surname_several_authors_share_says_whose_papers_are_listed() -> None:
+    """Before: "papers by levine" listed the papers of three Levines as if they were one author's."""
+    levines = sorted({a for p in shipped_papers() for a in p.authors if a.split()[-1] == "Levine"})
+    assert len(levines) >= 2
+    for question in ("papers by levine", "Levine's papers"):
+        plan = plan_question(question, shipped_index(), terms)
+        note = plan.note()
+        assert f"is the surname of {len(levines)} authors of the listing" in note, note
+        assert all(name in note for name in levines) and "name one to see only theirs" in note
+    assert "surname" not in plan_question("papers by Sergey Levine", shipped_index(), terms).note()
