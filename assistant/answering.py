@@ -183,7 +183,7 @@ class AnswerChain:
             candidates = len(previous_papers(state.follow_up_of))
             scope = describe_filters(state.info.filters, state.info.coauthor)
             state.offline = OfflineContext(scope, state.follow_up_of.question, candidates)
-            state.set_question = is_set_question(state.info)
+            state.set_question = state.info.is_set_question()
             state.screen_topic = own if own.terms else None
             state.summarize = state.info.intent == "summarize"
             if state.set_question or state.summarize:  # the whole previous set, in its own order
@@ -192,6 +192,8 @@ class AnswerChain:
                     state.hits = rescored(self.retriever, state.screen_topic.topic, state.hits)
             listed = listed_answer(state.history) or state.follow_up_of
             pointed = pointed_papers(listed, referenced(state.question))
+            if pointed and asks_similar(state.question):  # "more like [3]": the papers nearest to it
+                return self._similar(state, [h.paper.id for h in pointed], own)
             if pointed:  # "tell me more about the second one": that paper only
                 state.hits, state.set_question = pointed, False
                 state.offline = replace(state.offline, details=record_details(state.question, state.history))
@@ -202,9 +204,18 @@ class AnswerChain:
             return self._retrieve_listing(state, info)
         return state
 
+    def _similar(self, state: ChainState, named: Sequence[str], plan: QuestionInfo) -> ChainState:
+        """The papers nearest to the named ones, filtered as the question says: a set answer of the listing."""
+        state.hits = similar_hits(self.retriever, named, plan.filters, plan.wanted)
+        state.info, state.scope_note = replace(plan, intent="list", topic="", terms=()), similar_scope(
+            self.retriever.get(named))
+        state.follow_up_of, state.screen_topic, state.set_question = None, None, True
+        state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
+        return state
+
     def _as_answered(self, before: QuestionInfo, answer: Answer) -> QuestionInfo:
-        """The previous turn's plan with the term its set answer was read as (the glossary), if it was; the papers
-        like a named one had no topic ("similar to X" is not one)."""
+        """The previous turn's plan with the term its set answer was read as (the glossary), if it was (no topic
+        for the papers like a named one)."""
         if answer.matches and not answer.topic and asks_similar(answer.question):
             return replace(before, topic="", terms=())
         reading = self.retriever.reading(before.topic) if answer.matches and before.terms else None
@@ -229,15 +240,10 @@ class AnswerChain:
             return state
         similar_to = info.titles.named(state.question) if asks_similar(state.question) else ()
         if similar_to:  # "papers like FedChain": the papers nearest to it, not a search for the words of its name
-            state.hits = similar_hits(self.retriever, similar_to, plan.filters, plan.wanted)
-            state.info = replace(plan, intent="list", topic="", terms=(), wanted=0)
-            state.scope_note = similar_scope(self.retriever.get(similar_to))
-            state.set_question = True
-            state.offline = OfflineContext(describe_filters(plan.filters, plan.coauthor))
-            return state
+            return self._similar(state, similar_to, plan)
         # "summarize the papers on X": the papers a set answer would state; "summarize the orals": the filter's
         state.summarize = plan.intent == "summarize" and (bool(plan.terms) or not plan.filters.is_empty())
-        state.set_question = is_set_question(plan) or (state.summarize and bool(plan.terms))
+        state.set_question = plan.is_set_question() or (state.summarize and bool(plan.terms))
         if state.summarize and not plan.terms:
             state.hits = [Hit(paper, 0.0) for paper in self.retriever.papers(plan.filters)]
         elif state.set_question:
@@ -468,11 +474,6 @@ def set_topic(state: ChainState) -> str:
     if state.follow_up_of is not None and state.screen_topic is not None:
         return state.screen_topic.topic
     return state.info.topic if state.info.terms else ""
-
-
-def is_set_question(info: QuestionInfo) -> bool:
-    """List, count and author questions want every matching paper (see assistant.plan)."""
-    return info.intent in ("list", "count", "authors")
 
 
 def notice_for(error: LLMError | None) -> str | None:

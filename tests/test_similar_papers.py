@@ -53,3 +53,15 @@ def test_filters_apply_to_the_nearest_papers(iclr_retriever: Any, iclr_settings:
     assert result.relevant and "orals only, closest in content to \u2018FedChain" in result.text.splitlines()[0]
     assert all(m.hit.paper.decision == "Oral" for m in result.matches)
     assert not any(m.hit.paper.title.startswith("FedChain") for m in result.matches)
+
+
+def test_papers_like_one_the_previous_answer_listed(iclr_retriever: Any, iclr_settings: Any) -> None:
+    """"more like [3]", "papers similar to the first one": the papers nearest to that paper of the previous list
+    (before: the paper's own abstract was quoted, or 'similar' was searched as a topic)."""
+    listed = answer("papers on federated learning", [], iclr_retriever, iclr_settings)
+    third = listed.matches[2].hit.paper
+    for question in ("more like [3]", "papers similar to the third one"):
+        like = answer(question, [listed], iclr_retriever, iclr_settings)
+        heading = like.text.splitlines()[0]
+        assert heading.startswith("10 papers of ICLR 2022 (closest in content to") and third.title[:30] in heading
+        assert third.id not in {m.hit.paper.id for m in like.matches} and len(like.relevant) == 10
