@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from .acronyms import spelled_out
 from .affiliations import institution_in, without_institution
 from .amounts import wanted_amount
+from .author_counts import authors_wanted
 from .author_mentions import bare_name, co_author, given_name_before, unknown_author
 from .authors import AuthorIndex, find_author, names_read, surnames_shared
 from .authorship import asks_for_authors, without_ranking_words
@@ -238,9 +239,11 @@ def plan_question(
         shared = shared & set(ids) if ids else shared
         ids = tuple(sorted(shared)) or (NO_PAPER,)
     code, content = asks_for_code(content)  # "diffusion papers with code": a filter, not topic words
+    how_many, content = authors_wanted(content)  # "papers with more than 10 authors"
     filters = Filters(
         decision=decisions_in(question) or base.decision, author=mention.name if mention else base.author,
         keyword=base.keyword, year=year or base.year, ids=ids, code=code or base.code,
+        authors_between=how_many or base.authors_between,
     )
     intent = intent_of(question)
     set_like = ("list", "count", "summarize", "authors")
@@ -346,7 +349,7 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
     filters = Filters(
         decision=own.decision or before.decision, author=own.author or before.author,
         keyword=own.keyword or before.keyword, year=own.year or before.year, ids=own.ids or before.ids,
-        code=own.code or before.code,
+        code=own.code or before.code, authors_between=own.authors_between or before.authors_between,
     )
     coauthor = follow_up.coauthor or (previous.coauthor if filters.author == before.author else "")
     return replace(follow_up, intent=intent, filters=filters, terms=merged_terms, topic=topic, follow_up=True,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import author_counts
 from .citations import CITATION
 from .extractive import CorpusStats, plural, quote
 from .grouping import group_papers
@@ -177,4 +178,6 @@ def describe_filters(filters: Filters, coauthor: str = "") -> str:
         parts.append(f"by {filters.author}" + (f" and {coauthor}" if coauthor else ""))
     if filters.code:
         parts.append("with a code link in the abstract")
+    if filters.authors_between:
+        parts.append(author_counts.describe(filters.authors_between))
     return ", ".join(parts)

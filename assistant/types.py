@@ -110,9 +110,11 @@ class Filters:
     year: int | None = None
     ids: tuple[str, ...] = ()
     code: bool = False  # only papers whose abstract points to their code (code_links.has_code_link)
+    authors_between: tuple[int, int] | None = None  # only papers with this many authors, bounds included
 
     def is_empty(self) -> bool:
-        return not (self.decision or self.author or self.keyword or self.year or self.ids or self.code)
+        return not (self.decision or self.author or self.keyword or self.year or self.ids or self.code
+                    or self.authors_between)
 
     def matches(self, paper: Paper) -> bool:
         """Whether a paper passes these filters: the one rule for retrieval, follow-ups and summaries
@@ -127,6 +129,8 @@ class Filters:
         if self.author and not any(name_holds(a, self.author) for a in paper.authors):
             return False
         if self.code and not has_code_link(paper.abstract):
+            return False
+        if self.authors_between and not self.authors_between[0] <= len(paper.authors) <= self.authors_between[1]:
             return False
         return not self.keyword or any(self.keyword.lower() in k.lower() for k in paper.keywords)
 
