@@ -36,6 +36,7 @@ from .turns import (
     without_references,
 )
 from .types import DECISIONS, Filters, Intent
+from .unrecorded import unrecorded_asked
 from .vocabulary import DECISION_WORDS, SET_NOUN, STOPWORDS, TOKEN, WORD, is_content_word
 
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
@@ -198,12 +199,13 @@ class QueryPlan:
     institution: str = ""  # "RL papers from Berkeley": the institution taken out of the topic (affiliations.py)
     elsewhere: tuple[str, ...] = ()  # "NeurIPS papers on GNNs", "papers from 2021": a venue or year the listing lacks
     shared: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "papers by levine": a surname several authors share
+    unrecorded: tuple[str, ...] = ()  # "the most cited paper": what the listing does not record (unrecorded.py)
 
     def note(self, glossary: tuple[str, str] | None = None, scope: str = "") -> str:
         """What an answer or a search says it read (spelling.reading_note; a search adds the glossary's (said,
         term) and the filters its words named): the one notice of both."""
         return reading_note(self.topic, self.corrections, self.names_read, glossary, scope, self.institution,
-                            self.elsewhere, self.shared)
+                            self.elsewhere, self.shared, self.unrecorded)
 
     def is_set_question(self) -> bool:
         """List, count and author questions want every matching paper of the listing, not a sample."""
@@ -238,6 +240,7 @@ def plan_question(
         shared = index.ids_of(mention.name) & index.ids_of(other.name)
         shared = shared & set(ids) if ids else shared
         ids = tuple(sorted(shared)) or (NO_PAPER,)
+    unrecorded, content = unrecorded_asked(content)  # "the most cited paper": the listing has no citations
     code, content = asks_for_code(content)  # "diffusion papers with code": a filter, not topic words
     how_many, content = authors_wanted(content)  # "papers with more than 10 authors"
     filters = Filters(
@@ -256,11 +259,14 @@ def plan_question(
         topic = topic_of(without_institution(content, institution)) or topic
     if intent in ("list", "count", "authors"):  # "any orals on RL?": the papers that never write "RL" are about it too
         topic = spelled_out(topic, index.acronyms) or topic
+    if unrecorded and not topic and filters.is_empty():  # nothing else asked: no paper, not an arbitrary one
+        filters = replace(filters, ids=(NO_PAPER,))
     plan = QueryPlan(question, intent, filters, tuple(dict.fromkeys(terms_of(topic))), topic,
                      coauthor=other.name if mention is not None and other is not None else "",
                      corrections=respelt.corrections, names_read=names_read(mention, other), excluded=excluded,
                      wanted=wanted, institution=institution if institution_in(topic) is None else "",
-                     elsewhere=elsewhere(question, index), shared=surnames_shared(mention, other))
+                     elsewhere=elsewhere(question, index), shared=surnames_shared(mention, other),
+                     unrecorded=unrecorded)
     if is_small_talk(question) and filters == (base or Filters()):
         return replace(plan, intent="explain", topic="", terms=(), small_talk=True)
     if intent == "explain" and (plan.is_filter_only() or (mention is not None and _AUTHORS_WORK.search(question))):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from .affiliations import affiliation_note
 from .chunking import count_tokens
 from .text import and_list
+from .unrecorded import unrecorded_note
 from .vocabulary import FRAME_WORDS, STOPWORDS, TOKEN
 
 # The fewest letters a word needs for each kind of typo to be corrected: shorter words are too close to other real
@@ -182,15 +183,16 @@ def name_note(said: str, names: Sequence[str]) -> str:
 def reading_note(
     topic: str, corrections: Sequence[tuple[str, str]], names: Sequence[tuple[str, Sequence[str]]] = (),
     glossary: tuple[str, str] | None = None, scope: str = "", institution: str = "", elsewhere: Sequence[str] = (),
-    shared: Sequence[tuple[str, Sequence[str]]] = (),
+    shared: Sequence[tuple[str, Sequence[str]]] = (), unrecorded: tuple[str, ...] = (),
 ) -> str:
     """What an answer or a search says it read ("" when the question was read as typed): authors' names read from
     near misses (`name_note`), that no paper is picked by institution (`affiliations.affiliation_note`), the typos
     corrected (`correction_note`); for a search also the glossary's term (said, term) and the filters its words
     named (`scope`: "orals only, by Chelsea Finn"); `institution`: the one the plan took out of the topic;
     `elsewhere`: the venues and years named that the listing holds no paper of; `shared`: surnames named that
-    several authors share, with their names."""
-    parts = [name_note(said, close) for said, close in names]
+    several authors share, with their names; `unrecorded`: what was asked that a listing does not record."""
+    parts = [note for note in (unrecorded_note(unrecorded),) if note]
+    parts += [name_note(said, close) for said, close in names]
     parts += [f"\u2018{said}\u2019 is the surname of {len(authors)} authors of the listing ({_some(authors)}): "
               "the papers of each are listed; name one to see only theirs." for said, authors in shared]
     if elsewhere:

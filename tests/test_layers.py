@@ -22,7 +22,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
                  "screening_llm", "screening_model", "evidence", "grouping", "set_answer", "set_eval", "extractive",
                  "details", "follow_ups", "titles", "listing_keys", "overview", "turns",
                  "authorship", "author_ranking", "author_mentions", "exclusion", "collection", "amounts",
-                 "affiliations", "similar_papers", "topic_phrases", "author_counts", "compare_chat"),
+                 "affiliations", "similar_papers", "topic_phrases", "author_counts", "unrecorded", "compare_chat"),
     "backends": ("store", "embeddings", "chunking", "keyword_index", "listings", "llm", "prompts", "citations"),
     "base": ("__init__", "types", "errors", "settings", "shipped", "files", "hashing", "text", "links", "redaction",
              "events", "code_links"),

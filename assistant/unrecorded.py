@@ -1,0 +1,41 @@
+"""What a question asks that a listing does not record: citation counts ("the most cited paper"), awards ("which
+paper won the best paper award?"), reviews and scores, rejected or withdrawn submissions (a listing of accepted
+papers holds none). No paper can be picked by them: the answer says so (spelling.reading_note), the words are no
+topic, and a question with nothing else to ask lists no paper rather than an arbitrary one. Rules only.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (what the listing does not record, as the notice names it; how a question asks for it)
+_ASKED = (
+    ("citation counts", r"\b(?:most|highly|least|heavily|widely|frequently)[- ]cited\b|\bcitation\s+counts?\b"
+                        r"|\b(?:number\s+of|how\s+many)\s+citations\b|\bh-?index\b|\bmost\s+citations\b"),
+    ("awards", r"\bbest[- ]paper\s+awards?\b|\b(?:outstanding|test[- ]of[- ]time)\s+paper(?:\s+awards?)?\b"
+               r"|\baward[- ]winning\b|\bwon\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}awards?\b|\bawards?\b"),
+    ("reviews or scores", r"\breview(?:er)?s?['\u2019]?\s+(?:scores?|ratings?|comments?)\b|\bmeta-?reviews?\b"
+                          r"|\b(?:review|reviewer)\s+scores?\b|\bratings?\s+(?:from|by|of)\s+(?:the\s+)?reviewers\b"
+                          r"|\b(?:highest|lowest|average)[- ]rated\b"),
+    ("rejected or withdrawn submissions", r"\b(?:were|was|got|been|being)\s+(?:rejected|withdrawn)\b"
+                                          r"|\b(?:rejected|withdrawn|desk-rejected)\s+(?:papers?|submissions?|by\s+(?:the\s+)?reviewers)\b"),
+)
+_PATTERNS = tuple((what, re.compile(pattern, re.IGNORECASE)) for what, pattern in _ASKED)
+
+
+def unrecorded_asked(question: str) -> tuple[tuple[str, ...], str]:
+    """(what the question asks that the listing does not record; the question without those words)."""
+    missing = []
+    for what, pattern in _PATTERNS:
+        if pattern.search(question):
+            missing.append(what)
+            question = pattern.sub(" ", question)
+    return tuple(missing), re.sub(r"\s+", " ", question).strip()
+
+
+def unrecorded_note(missing: tuple[str, ...]) -> str:
+    """The notice: "The listing records no citation counts: no paper can be picked or ranked by them."."""
+    if not missing:
+        return ""
+    return (f"The listing records no {' or '.join(missing)} (only titles, authors, abstracts, keywords and "
+            "decisions): no paper can be picked or ranked by them.")
