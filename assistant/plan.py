@@ -24,7 +24,7 @@ from .authors import AuthorIndex, find_author, names_read, surnames_shared
 from .authorship import asks_for_authors, without_ranking_words
 from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
-from .topic_phrases import combined, framed_data
+from .topic_phrases import combined, framed_data, without_markup
 from .turns import (
     FOLLOW_UP_MARK,
     LEADING_EXCLUDE,
@@ -438,7 +438,7 @@ _NOT_PROSE = re.compile(
 def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
     prose (URLs, code, paths, file names, bare numbers) left out; two subjects asked together joined by "with"."""
-    text = combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", text))))
+    text = combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", without_markup(text)))))
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows

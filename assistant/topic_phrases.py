@@ -1,7 +1,9 @@
 """Phrasings the plan's topic reader (plan.topic_of) rewrites before it keeps a question's content words: two
 subjects asked together ("papers that combine GNNs and transformers" -> "GNNs with transformers", which screening
 reads as two sides both needed) and a dataset or benchmark named with the words of an experiment ("which papers
-evaluate on ImageNet?" -> "ImageNet"). Rules only, no imports of the pipeline.
+evaluate on ImageNet?" -> "ImageNet"), and markup pasted into a question (an HTML element with what it holds, a
+Markdown link's target: "<script>alert(1)</script> papers on GANs" is about GANs). Rules only, no imports of the
+pipeline.
 """
 
 from __future__ import annotations
@@ -33,3 +35,15 @@ def framed_data(text: str) -> str:
 def combined(text: str) -> str:
     """A topic asking for two subjects together, written as one joined by "with" (see _COMBINED)."""
     return _COMBINED_AFTER.sub(" with ", _COMBINED.sub(lambda m: f"{m.group(1)} with ", text))
+
+
+_MARKUP = re.compile(
+    r"<(script|style)\b[^>]*>.*?</\1\s*>|<[a-zA-Z/!][^>]*>|!?\[([^\]]*)\]\([^)]*\)|(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def without_markup(text: str) -> str:
+    """The text with HTML elements (scripts and styles with their content) taken out, a Markdown link reduced to its
+    words and emphasis marks dropped."""
+    return _MARKUP.sub(lambda m: f" {m.group(2)} " if m.group(2) is not None else " ", text)

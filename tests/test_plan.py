@@ -701,3 +701,13 @@ def test_a_follow_up_that_only_counts_or_leaves_out_works_on_the_previous_set(
     assert plan.follow_up and plan.topic == previous.topic
     assert plan.excluded == excluded and plan.filters.decision == decision
     assert not is_follow_up("without labels, how can models learn?")
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("<script>alert(1)</script> papers on GANs", "GANs or generative adversarial networks"),  # before: 0 papers
+    ("<b>papers</b> on diffusion", "diffusion"),
+    ("papers on *multi-agent* RL", "multi-agent RL"),
+    ("[papers on RL](http://example.com/x)", "RL or reinforcement learning"),
+])
+def test_markup_pasted_into_a_question_is_no_topic(index: AuthorIndex, question: str, topic: str) -> None:
+    assert analyse(question, index, terms).topic == topic
