@@ -53,6 +53,7 @@ once here (the screening's acronym keys come from them too: collection.Collectio
     acronyms: dict[str, str] = field(default_factory=dict)  # the listing's acronyms spelled out (acronyms.long_forms)
     _words_of_names: set[str] | None = field(default=None, repr=False, compare=False)
     _near_names: _NearNames | None = field(default=None, repr=False, compare=False)
+    _given: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, papers: Iterable[Paper]) -> AuthorIndex:
@@ -123,6 +124,16 @@ once here (the screening's acronym keys come from them too: collection.Collectio
             tables = {"full": self.full, "initials": self.initials, "surnames": self.surnames}
             self._near_names = _NearNames(tables, self._name_words() | set(self.surnames))
         return self._near_names
+
+    def given_names(self) -> dict[str, set[str]]:
+        """Each given name (folded) -> the authors who carry it (built on first use)."""
+        if self._given is None:
+            self._given = {}
+            for author in self.papers:
+                tokens = name_tokens(author)
+                if len(tokens) > 1:
+                    self._given.setdefault(tokens[0], set()).add(author)
+        return self._given
 
     def writes(self, word: str) -> bool:
         """Whether the listing's papers write a word as an ordinary word (folded: "long", "white")."""
@@ -253,7 +264,7 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
                 return _mention(question, span, names, key)
             if not cue_required and named and i == 0:
                 return _mention(question, span, names, key)
-    return _near_surname(question, toks, index)
+    return _near_surname(question, toks, index) or _given_name_alone(question, toks, index)
 
 
 def _is_acronym(word: str, index: AuthorIndex) -> bool:
@@ -452,6 +463,22 @@ def _short_given_name(question: str, toks: Sequence[_Tok], index: AuthorIndex) -
                                                            or name_tokens(a)[0] == full)}
         if len(fits) == 1:
             return replace(_mention(question, [first, last], fits, last.key), respelt=True)
+    return None
+
+
+def _given_name_alone(question: str, toks: Sequence[_Tok], index: AuthorIndex) -> AuthorMention | None:
+    """A capitalised given name alone right after "by" ("papers by Chelsea"): read as the one author who carries it
+    (with a notice); when several do ("by Sergey"), the papers of each, and the notice names them."""
+    for i, tok in enumerate(toks):
+        if not tok.text[:1].isupper() or not re.search(r"\bby\s+$", question[: tok.start], re.IGNORECASE):
+            continue
+        if i + 1 < len(toks) and toks[i + 1].text[:1].isupper():
+            continue  # "by Jian Zhang": a full name (perhaps one the listing does not hold), not "Jian" alone
+        carriers = index.given_names().get(tok.key, set())
+        if len(carriers) == 1:
+            return replace(_mention(question, [tok], carriers, tok.key), respelt=True)
+        if carriers:  # the papers of each, and the notice that names them (as for a surname several share)
+            return AuthorMention(tok.text, tok.text, tok.start, tok.end, several=tuple(sorted(carriers)))
     return None
 
 

@@ -193,7 +193,7 @@ def reading_note(
     several authors share, with their names; `unrecorded`: what was asked that a listing does not record."""
     parts = [note for note in (unrecorded_note(unrecorded),) if note]
     parts += [name_note(said, close) for said, close in names]
-    parts += [f"\u2018{said}\u2019 is the surname of {len(authors)} authors of the listing ({_some(authors)}): "
+    parts += [f"\u2018{said}\u2019 names {len(authors)} authors of the listing ({_some(authors)}): "
               "the papers of each are listed; name one to see only theirs." for said, authors in shared]
     if elsewhere:
         named = " or ".join(f"\u2018{e}\u2019" for e in elsewhere)
