@@ -77,3 +77,15 @@ def given_name_before(question: str, mention: AuthorMention) -> int:
     if given is None or not is_content_word(given.group(1)):
         return mention.start
     return given.start()
+
+
+def names_read(*mentions: AuthorMention | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The authors read from near misses, as (said, (name,)): "Sergey Levin" as Sergey Levine; or (said, close
+    names) when several were about as close and none was read (the author filter then matches no paper)."""
+    return tuple((m.said, m.close or (m.name,)) for m in mentions if m is not None and (m.respelt or m.close))
+
+
+def surnames_shared(*mentions: AuthorMention | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The surnames named that several authors of the listing share, as (said, their names): "levine" for
+    Alexander, Sergey and Yoav Levine."""
+    return tuple((m.said, m.several) for m in mentions if m is not None and m.several)

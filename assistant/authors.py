@@ -282,18 +282,6 @@ def _strong_cue(question: str, start: int, end: int) -> bool:
                                                                              after, re.IGNORECASE))
 
 
-def names_read(*mentions: AuthorMention | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The authors read from near misses, as (said, (name,)): "Sergey Levin" as Sergey Levine; or (said, close
-    names) when several were about as close and none was read (the author filter then matches no paper)."""
-    return tuple((m.said, m.close or (m.name,)) for m in mentions if m is not None and (m.respelt or m.close))
-
-
-def surnames_shared(*mentions: AuthorMention | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The surnames named that several authors of the listing share, as (said, their names): "levine" for
-    Alexander, Sergey and Yoav Levine."""
-    return tuple((m.said, m.several) for m in mentions if m is not None and m.several)
-
-
 def author_in(question: str, index: AuthorIndex) -> tuple[str, str] | None:
     """The author the question restricts to, with the words that named it."""
     found = find_author(question, index)

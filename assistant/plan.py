@@ -19,8 +19,8 @@ from .acronyms import spelled_out
 from .affiliations import institution_in, without_institution
 from .amounts import wanted_amount
 from .author_counts import authors_wanted
-from .author_mentions import bare_name, co_author, given_name_before, unknown_author
-from .authors import AuthorIndex, find_author, names_read, surnames_shared
+from .author_mentions import bare_name, co_author, given_name_before, names_read, surnames_shared, unknown_author
+from .authors import AuthorIndex, find_author
 from .authorship import asks_for_authors, without_ranking_words
 from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
