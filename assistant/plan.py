@@ -26,6 +26,7 @@ from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
 from .topic_phrases import combined, framed_data, without_markup
 from .turns import (
+    EXCLUDE_WORD,
     FOLLOW_UP_MARK,
     LEADING_EXCLUDE,
     POINTS_BACK,
@@ -41,8 +42,7 @@ from .vocabulary import DECISION_WORDS, SET_NOUN, STOPWORDS, TOKEN, WORD, is_con
 
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
 _NOT_DECISION = re.compile(
-    r"\b(?:not|no|non-?|except|excluding|other than|besides|apart from|but not|without|exclude|drop|remove|minus"
-    r"|skip|leave out|filter out|take out|hide)\s*(?:the\s+|an?\s+|all\s+(?:the\s+)?)?"
+    rf"\b(?:{EXCLUDE_WORD}|no|non-?|other\s+than|besides|apart\s+from|but\s+not)\s*(?:the\s+|an?\s+|all\s+(?:the\s+)?)?"
     r"(orals?|spotlights?|posters?)\b", re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")

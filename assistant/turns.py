@@ -48,9 +48,11 @@ _BACK_REFERENCE = (
 # "without the posters", "drop the ones about GANs") asks it of the previous answer: it names no set of its own.
 BARE_COUNT = (r"^\s*(?:(?:and|so|ok|okay)\s+)?how\s+many(?:\s+(?:are\s+there|in\s+total|altogether|is\s+that))?"
               r"\s*[?.!]*\s*$")
+# The words that leave papers out, in one place: a leading exclusion here, "not the orals" in the plan's decisions.
+EXCLUDE_WORD = (r"(?:not|exclude|excluding|except(?:\s+for)?|without|drop|remove|minus|leave\s+out|leaving\s+out|skip"
+                r"|ignore|filter\s+out|take\s+out|hide|get\s+rid\s+of)")
 LEADING_EXCLUDE = (
-    r"^\s*(?:(?:and|but|now|ok|okay|so)\s+)?(?:not|exclude|excluding|except(?:\s+for)?|without|drop|remove|minus"
-    r"|leave\s+out|leaving\s+out|skip|ignore|filter\s+out|take\s+out|hide|get\s+rid\s+of)\s+"
+    rf"^\s*(?:(?:and|but|now|ok|okay|so)\s+)?{EXCLUDE_WORD}\s+"
     r"(?:the|those|these|ones?|papers?|any|all)\b"
 )
 _FOLLOW_UP = re.compile(rf"{_BACK_REFERENCE}|^{_LEAD_WORDS}|^{_SAME_FOR}|{BARE_COUNT}|{LEADING_EXCLUDE}",

@@ -685,6 +685,8 @@ def test_a_venue_or_year_the_listing_lacks_is_said(index: AuthorIndex, question:
     ("remove those about language models", ("language models",), ()),
     ("without the posters", (), ("Oral", "Spotlight")),
     ("except the posters", (), ("Oral", "Spotlight")),
+    ("ignore the posters", (), ("Oral", "Spotlight")),  # before: every poster (the verb lists were twins)
+    ("get rid of the orals", (), ("Spotlight", "Poster")),
     ("how many?", (), ()),
     ("how many are there?", (), ()),
 ])
