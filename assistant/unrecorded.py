@@ -1,7 +1,9 @@
 """What a question asks that a listing does not record: citation counts ("the most cited paper"), awards ("which
 paper won the best paper award?"), reviews and scores, rejected or withdrawn submissions (a listing of accepted
-papers holds none). No paper can be picked by them: the answer says so (spelling.reading_note), the words are no
-topic, and a question with nothing else to ask lists no paper rather than an arbitrary one. Rules only.
+papers holds none), judgements of quality ("the most interesting papers", "which papers are worth reading?"; "the
+best paper on X" stays the best-matched one). No paper can be picked by them: the answer says so
+(spelling.reading_note), the words are no topic, and a question with nothing else to ask lists no paper rather than
+an arbitrary one. Rules only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ _ASKED = (
     ("rejected or withdrawn submissions", r"\b(?:were|was|got|been|being)\s+(?:rejected|withdrawn)\b"
                                           r"|\b(?:rejected|withdrawn|desk-rejected)\s+(?:papers?|submissions?|by\s+(?:the\s+)?reviewers)\b"),
 )
+# "the most interesting papers", "which ones are worth reading?": an opinion of the papers, which no listing holds
+_QUALITY = (r"interesting|important|influential|impactful|notable|noteworthy|exciting|promising|impressive|cool(?:est)?"
+            r"|great(?:est)?|groundbreaking|must[- ]reads?")
+_DEGREE = r"(?:(?:the\s+)?(?:most|really|very|particularly|truly)\s+)?"
+_QUALITY_ASKED = "judgements of quality or interest"
+_ASKED += (
+    (_QUALITY_ASKED,
+     rf"\b(?:the\s+)?{_DEGREE}(?:{_QUALITY}|good)(?=\s+(?:(?:new|recent)\s+)?(?:papers?|works?|ones?|articles?"
+     r"|reads?|contributions?|studies|publications?)\b)"
+     rf"|\b(?:are|is|were|seem|seems|look|looks)\s+{_DEGREE}(?:{_QUALITY})\s*(?=[?.!]|$)"
+     r"|\bmust[- ]reads?\b|\bworth\s+(?:reading|a\s+read|my\s+time)\b"),
+)
 _PATTERNS = tuple((what, re.compile(pattern, re.IGNORECASE)) for what, pattern in _ASKED)
 
 
@@ -37,5 +51,7 @@ def unrecorded_note(missing: tuple[str, ...]) -> str:
     """The notice: "The listing records no citation counts: no paper can be picked or ranked by them."."""
     if not missing:
         return ""
+    hint = (" Name a topic to see its papers, or ask for the orals (the papers the conference chose for a talk)."
+            if _QUALITY_ASKED in missing else "")
     return (f"The listing records no {' or '.join(missing)} (only titles, authors, abstracts, keywords and "
-            "decisions): no paper can be picked or ranked by them.")
+            f"decisions): no paper can be picked or ranked by them.{hint}")
