@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 # (what the listing does not record, as the notice names it; how a question asks for it)
-_ASKED = (
+_ASKED: tuple[tuple[str, str], ...] = (
     ("citation counts", r"\b(?:most|highly|least|heavily|widely|frequently)[- ]cited\b|\bcitation\s+counts?\b"
                         r"|\b(?:number\s+of|how\s+many)\s+citations\b|\bh-?index\b|\bmost\s+citations\b"),
     ("awards", r"\bbest[- ]paper\s+awards?\b|\b(?:outstanding|test[- ]of[- ]time)\s+paper(?:\s+awards?)?\b"
