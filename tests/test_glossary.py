@@ -31,6 +31,8 @@ from assistant.types import Paper
 
 # Phrasings written for this test (none is a question of the dev set), each of another concept.
 LAY: list[tuple[str, str]] = [
+    ("neural networks generalize", "generalization theory"),  # before: read as algorithmic reasoning
+    ("why deep nets do well on data they were not trained on", "generalization theory"),
     ("a big network teaching a little network", "knowledge distillation"),
     ("generating realistic photos starting from static noise", "diffusion models"),
     ("learning to control a robot using only logs of old runs", "offline reinforcement learning"),
