@@ -43,6 +43,8 @@ GLOSSARY_FILE = Path(__file__).with_name("glossary.jsonl")
 READ_THRESHOLD = 0.5  # cosine of the topic to a concept's closest description (calibrated: see docs/benchmarks.md)
 READ_MARGIN = 0.02  # ... and by this much closer than to any other concept's (else the reading is ambiguous)
 MIN_TOPIC_WORDS = 2  # a one-word topic is a term already, or too vague to read as one
+SURE_READING = 0.75  # a topic this close to one concept's description, and SURE_LEAD closer than to any other's,
+SURE_LEAD = 0.15  # is read as it, however many papers use its words ("label every single pixel of an image")
 MAX_TERM_WORDS = 6  # a topic of more distinct terms describes a concept: the field's names for it are shorter
 LAY_RANGE = (2, 8)  # descriptions per concept (the shipped glossary gives 5-8: tests/test_glossary.py)
 _WORD = re.compile(r"[a-z0-9]+")
@@ -63,11 +65,18 @@ class Concept:
 
 @dataclass(frozen=True)
 class Reading:
-    """How a topic was read: as `concept`, at cosine `score` to its closest description."""
+    """How a topic was read: as `concept`, at cosine `score` to its closest description, `lead` closer than to
+    any other concept's."""
 
     said: str  # the topic as the user wrote it
     concept: Concept
     score: float
+    lead: float = 0.0
+
+    @property
+    def sure(self) -> bool:
+        """Close to one concept and far from every other: a description, however many papers use its words."""
+        return self.score >= SURE_READING and self.lead >= SURE_LEAD
 
     @property
     def term(self) -> str:
@@ -197,7 +206,7 @@ class Glossary:
             return None
         if names_concept(said, concept) or names_field_phrase(said, self.concepts):
             return None
-        return Reading(said, concept, score)
+        return Reading(said, concept, score, score - runner_up)
 
 
 def _named_by(concepts: Sequence[Concept], said: str) -> Concept | None:

@@ -196,6 +196,8 @@ class Retriever:
         found = glossary.read(topic)
         if found is None:
             return None
+        if found.sure:  # "label every single pixel of an image": a description, whatever its words
+            return found
         # the best candidates as a search ranks them (each side's fusion_candidates), without reading passages
         first = self._candidates(query, None, self.settings.fusion_candidates, None)[:JARGON_TOP]
         return None if in_own_words(topic, first, self.derived(CORPUS_STATS, CorpusStats.build)) else found

@@ -353,3 +353,14 @@ def test_a_name_the_listing_uses_is_left_alone(iclr_settings, question: str) -> 
     from assistant import service
 
     assert service.services(iclr_settings).retriever("iclr2022").reading(question) is None
+
+
+def test_a_description_close_to_one_concept_only_is_read_though_papers_use_its_words(iclr_settings) -> None:
+    """A topic of few terms whose words many abstracts use ("pixel", "object") is taken for the papers' jargon and
+    left unread, unless it is close to one concept's description and far from every other (Reading.sure): before,
+    this one was screened against its own words."""
+    from assistant import service
+
+    question = "labelling every pixel of a photo with the object it belongs to"
+    reading = service.services(iclr_settings).retriever("iclr2022").reading(question)
+    assert reading is not None and reading.term == "semantic segmentation" and reading.sure
