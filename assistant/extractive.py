@@ -51,9 +51,16 @@ def _stem_word(word: str) -> str:
 _OWN_STEMS = {"transformer": "transformer", "transformers": "transformer"}
 
 
+# An acronym's plural ("GNNs", "LLMs", "MDPs"): a word with no vowel before its final "s", which the stemmer keeps
+# (it only drops an "s" after a vowel), so "GNN papers" would not meet the abstracts' "GNNs".
+_VOWELLESS_PLURAL = re.compile(r"[^aeiouy\W\d_]{2,}s")
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     lower = word.lower()
+    if _VOWELLESS_PLURAL.fullmatch(lower):
+        lower = lower[:-1]
     return _OWN_STEMS.get(lower) or _stem_word(lower)
 
 

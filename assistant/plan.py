@@ -24,7 +24,7 @@ from .authors import AuthorIndex, find_author
 from .authorship import asks_for_authors, without_ranking_words
 from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
-from .topic_phrases import combined, framed_data, without_markup
+from .topic_phrases import asks_how_to, combined, framed_data, without_goal, without_markup
 from .turns import (
     EXCLUDE_WORD,
     FOLLOW_UP_MARK,
@@ -141,7 +141,8 @@ def spell_paper_words(question: str) -> str:
 
 def intent_of(question: str) -> Intent:
     """authors > count > summarize > "which/what paper ..." (one: explain) > "which/what papers ..." (list) > compare >
-    other list phrasings and yes/no questions about the field (list) > explain. A bare phrase with no question form
+    a goal ("how do I ...", "is there a way to ...": list) > other list phrasings and yes/no questions about the
+    field (list) > explain. A bare phrase with no question form
     ("graph transformers positional encodings") is a search: list."""
     if asks_for_authors(question):
         return "authors"  # "who published the most papers?", "who works on X?": authors ranked (authorship.py)
@@ -155,6 +156,8 @@ def intent_of(question: str) -> Intent:
         return "list"
     if _COMPARE.search(question):
         return "compare"
+    if asks_how_to(question):
+        return "list"  # "how do I make my GNN deal with over-squashing?": the papers that work towards the goal
     if _LIST.search(question) or _YES_NO.search(question):
         return "list"  # "is there any work on X?", "can attackers recover training data?": the papers on it
     # A phrase with no question form ("diffusion models for image generation", "AI for designing drugs?") is a
@@ -437,23 +440,37 @@ _NOT_PROSE = re.compile(
 
 def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
-    prose (URLs, code, paths, file names, bare numbers) left out; two subjects asked together joined by "with"."""
-    text = combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", without_markup(text)))))
+    prose (URLs, code, paths, file names, bare numbers) left out; two subjects asked together joined by "with"; a
+    goal ("how do I make my GNN deal with over-squashing?") read as what it is about."""
+    text = without_markup(text)
+    goal = without_goal(text)
+    in_goal = goal != text  # a framing verb in a goal joins its sides: "make my GNN deal with over-squashing"
+    text = combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal))))
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows
     broken = False  # a framing or filter word came since the last content word
     by_noun = False  # ... and it was "papers", "works": "GNN papers on oversmoothing"
+    qualified = False  # ... and it came in a relative clause: "GNNs which tackle over-squashing", or in a goal
     for word in _WORD_OR_COMMA.findall(text):
-        if word != "," and any(is_content_word(p) for p in word.split("-")):
-            kept += (_joint(between, by_noun) if broken else between) if kept else []
+        relative = bool(between) and between[-1].lower() in _RELATIVE
+        if word != "," and (any(is_content_word(p) for p in word.split("-")) or relative and _EXPLORE.match(word)):
+            kept += (_joint(between, by_noun or qualified) if broken else between) if kept else []
             kept.append(word)
-            between, broken, by_noun = [], False, False
+            between, broken, by_noun, qualified = [], False, False, False
         elif word == "," or word.lower() in STOPWORDS:
             between.append(word)
         else:  # what is left and right of a framing word ("compare", "papers") is not one phrase
+            qualified = qualified or in_goal or bool(kept) and any(w.lower() in _RELATIVE for w in between)
             broken, by_noun = True, by_noun or bool(SET_NOUN_WORD.match(word))
     return " ".join(kept).replace(" ,", ",")
+
+
+# A framing verb in a relative clause after a topic ("GNNs which tackle over-squashing", "diffusion models that use
+# transformers") narrows that topic: both sides are needed, as after "papers" ("GNN papers on ..."). "explore" there
+# is what agents do ("agents that explore"), not a framing word.
+_RELATIVE = frozenset({"that", "which", "who", "whose"})
+_EXPLORE = re.compile(r"explor(?:e|es|ing)$", re.IGNORECASE)
 
 
 _LIST_WORDS = frozenset({"and", "or", "nor", ","})

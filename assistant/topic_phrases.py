@@ -47,3 +47,56 @@ def without_markup(text: str) -> str:
     """The text with HTML elements (scripts and styles with their content) taken out, a Markdown link reduced to its
     words and emphasis marks dropped."""
     return _MARKUP.sub(lambda m: f" {m.group(2)} " if m.group(2) is not None else " ", text)
+
+
+# "how do I make my GNN deal with over-squashing?", "what is the best way to speed up diffusion sampling?", "is there
+# a way to learn from fewer labels?", "I want to compress a transformer", "we're trying to detect OOD inputs": a goal,
+# asked of a listing, wants the papers that work towards it (a set), and the goal is the topic.
+_GOAL = re.compile(
+    r"^\s*(?:(?:and|so|ok(?:ay)?|hi|hey|well|also),?\s+)*(?:"
+    r"how\s+(?:do|can|could|should|would|might|may|does|did)\s+(?:i|we|you|one|people|someone|anyone)\s+(?:best\s+)?"
+    r"|how\s+to\s+|(?:i|we)\s+(?:wonder|wondered|am\s+wondering|are\s+wondering)\s+how\s+to\s+"
+    r"|what(?:['\u2019]s|\s+is|\s+are|\s+would\s+be|\s+were)\s+(?:the\s+|a\s+|some\s+)?(?:(?:best|good|better|right"
+    r"|easiest|simplest|fastest|cheapest|recommended|known|main|usual|common|standard)\s+)?"
+    r"(?:ways?|methods?|approach(?:es)?|techniques?|options?|strateg(?:y|ies)|tricks?)\s+(?:to|for|of)\s+"
+    r"|(?:is|are)\s+there\s+(?:a\s+|any\s+)?(?:good\s+|better\s+|known\s+|simple\s+)?"
+    r"(?:ways?|methods?|techniques?|approach(?:es)?|tricks?)\s+(?:to|for|of)\s+"
+    r"|(?:i|we)(?:['\u2019]d|\s+would)\s+like\s+to\s+|(?:i|we)\s+(?:want|need|wish|hope|have)\s+to\s+"
+    r"|(?:i['\u2019]?m|i\s+am|we['\u2019]?re|we\s+are)\s+(?:trying|attempting|hoping|planning|looking|aiming)\s+to\s+"
+    r")", re.IGNORECASE)
+# What the goal's verb says about the user, not the topic: "find papers on", "learn about", "make my model ..."
+_GOAL_LEAD = re.compile(
+    r"^\s*(?:find|search(?:\s+for)?|look\s+for|locate|list|see|read(?:\s+up)?(?:\s+on|\s+about)?"
+    r"|(?:learn|know|hear)(?:\s+more)?\s+about|understand|get\s+started\s+(?:with|in|on)|start\s+(?:with|in|on)"
+    r"|(?:make|get|help|have)\s+(?:my|our|a|an|the|their|your)|(?:make|get)(?=\s+\w+\s+to\b))\s+",
+    re.IGNORECASE)
+# A goal about the assistant or the answer shown ("how do I export these?", "how can I cite it?", "how do I use this
+# tool?"): a question for the help, not for the listing.
+_TOOL_GOAL = re.compile(
+    r"^\s*(?:export|download|cite|save|share|copy|print|upload|ingest|load|add|delete|remove|reset|clear|ask|filter"
+    r"|sort|open|install|run|configure|set\s+up|log\s+in|sign\s+in)\b"
+    r"|^\s*(?:[\w'\u2019-]+\s+){0,2}(?:it|its|this|that|these|those|them|they)\b",
+    re.IGNORECASE)
+# "help me find papers on X", "can you help me with X": the request frames the topic.
+_HELP = re.compile(r"^\s*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?help\s+(?:me|us)\s+(?:to\s+)?"
+                   r"(?:find|finding|look\s+for|with|on)\s+", re.IGNORECASE)
+
+
+def _goal(text: str) -> str | None:
+    """The goal a question asks papers for (see _GOAL), or None."""
+    found = _GOAL.match(text) or _HELP.match(text)
+    if found is None:
+        return None
+    goal = text[found.end():]
+    return None if _TOOL_GOAL.search(goal) else _GOAL_LEAD.sub(" ", goal, count=1).strip()
+
+
+def asks_how_to(text: str) -> bool:
+    """Whether a question states a goal the listing's papers work towards ("how do I make my GNN deal with
+    over-squashing?"): a set question, not an explanation. Not a goal about the tool or a paper shown."""
+    return bool(_goal(text))
+
+
+def without_goal(text: str) -> str:
+    """The question with its goal framing ("how do I", "is there a way to", "I want to") taken out."""
+    return _goal(text) or text

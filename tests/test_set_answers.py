@@ -68,6 +68,18 @@ def judged() -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
     return dev_questions(), dev_judgments()
 
 
+@pytest.mark.parametrize("question", ["GNN papers on over-squashing", "how do I make my GNN deal with over-squashing?",
+                                      "GNNs which tackle over-squashing"])
+def test_a_gnn_question_in_any_phrasing_finds_the_over_squashing_paper(
+    question: str, iclr_retriever: Any, iclr_settings: Any
+) -> None:
+    """A singular acronym meets the abstracts' plural ("GNN" / "GNNs"), a goal is a set question, and a relative
+    clause narrows its topic; before, the three listed 0, 0 (an explanation) and 1 of 41 papers."""
+    result = answer(question, [], iclr_retriever, iclr_settings)
+    assert result.is_set and "7UmjRGzp-A" in {m.hit.paper.id for m in result.relevant}
+    assert len(result.relevant) <= 10
+
+
 @pytest.mark.parametrize("query_id", ["diffusion", "forgetting"])
 def test_topic_list_questions_are_answered_completely(
     query_id: str, judged: Any, iclr_retriever: Any, iclr_settings: Any
