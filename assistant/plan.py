@@ -24,7 +24,7 @@ from .authors import AuthorIndex, find_author
 from .authorship import asks_for_authors, without_ranking_words
 from .code_links import asks_for_code
 from .spelling import one_edit_apart, reading_note, respell_question
-from .topic_phrases import asks_how_to, combined, framed_data, without_goal, without_markup
+from .topic_phrases import asks_how_to, combined, framed_data, listed_examples, without_goal, without_markup
 from .turns import (
     EXCLUDE_WORD,
     FOLLOW_UP_MARK,
@@ -110,7 +110,7 @@ _YES_NO = re.compile(
 # still ask for an explanation there.
 _ASKS = re.compile(r"\b(?:why|tell|explain|describe)\b", re.IGNORECASE)
 _PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
-_ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)")
+_ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)|\b(?:e\.\s?g|i\.\s?e|etc|vs|cf)\.", re.IGNORECASE)
 _WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists
 _QUESTION_START = re.compile(
     r"^\s*(?:how|why|what|when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|should|would|will"
@@ -445,7 +445,7 @@ def topic_of(text: str) -> str:
     text = without_markup(text)
     goal = without_goal(text)
     in_goal = goal != text  # a framing verb in a goal joins its sides: "make my GNN deal with over-squashing"
-    text = combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal))))
+    text = listed_examples(combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal)))))
     text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows

@@ -100,3 +100,22 @@ def asks_how_to(text: str) -> bool:
 def without_goal(text: str) -> str:
     """The question with its goal framing ("how do I", "is there a way to", "I want to") taken out."""
     return _goal(text) or text
+
+
+# "learning from very few labeled examples (few-shot classification, meta-learning)", "graph neural networks (GNNs)",
+# "compression (e.g. pruning or quantization)": what a parenthesis names are other names of the topic, asked for as
+# alternatives beside it (before, the words ran on into one phrase: "examples few-shot classification").
+_EXAMPLES = re.compile(
+    r"\s*\(\s*(?:(?:e\.\s?g|i\.\s?e|cf)\.?,?|such\s+as|like|including|incl\.?|for\s+(?:example|instance),?|say,?|or|aka)?\s*"
+    r"([^()]*?)\s*(?:,?\s*etc\.?)?\s*\)", re.IGNORECASE)
+
+
+def listed_examples(text: str) -> str:
+    """The question with a parenthesis written as alternatives after the phrase it follows (see _EXAMPLES)."""
+    def alternatives(found: re.Match[str]) -> str:
+        named = found.group(1)
+        return f" or {named} " if named and not _SEVERAL.search(named) else f", {named} " if named else " "
+    return _EXAMPLES.sub(alternatives, text)
+
+
+_SEVERAL = re.compile(r",|\b(?:and|or)\b", re.IGNORECASE)

@@ -280,6 +280,14 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("how can I export these?", "explain", "export", None, ()),
     ("how do I make it faster?", "explain", "make it faster", None, ()),
     ("how do transformers handle long sequences?", "explain", "transformers handle long sequences", None, ()),
+    # what a parenthesis names are alternatives beside the phrase it follows; "e.g." leaves a phrase a phrase
+    ("learning from very few labeled examples (few-shot classification, meta-learning)", "list",
+     "learning from very few labeled examples, few-shot classification, meta-learning", None, ()),
+    ("contrastive representation learning (e.g. SimCLR)", "list", "contrastive representation learning or SimCLR",
+     None, ()),
+    ("graph neural networks (GNNs) for molecules", "list", "graph neural networks or GNNs for molecules", None, ()),
+    ("papers on compression (such as pruning or quantization, etc.)", "list", "compression, pruning or quantization",
+     None, ()),
     # a framing verb in a relative clause narrows the topic before it: both sides are needed
     ("GNNs which tackle over-squashing", "list", "GNNs with over-squashing", None, ()),
     ("diffusion models that use transformers", "list", "diffusion models with transformers", None, ()),

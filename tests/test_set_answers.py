@@ -80,6 +80,15 @@ def test_a_gnn_question_in_any_phrasing_finds_the_over_squashing_paper(
     assert len(result.relevant) <= 10
 
 
+def test_a_parenthesis_names_alternatives_of_the_topic(judged: Any, iclr_retriever: Any, iclr_settings: Any) -> None:
+    """"learning to learn (meta-learning)": the jargon in the parenthesis is asked for beside the lay words (before,
+    the words ran on into one phrase and 13 of the 36 meta-learning papers were listed)."""
+    _, truth = judged
+    result = answer("learning to learn (meta-learning)", [], iclr_retriever, iclr_settings)
+    precision, recall = precision_recall(result, truth["meta-count"])
+    assert recall >= 0.75 and precision >= 0.75, (precision, recall)
+
+
 @pytest.mark.parametrize("query_id", ["diffusion", "forgetting"])
 def test_topic_list_questions_are_answered_completely(
     query_id: str, judged: Any, iclr_retriever: Any, iclr_settings: Any
