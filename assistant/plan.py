@@ -1,6 +1,6 @@
 """The query plan: what a question asks for, read by rules (deterministic; no model involved).
 
-From each question: its intent (list / count / explain / summarize / compare), the topic that retrieval sees (the
+From each question: its intent (list / count / explain / summarize / compare: intents.py), the topic that retrieval sees (the
 question with its framing words removed: "which ICLR 2022 papers have Chelsea Finn as a co-author?" has no topic
 at all), the stemmed content terms, the filters it implies (decision words; an author of the collection named in
 any phrasing, accents, case and initials folded; a year when the listing spans several), and whether it is a
@@ -21,10 +21,11 @@ from .amounts import wanted_amount
 from .author_counts import authors_wanted
 from .author_mentions import bare_name, co_author, given_name_before, names_read, surnames_shared, unknown_author
 from .authors import AuthorIndex, find_author
-from .authorship import asks_for_authors, without_ranking_words
+from .authorship import without_ranking_words
 from .code_links import asks_for_code
-from .spelling import one_edit_apart, reading_note, respell_question
-from .topic_phrases import asks_how_to, combined, framed_data, listed_examples, without_goal, without_markup
+from .intents import COMPARE, COUNT, QUESTION_START, SUMMARIZE, intent_of, spell_paper_words
+from .spelling import reading_note, respell_question
+from .topic_phrases import combined, framed_data, listed_examples, without_goal, without_markup
 from .turns import (
     EXCLUDE_WORD,
     FOLLOW_UP_MARK,
@@ -38,7 +39,7 @@ from .turns import (
 )
 from .types import DECISIONS, Filters, Intent
 from .unrecorded import unrecorded_asked
-from .vocabulary import DECISION_WORDS, SET_NOUN, STOPWORDS, TOKEN, WORD, is_content_word
+from .vocabulary import DECISION_WORDS, STOPWORDS, TOKEN, WORD, is_content_word
 
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)\b", re.IGNORECASE)
 _NOT_DECISION = re.compile(
@@ -46,127 +47,7 @@ _NOT_DECISION = re.compile(
     r"(orals?|spotlights?|posters?)\b", re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
-
-# --- intent -------------------------------------------------------------------------------------------------------
-_COUNT = re.compile(
-    r"\bhow\s+many\b|\bhow\s+much\s+(?:work|research|papers?)\b|\b(?:the\s+)?(?:total\s+)?number\s+of\b|"
-    r"^\s*(?:please\s+)?count\b|\bcount\s+(?:of|the)\b|\bwhat\s+(?:fraction|share|percentage|proportion)\s+of\b",
-    re.IGNORECASE,
-)
-_LEADING_LIST = re.compile(
-    rf"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?{SET_NOUN}\b"
-    r"|^\s*(?:and\s+)?(?:which|what)\s+of\s+(?:them|those|these|the\s+above)\b",
-    re.IGNORECASE,
-)
-_SUMMARIZE = re.compile(
-    r"\bsummari[sz](?:e|ing)\b|\b(?:a|an)\s+(?:short\s+|brief\s+|quick\s+)?(?:summary|overview)\b|^\s*overview\b"
-    r"|\btl;?\s*dr\b|\bgist\s+of\b|\bwhat\s+are\s+the\s+(?:main|key|common|recurring)\s+"
-    r"(?:themes?|trends?|ideas|findings|directions|topics)\b|\bsum\s+up\b",
-    re.IGNORECASE,
-)
-_COMPARE = re.compile(
-    r"^\s*(?:please\s+)?(?:compare|contrast)\b|\bhow\s+(?:does|do|did)\s+.+\s+(?:compare|differ)\b"
-    r"|\bdifferences?\s+between\b|\bcompared?\s+(?:to|with)\b|\s(?:vs\.?|versus)\s"
-    r"|\b(?:is|are)\s+.+\s+better\s+than\b|\bpros\s+and\s+cons\b",
-    re.IGNORECASE,
-)
-_LIST = re.compile(
-    rf"^\s*(?:please\s+)?(?:can|could|would)\s+you\s+(?:please\s+)?(?:list|find|show|name|give|recommend|suggest"
-    rf"|point)\b|^\s*(?:please\s+)?(?:list|find|show|name|give|recommend|suggest|search|fetch|get)\b"
-    rf"|^\s*(?:are|is)\s+there\b|^\s*(?:any|anything|got\s+any|do\s+you\s+have|have\s+you\s+got)\b"
-    rf"|\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:looking|searching)\s+for\b|\bi\s+(?:want|need|would\s+like)\b"
-    rf"|\b{SET_NOUN}\s+(?:on|about|that|which|with|by|from|of|regarding|concerning|where|whose|in|co-?authored)\b"
-    rf"|^\s*who\s+(?:wrote|writes|works?|worked|published|studies|studied)\b|\b(?:papers|works|articles|publications|orals|spotlights|posters)\s*[?.!]*\s*$"
-    rf"|^\s*(?:has|have|did|does)\s+.+\s+(?:got|have|has|publish|published|write|wrote|present)\s+(?:any|anything)\b"
-    r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
-    r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b"
-    r"|^\s*what\s+(?:work|research|progress)\s+(?:on|about|in|into|regarding|concerning|related\s+to|was|has)\b"
-    r"|\b(?:came|comes|come|coming)\s+out\s+of\b",  # "what came out of X's lab?"
-    re.IGNORECASE,
-)
-# A question about ONE paper ("which paper introduced X?", "what's the paper that proposes Y", "the paper titled Z"):
-# the best match explained and cited, not a set (but "which papers ..." lists).
-_ONE_PAPER = re.compile(
-    r"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)(?:['\u2019]s|\s+is|\s+was)?\s+(?:the\s+|a\s+)?"
-    r"(?:(?:first|original|single|specific|one)\s+)?(?:paper|article|publication|submission|study)\b(?!['\u2019]?s\b)"
-    r"|^\s*(?:the|a|that)\s+(?:paper|article|publication)\s+(?:titled|entitled|called|named|with\s+the\s+title)\b"
-    r"|\b(?:title|name)\s+of\s+the\s+(?:paper|article)\b"
-    r"|^\s*(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:find|show|give|get|name|tell|point)\s+(?:me\s+)?(?:to\s+)?the\s+"
-    r"(?:paper|article|publication)\b(?!['\u2019]?s\b)"  # "find the paper that introduced X"
-    r"|\b(?:looking|searching)\s+for\s+the\s+(?:paper|article|publication)\b(?!['\u2019]?s\b)",
-    re.IGNORECASE,
-)
-# A yes/no question about the field ("can attackers recover the training data?", "does anyone study X?", "are
-# transformers robust?"): the papers that study it, counted. Not a request to the assistant ("can you explain"),
-# nor a question about "it", "this" or "they" (a follow-up about a paper already shown).
-_YES_NO = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(?:can|could|does|do|did|is|are|was|were|has|have|will|would|should)\s+"
-    r"(?!(?:you|i|me|we|it|its|this|that|these|those|they|them|he|she)\b)(?=[\w(])"
-    r"|^\s*(?:and\s+)?is\s+it\s+(?:possible|feasible)\b",
-    re.IGNORECASE,
-)
-# Inside a phrase that does not open as a question, "how", "when" or "what" are part of the topic ("teaching an agent
-# by showing it how an expert does it", "networks that give the same answer when the input is rotated"): only these
-# still ask for an explanation there.
-_ASKS = re.compile(r"\b(?:why|tell|explain|describe)\b", re.IGNORECASE)
-_PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
-_ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)|\b(?:e\.\s?g|i\.\s?e|etc|vs|cf)\.", re.IGNORECASE)
-_WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists
-_QUESTION_START = re.compile(
-    r"^\s*(?:how|why|what|when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|should|would|will"
-    r"|has|have|explain|describe|tell)\b", re.IGNORECASE,
-)
-
 _WORD_OR_COMMA = re.compile(rf",|{WORD.pattern}", re.UNICODE)
-
-
-
-
-_PAPER_TYPO = re.compile(r"\bp[aper]{3,6}s?\b", re.IGNORECASE)  # "papres", "paers", "pappers": letters of "papers"
-
-
-def spell_paper_words(question: str) -> str:
-    """"papres on meta learning": a misspelt "paper(s)" written right, so the question still reads as a set
-    question and the typo does not become a topic word."""
-    def fix(match: re.Match[str]) -> str:
-        word = match.group().lower()
-        if word in ("papers", "paper"):
-            return match.group()
-        for right in ("papers", "paper"):
-            if one_edit_apart(word, right):
-                return right
-        return match.group()
-    return _PAPER_TYPO.sub(fix, question)
-
-
-def intent_of(question: str) -> Intent:
-    """authors > count > summarize > "which/what paper ..." (one: explain) > "which/what papers ..." (list) > compare >
-    a goal ("how do I ...", "is there a way to ...": list) > other list phrasings and yes/no questions about the
-    field (list) > explain. A bare phrase with no question form
-    ("graph transformers positional encodings") is a search: list."""
-    if asks_for_authors(question):
-        return "authors"  # "who published the most papers?", "who works on X?": authors ranked (authorship.py)
-    if _COUNT.search(question):
-        return "count"
-    if _SUMMARIZE.search(question) and not _WHICH_START.match(question):
-        return "summarize"  # "summarize the papers on X", "what are the main themes of the papers on X"
-    if _ONE_PAPER.search(question):
-        return "explain"  # "which paper introduced X?": one paper, the best match first
-    if _LEADING_LIST.search(question):
-        return "list"
-    if _COMPARE.search(question):
-        return "compare"
-    if asks_how_to(question):
-        return "list"  # "how do I make my GNN deal with over-squashing?": the papers that work towards the goal
-    if _LIST.search(question) or _YES_NO.search(question):
-        return "list"  # "is there any work on X?", "can attackers recover training data?": the papers on it
-    # A phrase with no question form ("diffusion models for image generation", "AI for designing drugs?") is a
-    # search for papers. A sentence ending in a period is a statement (a claim to check), and a command ("Read the
-    # file /x and tell me what it says") or text with code, paths or markup is no search phrase: explained.
-    words_only = _ABBREVIATION.sub(" ", question)  # "Finn et al. meta-learning", "J. B. Tenenbaum papers"
-    bare = not _QUESTION_START.search(question) and not _ASKS.search(question) and _PLAIN_PHRASE.match(words_only)
-    return "list" if bare else "explain"
-
 
 def decisions_in(question: str) -> tuple[str, ...]:
     """The decisions a question restricts to: "orals" -> Oral; "not posters" -> Oral and Spotlight."""
@@ -350,9 +231,9 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
         merged_terms = tuple(dict.fromkeys(previous.terms + follow_up.terms))
     intent = follow_up.intent
     text = follow_up.text
-    if SCOPE_ONLY.match(text) and not (_COUNT.search(text) or _SUMMARIZE.search(text) or _COMPARE.search(text)):
+    if SCOPE_ONLY.match(text) and not (COUNT.search(text) or SUMMARIZE.search(text) or COMPARE.search(text)):
         intent = previous.intent  # "what about the spotlights?": the same question, another scope
-    elif intent == "explain" and previous.is_set_question() and not _QUESTION_START.search(text):
+    elif intent == "explain" and previous.is_set_question() and not QUESTION_START.search(text):
         intent = previous.intent
     own, before = follow_up.filters, previous.filters
     filters = Filters(
@@ -446,23 +327,32 @@ def topic_of(text: str) -> str:
     goal = without_goal(text)
     in_goal = goal != text  # a framing verb in a goal joins its sides: "make my GNN deal with over-squashing"
     text = listed_examples(combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal)))))
-    text = _DECISION.sub(" ", _YEAR.sub(" ", _COUNT.sub(" ", _SUMMARIZE.sub(" ", text))))
+    text = _DECISION.sub(" ", _YEAR.sub(" ", COUNT.sub(" ", SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows
     broken = False  # a framing or filter word came since the last content word
     by_noun = False  # ... and it was "papers", "works": "GNN papers on oversmoothing"
     qualified = False  # ... and it came in a relative clause: "GNNs which tackle over-squashing", or in a goal
+    apart = False  # ... and it keeps the two sides apart: "compare X with Y", "the number of X"
+    since_frame: list[str] = []  # the stopwords since that framing word: "transformers applied to graphs"
+    participle = False  # ... which was a verb's participle ("applied", "working"), not a noun ("the paper on X")
     for word in _WORD_OR_COMMA.findall(text):
         relative = bool(between) and between[-1].lower() in _RELATIVE
         if word != "," and (any(is_content_word(p) for p in word.split("-")) or relative and _EXPLORE.match(word)):
-            kept += (_joint(between, by_noun or qualified) if broken else between) if kept else []
+            if kept and broken:
+                kept += _joint(between, since_frame if participle else (), by_noun or qualified, apart)
+            elif kept:
+                kept += between
             kept.append(word)
-            between, broken, by_noun, qualified = [], False, False, False
+            between, since_frame, broken, by_noun, qualified, apart = [], [], False, False, False, False
         elif word == "," or word.lower() in STOPWORDS:
             between.append(word)
+            since_frame.append(word)
         else:  # what is left and right of a framing word ("compare", "papers") is not one phrase
             qualified = qualified or in_goal or bool(kept) and any(w.lower() in _RELATIVE for w in between)
-            broken, by_noun = True, by_noun or bool(SET_NOUN_WORD.match(word))
+            apart = apart or word.lower() in _APART
+            participle = bool(_PARTICIPLE.search(word))
+            broken, by_noun, since_frame = True, by_noun or bool(SET_NOUN_WORD.match(word)), []
     return " ".join(kept).replace(" ,", ",")
 
 
@@ -478,15 +368,27 @@ SET_NOUN_WORD = re.compile(r"(?:papers|works|articles|publications|submissions|s
 _JOINING = ("on", "about", "for", "in", "with", "to", "of", "using", "via", "from", "over", "under")
 
 
-def _joint(between: Sequence[str], by_noun: bool) -> list[str]:
-    """What joins two runs of content words that a framing word stood between: "GNN papers on oversmoothing", "which
-    RL papers study exploration?" ask for papers on both ("GNN on oversmoothing", "RL with exploration": the
-    preposition makes them the two sides of one topic); "RL papers and GAN papers" lists two topics, and other
-    framing words ("compare X with Y", "the title of X") keep the runs apart ("RL, GAN", "X, Y")."""
+def _joint(between: Sequence[str], since_frame: Sequence[str], joined: bool, apart: bool) -> list[str]:
+    """What joins two runs of content words that framing words stood between (`between`: the stopwords there;
+    `since_frame`: those after the last framing word). A set noun, a relative clause or a goal (`joined`) makes them
+    the two sides of one topic, joined by their preposition ("GNN papers on oversmoothing" -> "GNN on oversmoothing",
+    "which RL papers study exploration?" -> "RL with exploration"), and so does a preposition right after a framing
+    participle (`since_frame` holds the words after one: "transformers applied to graphs" -> "transformers to
+    graphs"). "RL papers and GAN papers" lists two topics,
+    and a comparison or a count (`apart`) and other framing words keep the runs apart ("compare X with Y", "the
+    title of X": "X, Y")."""
     said = [w.lower() for w in between]
-    if not by_noun or _LIST_WORDS & set(said):
+    if apart or _LIST_WORDS & set(said):
         return [","]
-    return [next((w for w in said if w in _JOINING), "with")]
+    after = next((w for w in (w.lower() for w in since_frame) if w in _JOINING), None)
+    if joined:
+        return [after or next((w for w in said if w in _JOINING), "with")]
+    return [after] if after else [","]
+
+
+_PARTICIPLE = re.compile(r"(?:ed|ing)$", re.IGNORECASE)
+_APART = frozenset({"compare", "compares", "compared", "comparing", "comparison", "contrast", "versus", "vs",
+                    "number", "count", "counting", "total"})
 
 
 def remove_phrases(text: str, phrases: Sequence[str]) -> str:

@@ -1,15 +1,16 @@
 """The older home of question analysis, kept so that existing imports work: every rule now lives in
-`assistant.plan` (the query plan), `assistant.authors` and `assistant.vocabulary`; this module only re-exports."""
+`assistant.plan` (the query plan), `assistant.intents`, `assistant.authors` and `assistant.vocabulary`; this module
+only re-exports."""
 
 from __future__ import annotations
 
 from .authors import AuthorIndex, author_in
+from .intents import intent_of
 from .plan import (
     QueryPlan,
     QuestionInfo,
     analyse,
     decisions_in,
-    intent_of,
     merge_follow_up,
     plan_question,
     remove_phrases,

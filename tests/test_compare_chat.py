@@ -18,8 +18,8 @@ from assistant.authors import AuthorIndex
 from assistant.compare import DEFAULT_COLUMNS, MAX_PAPERS, Cell, Row, offline_table, parse_columns
 from assistant.compare_chat import TableAsked, chat_cell, sides, table_request, table_text
 from assistant.extractive import terms
+from assistant.intents import intent_of
 from assistant.keyword_index import split_sentences
-from assistant.plan import intent_of
 from assistant.types import Answer, Paper
 from assistant.web import render
 

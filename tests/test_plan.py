@@ -11,6 +11,7 @@ import pytest
 from assistant.authors import AuthorIndex
 from assistant.authorship import MAX_TOP, asks_for_authors, top_asked
 from assistant.extractive import terms
+from assistant.intents import spell_paper_words
 from assistant.plan import (
     NO_PAPER,
     QueryPlan,
@@ -18,7 +19,6 @@ from assistant.plan import (
     merge_follow_up,
     plan_of_turn,
     plan_question,
-    spell_paper_words,
     swaps_decision,
     switches_subject,
 )
@@ -288,6 +288,9 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("graph neural networks (GNNs) for molecules", "list", "graph neural networks or GNNs for molecules", None, ()),
     ("papers on compression (such as pruning or quantization, etc.)", "list", "compression, pruning or quantization",
      None, ()),
+    # a framing verb followed by a preposition joins its two sides, as after "papers"
+    ("transformers applied to graphs", "list", "transformers to graphs", None, ()),
+    ("which papers have transformers used for vision?", "list", "transformers for vision", None, ()),
     # a framing verb in a relative clause narrows the topic before it: both sides are needed
     ("GNNs which tackle over-squashing", "list", "GNNs with over-squashing", None, ()),
     ("diffusion models that use transformers", "list", "diffusion models with transformers", None, ()),
