@@ -1,8 +1,8 @@
 """The query plan: what a question asks for, read by rules (deterministic; no model involved).
 
-From each question: its intent (list / count / explain / summarize / compare: intents.py), the topic that retrieval sees (the
-question with its framing words removed: "which ICLR 2022 papers have Chelsea Finn as a co-author?" has no topic
-at all), the stemmed content terms, the filters it implies (decision words; an author of the collection named in
+From each question: its intent (list / count / explain / summarize / compare: intents.py), the topic that retrieval
+sees (the question with its framing words removed: "which ICLR 2022 papers have Chelsea Finn as a co-author?" has no
+topic at all), the stemmed content terms, the filters it implies (decision words; an author of the collection named in
 any phrasing, accents, case and initials folded; a year when the listing spans several), and whether it is a
 follow-up that works on the previous answer's papers ("which of those are orals?").
 
@@ -334,6 +334,7 @@ def topic_of(text: str) -> str:
     by_noun = False  # ... and it was "papers", "works": "GNN papers on oversmoothing"
     qualified = False  # ... and it came in a relative clause: "GNNs which tackle over-squashing", or in a goal
     apart = False  # ... and it keeps the two sides apart: "compare X with Y", "the number of X"
+    run: list[str] = []  # the content words since the last framing word
     since_frame: list[str] = []  # the stopwords since that framing word: "transformers applied to graphs"
     participle = False  # ... which was a verb's participle ("applied", "working"), not a noun ("the paper on X")
     for word in _WORD_OR_COMMA.findall(text):
@@ -343,13 +344,14 @@ def topic_of(text: str) -> str:
                 kept += _joint(between, since_frame if participle else (), by_noun or qualified, apart)
             elif kept:
                 kept += between
+            run = run + [word] if kept and not broken else [word]
             kept.append(word)
             between, since_frame, broken, by_noun, qualified, apart = [], [], False, False, False, False
         elif word == "," or word.lower() in STOPWORDS:
             between.append(word)
             since_frame.append(word)
         else:  # what is left and right of a framing word ("compare", "papers") is not one phrase
-            qualified = qualified or in_goal or bool(kept) and any(w.lower() in _RELATIVE for w in between)
+            qualified = qualified or in_goal or _narrows(run, between)
             apart = apart or word.lower() in _APART
             participle = bool(_PARTICIPLE.search(word))
             broken, by_noun, since_frame = True, by_noun or bool(SET_NOUN_WORD.match(word)), []
@@ -360,6 +362,20 @@ def topic_of(text: str) -> str:
 # transformers") narrows that topic: both sides are needed, as after "papers" ("GNN papers on ..."). "explore" there
 # is what agents do ("agents that explore"), not a framing word.
 _RELATIVE = frozenset({"that", "which", "who", "whose"})
+# ... but not one that only says what kind of thing does it: "AI that writes computer programs", "systems that
+# suggest products" (no abstract needs to say "AI" or "systems" to be about it; measured: a required "AI" side
+# lost every paper on program synthesis).
+_GENERIC_HEAD = frozenset({
+    "ai", "ml", "system", "systems", "model", "models", "network", "networks", "method", "methods", "algorithm",
+    "algorithms", "approach", "approaches", "technique", "techniques", "tool", "tools", "program", "programs",
+    "software", "machine", "machines", "computer", "computers", "thing", "things", "way", "ways",
+})
+
+
+def _narrows(run: Sequence[str], between: Sequence[str]) -> bool:
+    """Whether a framing verb after `run` (the content words before it) is in a relative clause that narrows it."""
+    generic = len(run) == 1 and run[0].lower() in _GENERIC_HEAD
+    return bool(run) and not generic and any(w.lower() in _RELATIVE for w in between)
 _EXPLORE = re.compile(r"explor(?:e|es|ing)$", re.IGNORECASE)
 
 

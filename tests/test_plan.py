@@ -98,7 +98,7 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
      "models that stay accurate when the images are blurred or noisy", None, ()),
     ("training robots by showing them how a person does it", "list", "training robots by showing", None, ()),
     ("networks that give the same output when the input is permuted", "list",
-     "networks with output when the input is permuted", None, ()),
+     "networks, output when the input is permuted", None, ()),
     ("how do diffusion models generate images?", "explain", "diffusion models generate images", None, ()),
     # an acronym in capitals is a term even where an author has that surname ("Gan"); "by Gan" names the author
     ("which VAE papers are orals?", "list", "VAE or variational auto-encoders", None, ("Oral",)),
@@ -297,6 +297,8 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("agents that explore in sparse reward environments", "list",
      "agents that explore in sparse reward environments", None, ()),
     ("papers that study GANs or VAEs", "list", "GANs or VAEs", None, ()),
+    # ... but not a head that only says what kind of thing it is: no abstract needs to say "methods"
+    ("methods that tackle class imbalance", "list", "methods, class imbalance", None, ()),
     # ... but requests to the assistant, and questions that ask what or how, are explained
     ("can you explain over-squashing?", "explain", "over-squashing", None, ()),
     ("could you describe how diffusion models work?", "explain", "diffusion models", None, ()),
