@@ -40,11 +40,14 @@ _LIST = re.compile(
     rf"|point)\b|^\s*(?:please\s+)?(?:list|find|show|name|give|recommend|suggest|search|fetch|get)\b"
     rf"|^\s*(?:are|is)\s+there\b|^\s*(?:any|anything|got\s+any|do\s+you\s+have|have\s+you\s+got)\b"
     rf"|\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:looking|searching)\s+for\b|\bi\s+(?:want|need|would\s+like)\b"
-    rf"|\b{SET_NOUN}\s+(?:on|about|that|which|with|by|from|of|regarding|concerning|where|whose|in|co-?authored)\b"
+    rf"|\b{SET_NOUN}\s+(?:on|about|that|which|with|by|from|of|regarding|concerning|where|whose|in|co-?authored"
+    r"|[a-z]+ing)\b"  # "works investigating why adversarial training overfits"
     rf"|^\s*who\s+(?:wrote|writes|works?|worked|published|studies|studied)\b|\b(?:papers|works|articles|publications|orals|spotlights|posters)\s*[?.!]*\s*$"
     rf"|^\s*(?:has|have|did|does)\s+.+\s+(?:got|have|has|publish|published|write|wrote|present)\s+(?:any|anything)\b"
     r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
     r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b"
+    r"|^\s*what(?:['\u2019]s|\s+is)\s+new\s+(?:in|on|with|about|for)\b"  # "what's new in contrastive learning?"
+    r"|^\s*what\s+(?:has|have)\s+(?:people\s+|researchers\s+)?(?:been\s+)?(?:done|published|proposed)\b"
     r"|^\s*what\s+(?:work|research|progress)\s+(?:on|about|in|into|regarding|concerning|related\s+to|was|has)\b"
     r"|\b(?:came|comes|come|coming)\s+out\s+of\b",  # "what came out of X's lab?"
     re.IGNORECASE,
@@ -73,7 +76,7 @@ _YES_NO = re.compile(
 # Inside a phrase that does not open as a question, "how", "when" or "what" are part of the topic ("teaching an agent
 # by showing it how an expert does it", "networks that give the same answer when the input is rotated"): only these
 # still ask for an explanation there.
-_ASKS = re.compile(r"\b(?:why|tell|explain|describe)\b", re.IGNORECASE)
+_ASKS = re.compile(r"(?<!\bthat\s)(?<!\bwhich\s)(?<!\bwho\s)\b(?:why|tell|explain|describe)\b", re.IGNORECASE)
 _PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
 _ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)|\b(?:e\.\s?g|i\.\s?e|etc|vs|cf)\.", re.IGNORECASE)
 _WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists

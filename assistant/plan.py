@@ -25,7 +25,15 @@ from .authorship import without_ranking_words
 from .code_links import asks_for_code
 from .intents import COMPARE, COUNT, QUESTION_START, SUMMARIZE, intent_of, spell_paper_words
 from .spelling import reading_note, respell_question
-from .topic_phrases import combined, framed_data, listed_examples, without_goal, without_markup
+from .topic_phrases import (
+    combined,
+    framed_data,
+    listed_examples,
+    slashed,
+    without_goal,
+    without_markup,
+    without_news,
+)
 from .turns import (
     EXCLUDE_WORD,
     FOLLOW_UP_MARK,
@@ -323,10 +331,10 @@ def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
     prose (URLs, code, paths, file names, bare numbers) left out; two subjects asked together joined by "with"; a
     goal ("how do I make my GNN deal with over-squashing?") read as what it is about."""
-    text = without_markup(text)
+    text = without_news(without_markup(text))
     goal = without_goal(text)
     in_goal = goal != text  # a framing verb in a goal joins its sides: "make my GNN deal with over-squashing"
-    text = listed_examples(combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal)))))
+    text = slashed(listed_examples(combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal))))))
     text = _DECISION.sub(" ", _YEAR.sub(" ", COUNT.sub(" ", SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows
@@ -336,7 +344,7 @@ def topic_of(text: str) -> str:
     apart = False  # ... and it keeps the two sides apart: "compare X with Y", "the number of X"
     run: list[str] = []  # the content words since the last framing word
     since_frame: list[str] = []  # the stopwords since that framing word: "transformers applied to graphs"
-    participle = False  # ... which was a verb's participle ("applied", "working"), not a noun ("the paper on X")
+    participle = False  # ... which was a verb ("applied", "working", "nets work on"), not a noun ("the paper on X")
     for word in _WORD_OR_COMMA.findall(text):
         relative = bool(between) and between[-1].lower() in _RELATIVE
         if word != "," and (any(is_content_word(p) for p in word.split("-")) or relative and _EXPLORE.match(word)):
@@ -353,7 +361,7 @@ def topic_of(text: str) -> str:
         else:  # what is left and right of a framing word ("compare", "papers") is not one phrase
             qualified = qualified or in_goal or _narrows(run, between)
             apart = apart or word.lower() in _APART
-            participle = bool(_PARTICIPLE.search(word))
+            participle = bool(_PARTICIPLE.search(word)) or word.lower() in _FRAME_VERBS  # "nets work on 3D scans"
             broken, by_noun, since_frame = True, by_noun or bool(SET_NOUN_WORD.match(word)), []
     return " ".join(kept).replace(" ,", ",")
 
@@ -403,6 +411,7 @@ def _joint(between: Sequence[str], since_frame: Sequence[str], joined: bool, apa
 
 
 _PARTICIPLE = re.compile(r"(?:ed|ing)$", re.IGNORECASE)
+_FRAME_VERBS = frozenset({"work", "works", "deal", "deals", "focus", "focuses", "apply", "applies", "look", "looks"})
 _APART = frozenset({"compare", "compares", "compared", "comparing", "comparison", "contrast", "versus", "vs",
                     "number", "count", "counting", "total"})
 

@@ -119,3 +119,22 @@ def listed_examples(text: str) -> str:
 
 
 _SEVERAL = re.compile(r",|\b(?:and|or)\b", re.IGNORECASE)
+
+
+# "NTK / infinite-width theory", "symbolic regression/equation discovery", "and/or": a slash between words offers
+# alternatives; "w/" and "w/o" are "with" and "without".
+_SLASH = re.compile(r"\band/or\b|\s+/\s+|(?<=[^\W\d_]{2})/(?=[^\W\d_]{2})|\bw/o\b|\bw/(?=\s)", re.IGNORECASE)
+_SLASH_WORDS = {"w/o": " without ", "w/": " with "}
+
+
+def slashed(text: str) -> str:
+    """The question with its slashes written as words (see _SLASH)."""
+    return _SLASH.sub(lambda m: _SLASH_WORDS.get(m.group().lower(), " or "), text)
+
+
+# "what's new in contrastive learning?": the papers on it (intents.py reads it as a list); "new" is no topic word.
+_NEWS = re.compile(r"^\s*what(?:['\u2019]s|\s+is)\s+new\s+(?=(?:in|on|with|about|for)\b)", re.IGNORECASE)
+
+
+def without_news(text: str) -> str:
+    return _NEWS.sub(" ", text)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .vocabulary import WORD, is_content_word
+
 _LEAD_WORDS = r"\s*(?:and|also|what about|how about|only|just|now|but)\b"  # "and the spotlights?", "only orals"
 _SAME_FOR = r"\s*(?:and\s+)?(?:the\s+)?same\s+(?:question\s+|thing\s+)?(?:for|about|on|with)\b"  # "same for GNNs"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
@@ -102,7 +104,24 @@ def without_pointers(question: str) -> str:
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on the previous turn ("which of those are orals?", "and the spotlights?")."""
-    return bool(_FOLLOW_UP.search(question))
+    return bool(_FOLLOW_UP.search(without_own_pronouns(question)))
+
+
+# A pronoun in a relative clause of the question's own subject points at that subject, not at the previous answer:
+# "models that connect pictures with the words that describe them", "methods that train GANs and evaluate them".
+_PRONOUN = re.compile(r"\b(?:them|they|their|it|its)\b", re.IGNORECASE)
+_RELATIVE = re.compile(r"\b(?:that|which|who)\b", re.IGNORECASE)
+OWN_SUBJECT_WORDS = 2  # content words before the clause that make a subject of its own ("papers that cite it": none)
+
+
+def without_own_pronouns(question: str) -> str:
+    """The question without the pronouns that point inside it (see _PRONOUN)."""
+    for match in reversed(list(_PRONOUN.finditer(question))):
+        clauses = list(_RELATIVE.finditer(question[: match.start()]))  # the pronoun's clause: the last one before it
+        before = WORD.findall(question[: clauses[-1].start()]) if clauses else []
+        if sum(1 for w in before if is_content_word(w)) >= OWN_SUBJECT_WORDS:
+            question = question[: match.start()] + question[match.end():]
+    return question
 
 
 FOLLOW_UP_MARK = " (follow-up to: "  # how the offline condensing writes a follow-up's standalone question

@@ -29,7 +29,10 @@ contribution contributions people person someone researcher researchers every ev
 came come comes coming selected chosen picked apply applies applied applying together jointly done progress
 anyone anybody somebody titled entitled introduced tried tries
 working worked put puts release releases released contribute contributes contributed produce produced
-submit submitted latest recent recently newest trending cutting-edge state-of-the-art"""
+submit submitted latest recent recently newest trending cutting-edge state-of-the-art
+involve involves involving investigating proposing introducing presenting discussing considering examining
+mentioning advances advance advancement advancements developments direction directions survey surveys curious
+wondering whether looked pls plz"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)

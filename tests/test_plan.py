@@ -288,7 +288,26 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("graph neural networks (GNNs) for molecules", "list", "graph neural networks or GNNs for molecules", None, ()),
     ("papers on compression (such as pruning or quantization, etc.)", "list", "compression, pruning or quantization",
      None, ()),
+    # a slash offers alternatives; "w/o" is "without"
+    ("how many papers are on NTK / infinite width theory?", "count", "NTK or infinite width theory", None, ()),
+    ("symbolic regression/equation discovery", "list", "symbolic regression or equation discovery", None, ()),
+    ("pruning and/or quantization", "list", "pruning or quantization", None, ()),
+    ("GANs w/o labels", "list", "GANs without labels", None, ()),
+    # the words around a topic that only frame it
+    ("recent advances in continual learning", "list", "continual learning", None, ()),
+    ("what's new in contrastive learning?", "list", "contrastive learning", None, ()),
+    ("what has been done on time series forecasting", "list", "time series forecasting", None, ()),
+    ("I'm curious whether anyone looked at quantization of LLMs", "list", "quantization of LLMs", None, ()),
+    ("works investigating why adversarial training overfits", "list", "adversarial training overfits", None, ()),
+    ("any orals involving CLIP or image-text models?", "list", "CLIP or image-text models", None, ("Oral",)),
+    ("Looking for stuff on domain generalization pls", "list", "domain generalization", None, ()),
+    ("research directions in meta-learning", "list", "meta-learning", None, ()),
+    # "describe" in the question's own relative clause asks nothing, and "them" there is its own subject
+    ("models that learn to connect pictures with the words that describe them", "list",
+     "models that learn to connect pictures with the words", None, ()),
     # a framing verb followed by a preposition joins its two sides, as after "papers"
+    ("making neural nets work on data shaped like 3D scans", "list", "making neural nets on data shaped like 3D scans",
+     None, ()),
     ("transformers applied to graphs", "list", "transformers to graphs", None, ()),
     ("which papers have transformers used for vision?", "list", "transformers for vision", None, ()),
     # a framing verb in a relative clause narrows the topic before it: both sides are needed
