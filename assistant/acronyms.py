@@ -68,10 +68,19 @@ def long_forms(found: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {acronym: forms.most_common(1)[0][0] for acronym, forms in counts.items()}
 
 
+_ALTERNATIVES = re.compile(r"(\s*,\s*|\s+(?:or|and)\s+)")
+
+
 def spelled_out(topic: str, forms: dict[str, str]) -> str | None:
-    """A topic that is one acronym of the listing, with its long form as the alternative ("RL" -> "RL or
-    reinforcement learning"); None for any other topic (a longer topic keeps its own words: the acronym there is
-    matched through the listing's definitions, see listing_keys.defined_acronyms)."""
-    word = topic.strip()
+    """A topic that is one acronym of the listing, or lists one among its alternatives ("NTK or infinite-width
+    networks"), with the acronym's long form as a further alternative ("RL" -> "RL or reinforcement learning"); None
+    for any other topic (a longer phrase keeps its own words: the acronym there is matched through the listing's
+    definitions, see listing_keys.defined_acronyms)."""
+    parts = _ALTERNATIVES.split(topic.strip())
+    out = [part if n % 2 else _with_long_form(part, forms) for n, part in enumerate(parts)]
+    return "".join(out) if out != parts else None
+
+
+def _with_long_form(word: str, forms: dict[str, str]) -> str:
     long = forms.get(base_form(word)) if _ACRONYM.match(word) else None
-    return f"{word} or {long}" if long else None
+    return f"{word} or {long}" if long else word

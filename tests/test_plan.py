@@ -289,7 +289,8 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("papers on compression (such as pruning or quantization, etc.)", "list", "compression, pruning or quantization",
      None, ()),
     # a slash offers alternatives; "w/o" is "without"
-    ("how many papers are on NTK / infinite width theory?", "count", "NTK or infinite width theory", None, ()),
+    ("how many papers are on NTK / infinite width theory?", "count",
+     "NTK or neural tangent kernel or infinite width theory", None, ()),
     ("symbolic regression/equation discovery", "list", "symbolic regression or equation discovery", None, ()),
     ("pruning and/or quantization", "list", "pruning or quantization", None, ()),
     ("GANs w/o labels", "list", "GANs without labels", None, ()),
@@ -315,7 +316,8 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("diffusion models that use transformers", "list", "diffusion models with transformers", None, ()),
     ("agents that explore in sparse reward environments", "list",
      "agents that explore in sparse reward environments", None, ()),
-    ("papers that study GANs or VAEs", "list", "GANs or VAEs", None, ()),
+    ("papers that study GANs or VAEs", "list",
+     "GANs or generative adversarial networks or VAEs or variational auto-encoders", None, ()),
     # ... but not a head that only says what kind of thing it is: no abstract needs to say "methods"
     ("methods that tackle class imbalance", "list", "methods, class imbalance", None, ()),
     # ... but requests to the assistant, and questions that ask what or how, are explained
@@ -572,7 +574,7 @@ def test_two_authors_mean_the_papers_they_wrote_together(
     ("GNN papers on oversmoothing", "GNN on oversmoothing"),  # both: the preposition joins the two sides
     ("diffusion papers for audio", "diffusion for audio"),
     ("which reinforcement learning papers study exploration?", "reinforcement learning with exploration"),
-    ("RL papers and GAN papers", "RL, GAN"),  # two topics
+    ("RL papers and GAN papers", "RL or reinforcement learning, GAN or generative adversarial networks"),  # two
     ("How does Adam compare with SGD?", "Adam, SGD"),  # framing words other than "papers" keep them apart
     ("Which of Russ Salakhutdinov's papers are about reinforcement learning?", "reinforcement learning"),  # "Russ"
 ])
@@ -685,7 +687,8 @@ def test_a_pointing_question_is_a_follow_up(index: AuthorIndex, question: str) -
     ("GNNs combined with transformers", "GNNs with transformers"),
     ("papers combining reinforcement learning with language models", "reinforcement learning with language models"),
     ("which papers merge retrieval and generation?", "retrieval with generation"),
-    ("papers on GANs and VAEs", "GANs and VAEs"),  # either: no word asks for both together
+    ("papers on GANs and VAEs",  # either: no word asks for both together (acronyms spelled out)
+     "GANs or generative adversarial networks and VAEs or variational auto-encoders"),
     ("combinatorial optimization with GNNs", "combinatorial optimization with GNNs"),
 ])
 def test_two_subjects_asked_together_are_joined_by_with(index: AuthorIndex, question: str, topic: str) -> None:
