@@ -18,8 +18,11 @@ COUNT = re.compile(
     r"^\s*(?:please\s+)?count\b|\bcount\s+(?:of|the)\b|\bwhat\s+(?:fraction|share|percentage|proportion)\s+of\b",
     re.IGNORECASE,
 )
+# "tell me which papers ...", "do you know what papers ...": the request wraps a set question
+_ASKED_TO_SAY = (r"(?:(?:please\s+)?(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell\s+me|let\s+me\s+know|show\s+me"
+                 r"|do\s+you\s+know|i\s+wonder|i\s+(?:want|need|would\s+like|'d\s+like)\s+to\s+know),?\s+")
 _LEADING_LIST = re.compile(
-    rf"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:which|what)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?{SET_NOUN}\b"
+    rf"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:{_ASKED_TO_SAY})?(?:which|what)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?{SET_NOUN}\b"
     r"|^\s*(?:and\s+)?(?:which|what)\s+of\s+(?:them|those|these|the\s+above)\b",
     re.IGNORECASE,
 )
@@ -47,6 +50,8 @@ _LIST = re.compile(
     r"|^\s*what\s+(?:did|has|have|does)\s+.+\s+(?:publish|write|co-?author|author|present|submit)"
     r"|^\s*what\s+(?:work|research)\s+(?:is\s+there|exists)\b"
     r"|^\s*what(?:['\u2019]s|\s+is)\s+new\s+(?:in|on|with|about|for)\b"  # "what's new in contrastive learning?"
+    r"|^\s*what\s+(?:should|could|can|do|would)\s+(?:i|we|you)\s+(?:read|recommend|suggest)\b|\bwhat\s+to\s+read\b"
+    r"|^\s*where\s+(?:should|do|can|could)\s+(?:i|we)\s+start\b"  # a reading list: the papers on it
     r"|^\s*what\s+(?:has|have)\s+(?:people\s+|researchers\s+)?(?:been\s+)?(?:done|published|proposed)\b"
     r"|^\s*what\s+(?:work|research|progress)\s+(?:on|about|in|into|regarding|concerning|related\s+to|was|has)\b"
     r"|\b(?:came|comes|come|coming)\s+out\s+of\b",  # "what came out of X's lab?"

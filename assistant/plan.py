@@ -31,8 +31,8 @@ from .topic_phrases import (
     listed_examples,
     slashed,
     without_goal,
+    without_lead_frame,
     without_markup,
-    without_news,
 )
 from .turns import (
     EXCLUDE_WORD,
@@ -331,7 +331,7 @@ def topic_of(text: str) -> str:
     """The content words of a question as written: stopwords, framing words, decision words, years and what is no
     prose (URLs, code, paths, file names, bare numbers) left out; two subjects asked together joined by "with"; a
     goal ("how do I make my GNN deal with over-squashing?") read as what it is about."""
-    text = without_news(without_markup(text))
+    text = without_lead_frame(without_markup(text))
     goal = without_goal(text)
     in_goal = goal != text  # a framing verb in a goal joins its sides: "make my GNN deal with over-squashing"
     text = slashed(listed_examples(combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal))))))

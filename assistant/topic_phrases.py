@@ -132,9 +132,23 @@ def slashed(text: str) -> str:
     return _SLASH.sub(lambda m: _SLASH_WORDS.get(m.group().lower(), " or "), text)
 
 
-# "what's new in contrastive learning?": the papers on it (intents.py reads it as a list); "new" is no topic word.
-_NEWS = re.compile(r"^\s*what(?:['\u2019]s|\s+is)\s+new\s+(?=(?:in|on|with|about|for)\b)", re.IGNORECASE)
+# "what's new in contrastive learning?", "what should I read on GANs?", "where should I start with RL?", "papers in
+# the field of NAS": the papers on it (intents.py reads them as lists); "new", "read", "field" are no topic words.
+_LEAD_FRAME = re.compile(
+    r"^\s*what(?:['\u2019]s|\s+is)\s+new\s+(?=(?:in|on|with|about|for)\b)"
+    r"|^\s*what\s+(?:should|could|can|do|would)\s+(?:i|we|you)\s+(?:read|recommend|suggest)(?:\s+(?:i|we)\s+read)?\b"
+    r"|\bwhat\s+to\s+read\b|^\s*where\s+(?:should|do|can|could)\s+(?:i|we)\s+start\b"
+    r"|\b(?:the\s+)?(?:area|field|subfield|realm)\s+of\b"
+    # what the list is for: "papers about X for my reading group", "for a literature review I'm writing"
+    r"|\bfor\s+(?:my|our|a|an|the|this|next|tomorrow['\u2019]?s)\s+(?:own\s+|upcoming\s+|next\s+|weekly\s+|lab['\u2019]?s\s+)?"
+    r"(?:reading\s+group|journal\s+club|thesis|dissertation|literature\s+review|lit\s+review|related[\s-]+work"
+    r"|project|lab\s+meeting|group\s+meeting|class|course|seminar|talk|presentation|meeting|report|proposal|grant"
+    r"|homework|assignment|lecture|tutorial|review|survey|paper|blog\s+post)\b(?:\s+(?:section|chapter|part))?"
+    r"(?:\s+(?:of|for|in)\s+(?:my|our|a|the|this)\s+[\w'\u2019-]+)?"  # "... section of my thesis"
+    r"(?:\s+(?:that\s+)?(?:i|we)(?:['\u2019]m|['\u2019]re|\s+am|\s+are)?\s+[\w-]+ing)?",  # "... I am writing"
+    re.IGNORECASE)
 
 
-def without_news(text: str) -> str:
-    return _NEWS.sub(" ", text)
+def without_lead_frame(text: str) -> str:
+    """The question without the framing words of _LEAD_FRAME."""
+    return _LEAD_FRAME.sub(" ", text)

@@ -276,7 +276,7 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("help me find papers on federated learning", "list", "federated learning", None, ()),
     ("I want to learn about contrastive learning", "list", "contrastive learning", None, ()),
     # ... but not a goal about the assistant or about a paper already shown
-    ("how do I cite it?", "explain", "cite", None, ()),
+    ("how do I cite it?", "explain", "", None, ()),
     ("how can I export these?", "explain", "export", None, ()),
     ("how do I make it faster?", "explain", "make it faster", None, ()),
     ("how do transformers handle long sequences?", "explain", "transformers handle long sequences", None, ()),
@@ -303,6 +303,19 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("any orals involving CLIP or image-text models?", "list", "CLIP or image-text models", None, ("Oral",)),
     ("Looking for stuff on domain generalization pls", "list", "domain generalization", None, ()),
     ("research directions in meta-learning", "list", "meta-learning", None, ()),
+    # a request wrapped around a set question, a reading list, what the list is for: all framing
+    ("tell me which papers cover normalizing flows", "list", "normalizing flows", None, ()),
+    ("can you tell me what papers study pruning?", "list", "pruning", None, ()),
+    ("what should I read on neural architecture search?", "list", "neural architecture search", None, ()),
+    ("where should I start with offline RL?", "list", "offline RL", None, ()),
+    ("works in the area of time series forecasting", "list", "time series forecasting", None, ()),
+    ("papers in the field of differential privacy", "list", "differential privacy", None, ()),
+    ("I need a list of papers about diffusion models for my reading group", "list", "diffusion models", None, ()),
+    ("papers on GANs for a literature review I am writing", "list", "GANs or generative adversarial networks",
+     None, ()),
+    ("what papers should I cite for normalizing flows", "list", "normalizing flows", None, ()),
+    ("roughly how many papers deal with adversarial robustness?", "count", "adversarial robustness", None, ()),
+    ("is differential privacy popular at ICLR 2022?", "list", "differential privacy", None, ()),
     # "describe" in the question's own relative clause asks nothing, and "them" there is its own subject
     ("models that learn to connect pictures with the words that describe them", "list",
      "models that learn to connect pictures with the words", None, ()),
