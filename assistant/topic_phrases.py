@@ -139,6 +139,7 @@ _LEAD_FRAME = re.compile(
     r"|^\s*what\s+(?:should|could|can|do|would)\s+(?:i|we|you)\s+(?:read|recommend|suggest)(?:\s+(?:i|we)\s+read)?\b"
     r"|\bwhat\s+to\s+read\b|^\s*where\s+(?:should|do|can|could)\s+(?:i|we)\s+start\b"
     r"|\b(?:the\s+)?(?:area|field|subfield|realm)\s+of\b"
+    r"|^\s*(?:search(?:\s+for)?|query|keywords?|topic|find|look\s+up)\s*:"  # "search: graph rewiring"
     # what the list is for: "papers about X for my reading group", "for a literature review I'm writing"
     r"|\bfor\s+(?:my|our|a|an|the|this|next|tomorrow['\u2019]?s)\s+(?:own\s+|upcoming\s+|next\s+|weekly\s+|lab['\u2019]?s\s+)?"
     r"(?:reading\s+group|journal\s+club|thesis|dissertation|literature\s+review|lit\s+review|related[\s-]+work"

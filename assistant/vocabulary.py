@@ -33,7 +33,7 @@ submit submitted latest recent recently newest trending cutting-edge state-of-th
 involve involves involving investigating proposing introducing presenting discussing considering examining
 mentioning advances advance advancement advancements developments direction directions survey surveys curious
 wondering whether looked pls plz cite cites citing roughly approximately approx exactly precisely overall altogether
-popular trendy prevalent represented"""
+popular trendy prevalent represented status acceptance decision decisions"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)

@@ -309,6 +309,8 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("what should I read on neural architecture search?", "list", "neural architecture search", None, ()),
     ("where should I start with offline RL?", "list", "offline RL", None, ()),
     ("works in the area of time series forecasting", "list", "time series forecasting", None, ()),
+    ("search: graph rewiring", "list", "graph rewiring", None, ()),
+    ("neural architecture search", "list", "neural architecture search", None, ()),
     ("papers in the field of differential privacy", "list", "differential privacy", None, ()),
     ("I need a list of papers about diffusion models for my reading group", "list", "diffusion models", None, ()),
     ("papers on GANs for a literature review I am writing", "list", "GANs or generative adversarial networks",
