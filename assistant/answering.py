@@ -218,7 +218,7 @@ class AnswerChain:
         for the papers like a named one)."""
         if answer.matches and not answer.topic and asks_similar(answer.question):
             return replace(before, topic="", terms=())
-        reading = self.retriever.reading(before.topic) if answer.matches and before.terms else None
+        reading = self.retriever.lay_reading(before.text, before.topic)[1] if answer.matches and before.terms else None
         return as_read(before, reading.term) if reading is not None and reading.term == answer.topic else before
 
     def _retrieve_listing(self, state: ChainState, info: CollectionInfo) -> ChainState:
@@ -247,12 +247,12 @@ class AnswerChain:
         if state.summarize and not plan.terms:
             state.hits = [Hit(paper, 0.0) for paper in self.retriever.papers(plan.filters)]
         elif state.set_question:
-            state.reading = self.retriever.reading(plan.topic) if plan.terms else None
+            searched, state.reading = self.retriever.lay_reading(plan.text, plan.topic) if plan.terms else ("", None)
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
             read = as_read(plan, screened_topic(state.reading, info.stats)) if state.reading else plan
             topic = Topic.of(read.topic, read.terms)
             state.hits = self.stage.set_candidates(
-                self.retriever, plan.topic, plan.filters, bool(plan.terms),
+                self.retriever, searched or plan.topic, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
             state.info = read
             state.set_question = not state.summarize

@@ -36,6 +36,9 @@ class RetrieverLike(Ranker, Protocol):
     def reading(self, query: str) -> Reading | None:
         ...
 
+    def lay_reading(self, question: str, topic: str) -> tuple[str, Reading | None]:
+        ...
+
     def similar(self, paper_id: str, k: int = 8) -> list[Hit]:
         ...
 

@@ -49,7 +49,8 @@ from .types import DECISIONS, Filters, Intent
 from .unrecorded import unrecorded_asked
 from .vocabulary import DECISION_WORDS, STOPWORDS, TOKEN, WORD, is_content_word
 
-_DECISION = re.compile(r"\b(orals?|spotlights?|posters?)(?:-(?:level|track|type|category|status|only))?\b", re.IGNORECASE)
+_DECISION = re.compile(r"\b(orals?|spotlights?|posters?)(?:-(?:level|track|type|category|status|only))?\b",
+                       re.IGNORECASE)
 _NOT_DECISION = re.compile(
     rf"\b(?:{EXCLUDE_WORD}|no|non-?|other\s+than|besides|apart\s+from|but\s+not)\s*(?:the\s+|an?\s+|all\s+(?:the\s+)?)?"
     r"(orals?|spotlights?|posters?)\b", re.IGNORECASE,

@@ -28,6 +28,7 @@ from .plan import topic_of
 from .settings import Settings
 from .stages import PostRetrieval
 from .store import PaperStore
+from .topic_phrases import as_written
 from .types import Filters, Hit, Paper, SearchMode
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,16 @@ class Retriever:
                 self._readings.popitem(last=False)
         return found
 
+    def lay_reading(self, question: str, topic: str) -> tuple[str, Reading | None]:
+        """The text a set question's candidates are retrieved by, and its reading: the question's own words for
+        its topic ("systems that suggest products or movies": the verbs the topic drops as framing words) when the
+        glossary reads them closer to a concept than the topic, else the topic."""
+        written = as_written(question, topic)
+        found = self.reading(written) if written != topic else None
+        if found is not None and found.said == " ".join(written.split()):
+            return written, found
+        return topic, self.reading(topic)
+
     def _read(self, query: str) -> Reading | None:
         topic = topic_of(query)
         glossary = glossary_for(self.embedder, self.settings)
@@ -194,6 +205,10 @@ class Retriever:
         if coined is not None:  # "RLHF": no paper writes it, so its papers are found by the concept's names
             return coined
         found = glossary.read(topic)
+        written = as_written(query, topic)  # "systems that suggest products": the verbs the topic drops
+        if written != topic:
+            other = glossary.read(written)
+            found = other if other is not None and (found is None or other.score > found.score) else found
         if found is None:
             return None
         if found.sure:  # "label every single pixel of an image": a description, whatever its words

@@ -153,3 +153,21 @@ _LEAD_FRAME = re.compile(
 def without_lead_frame(text: str) -> str:
     """The question without the framing words of _LEAD_FRAME."""
     return _LEAD_FRAME.sub(" ", text)
+
+
+def as_written(question: str, topic: str) -> str:
+    """The stretch of the question from the topic's first word to its last, as written ("systems that suggest
+    products or movies to people" for the topic "systems, products or movies"): a description keeps its verbs
+    there, which the topic drops as framing words. The topic itself when its words are not found in order."""
+    spans = [m.span() for m in re.finditer(r"[^\W_]+(?:[-'\u2019][^\W_]+)*", question)]
+    words = [question[a:b].lower() for a, b in spans]
+    wanted = re.findall(r"[^\W_]+(?:[-'\u2019][^\W_]+)*", topic.lower())
+    if not wanted or wanted[0] not in words:
+        return topic
+    start = words.index(wanted[0])
+    at = start
+    for word in wanted[1:]:
+        if word not in words[at + 1:]:
+            return topic
+        at = words.index(word, at + 1)
+    return question[spans[start][0]:spans[at][1]]

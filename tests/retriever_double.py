@@ -106,6 +106,9 @@ class KeywordRetriever:
         """No glossary here: every question is searched in its own words."""
         return None
 
+    def lay_reading(self, question: str, topic: str) -> tuple[str, None]:
+        return topic, None
+
     def derived(self, name: str, build: Callable[[list[Paper]], T]) -> T:
         if name not in self._derived:
             self._derived[name] = build(list(self._papers.values()))

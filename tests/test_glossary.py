@@ -364,3 +364,18 @@ def test_a_description_close_to_one_concept_only_is_read_though_papers_use_its_w
     question = "labelling every pixel of a photo with the object it belongs to"
     reading = service.services(iclr_settings).retriever("iclr2022").reading(question)
     assert reading is not None and reading.term == "semantic segmentation" and reading.sure
+
+
+def test_a_description_is_read_in_its_own_words_where_its_topic_drops_the_verbs(iclr_settings) -> None:
+    """"models that use a teacher to train a smaller student": the topic ("models, teacher to train a smaller
+    student") has lost "use", which the glossary needs; the question's own words for it are read instead
+    (Retriever.lay_reading). Before, it was screened against "models" or the teacher words."""
+    from assistant import service
+
+    question = "models that use a teacher to train a smaller student"
+    retriever = service.services(iclr_settings).retriever("iclr2022")
+    searched, reading = retriever.lay_reading(question, "models, teacher to train a smaller student")
+    assert searched == question and reading is not None and reading.term == "knowledge distillation"
+    answer = service.ask(question, [], iclr_settings, collection="iclr2022")
+    assert "\u2018knowledge distillation\u2019 (read from:" in answer.text.splitlines()[0]
+    assert len(answer.relevant) >= 10

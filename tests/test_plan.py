@@ -787,3 +787,15 @@ def test_a_follow_up_that_only_counts_or_leaves_out_works_on_the_previous_set(
 ])
 def test_markup_pasted_into_a_question_is_no_topic(index: AuthorIndex, question: str, topic: str) -> None:
     assert analyse(question, index, terms).topic == topic
+
+
+@pytest.mark.parametrize(("question", "topic", "written"), [
+    ("systems that suggest products to people", "systems, products to people",
+     "systems that suggest products to people"),
+    ("which papers study diffusion models?", "diffusion models", "diffusion models"),
+    ("GANs", "GANs or generative adversarial networks", "GANs or generative adversarial networks"),  # not in order
+])
+def test_a_topic_as_the_question_writes_it(question: str, topic: str, written: str) -> None:
+    from assistant.topic_phrases import as_written
+
+    assert as_written(question, topic) == written
