@@ -379,3 +379,14 @@ def test_a_description_is_read_in_its_own_words_where_its_topic_drops_the_verbs(
     answer = service.ask(question, [], iclr_settings, collection="iclr2022")
     assert "\u2018knowledge distillation\u2019 (read from:" in answer.text.splitlines()[0]
     assert len(answer.relevant) >= 10
+
+
+@pytest.mark.parametrize(("score", "lead", "sure"), [
+    (0.74, 0.27, True),  # "systems that suggest products or movies to people ...": a big lead makes up for the score
+    (0.78, 0.17, True),  # "label every single pixel of an image"
+    (0.74, 0.20, False),  # "generate or design molecules": the papers' own words, left unread
+    (0.90, 0.10, False),  # as close to a second concept: never sure
+])
+def test_a_reading_is_sure_by_its_closeness_and_its_lead_together(score: float, lead: float, sure: bool) -> None:
+    concept = load_concepts(GLOSSARY_FILE)[0]
+    assert Reading("a description", concept, score, lead).sure is sure
