@@ -211,6 +211,12 @@ def _mention(question: str, toks: Sequence[_Tok], names: set[str], surname: str)
     return AuthorMention(name, question[start:end], start, end, several=tuple(sorted(names)) if len(names) > 1 else ())
 
 
+def _exactly(names: set[str], key: str) -> set[str]:
+    """Of several names a full name reads, the one it is exactly ("Jun Zhu", not Jun-Yan Zhu); else all of them."""
+    exact = {name for name in names if " ".join(fold(t) for t in TOKEN.findall(name)) == key}
+    return exact if len(exact) == 1 else names
+
+
 def _collection_surname(names: set[str], folded: str) -> str:
     """The surname as the collection spells it (accents kept), for a substring filter."""
     n = len(folded.split())
@@ -234,7 +240,7 @@ def find_author(question: str, index: AuthorIndex, cue_required: bool = True) ->
         for n in range(min(4, len(toks) - i), 1, -1):
             span = toks[i : i + n]
             key = " ".join(t.key for t in span)
-            names = index.lookup(index.full, key)
+            names = _exactly(index.lookup(index.full, key), key)
             if names and not _is_common(span):
                 return _mention(question, span, names, " ".join(key.split()[1:]))
             dotted = question[span[0].end : span[0].end + 1] == "."

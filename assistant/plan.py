@@ -133,6 +133,9 @@ def plan_question(
         shared = index.ids_of(mention.name) & index.ids_of(other.name)
         shared = shared & set(ids) if ids else shared
         ids = tuple(sorted(shared)) or (NO_PAPER,)
+    elif mention is not None and mention.several:  # "J. Zhu": the papers of the authors it reads, not of every Zhu
+        named = {i for name in mention.several for i in index.papers.get(name, ())}
+        ids = tuple(sorted(named & set(ids) if ids else named)) or (NO_PAPER,)
     unrecorded, content = unrecorded_asked(content)  # "the most cited paper": the listing has no citations
     code, content = asks_for_code(content)  # "diffusion papers with code": a filter, not topic words
     how_many, content = authors_wanted(content)  # "papers with more than 10 authors"

@@ -166,6 +166,19 @@ def test_a_surname_several_authors_share_says_whose_papers_are_listed() -> None:
 
 
 
+def test_a_full_name_is_that_author_and_initials_list_only_the_authors_they_read(index: AuthorIndex) -> None:
+    """"Jun Zhu" is Jun Zhu, not also Jun-Yan Zhu (before: both were named, and the filter, "Zhu", listed the
+    papers of all 25 Zhus of the listing); "J. Zhu" reads several authors, and only their papers are listed."""
+    exact = plan_question("Which ICLR 2022 papers did Jun Zhu co-author?", index, terms)
+    assert exact.filters.author == "Jun Zhu" and "authors of the listing" not in exact.note()
+    initials = plan_question("papers by J. Zhu", index, terms)
+    read = [a for a in index.papers if a.endswith(" Zhu") and a.startswith("J")]
+    wanted = {i for a in read for i in index.papers[a]}
+    assert len(read) >= 3 and set(initials.filters.ids) == wanted
+    every_zhu = {p.id for p in shipped_papers() if any(a.split()[-1] == "Zhu" for a in p.authors)}
+    assert len(every_zhu) > 2 * len(wanted)
+
+
 def test_a_given_name_alone_after_by_is_read_as_its_author_or_names_them() -> None:
     """Before: "papers by Chelsea" searched 'Chelsea' as a topic (16 papers, none by Chelsea Finn)."""
     chelsea = plan_question("papers by Chelsea", shipped_index(), terms)
