@@ -189,14 +189,15 @@ class Retriever:
         return found
 
     def lay_reading(self, question: str, topic: str) -> tuple[str, Reading | None]:
-        """The text a set question's candidates are retrieved by, and its reading: the question's own words for
-        its topic ("systems that suggest products or movies": the verbs the topic drops as framing words) when the
-        glossary reads them closer to a concept than the topic, else the topic."""
+        """The text a set question's candidates are retrieved by, and its reading. Where the question's own words
+        for its topic differ from the topic ("systems that suggest products or movies": the topic has dropped the
+        verb as a framing word), those words are read, and the topic alone never is (it read "software that picks
+        the next video to show someone" as video generation)."""
         written = as_written(question, topic)
-        found = self.reading(written) if written != topic else None
-        if found is not None and found.said == " ".join(written.split()):
-            return written, found
-        return topic, self.reading(topic)
+        if written == topic:
+            return topic, self.reading(topic)
+        found = self.reading(written)
+        return (written, found) if found is not None else (topic, None)
 
     def _read(self, query: str) -> Reading | None:
         topic = topic_of(query)
@@ -204,11 +205,7 @@ class Retriever:
         coined = glossary.coined(topic, self.derived(CORPUS_STATS, CorpusStats.build))
         if coined is not None:  # "RLHF": no paper writes it, so its papers are found by the concept's names
             return coined
-        found = glossary.read(topic)
-        written = as_written(query, topic)  # "systems that suggest products": the verbs the topic drops
-        if written != topic:
-            other = glossary.read(written)
-            found = other if other is not None and (found is None or other.score > found.score) else found
+        found = glossary.read(as_written(query, topic))  # "systems that suggest products": with its verbs
         if found is None:
             return None
         if found.sure:  # "label every single pixel of an image": a description, whatever its words

@@ -390,3 +390,15 @@ def test_a_description_is_read_in_its_own_words_where_its_topic_drops_the_verbs(
 def test_a_reading_is_sure_by_its_closeness_and_its_lead_together(score: float, lead: float, sure: bool) -> None:
     concept = load_concepts(GLOSSARY_FILE)[0]
     assert Reading("a description", concept, score, lead).sure is sure
+
+
+def test_a_lay_reading_never_falls_back_to_the_topic_alone(iclr_settings) -> None:
+    """"software that picks the next video to show someone from what they watched": its topic, without the verbs,
+    was read as video generation; the question's own words are read instead, and the topic alone never is."""
+    from assistant import service
+    from assistant.plan import topic_of
+
+    question = "software that picks the next video to show someone from what they watched"
+    retriever = service.services(iclr_settings).retriever("iclr2022")
+    _, reading = retriever.lay_reading(question, topic_of(question))
+    assert reading is None or reading.term != "video generation"
