@@ -13,7 +13,6 @@ given (or is empty).
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from collections import defaultdict
@@ -22,6 +21,7 @@ from pathlib import Path
 from _common import ICLR_LISTING, ROOT, bench_settings, print_machine
 
 from assistant import service
+from assistant.evaluation import EvalQuery, read_qrels, read_queries
 from assistant.plan import topic_of
 from assistant.set_eval import prf
 
@@ -42,15 +42,12 @@ FRAMINGS = (
 )
 
 
-def judged(folder: Path) -> tuple[list[dict[str, object]], dict[str, set[str]]]:
-    rows = [json.loads(line) for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    truth: dict[str, set[str]] = defaultdict(set)
-    for line in (folder / "qrels" / "dev.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        query, paper, grade = line.split("\t")
-        if int(grade) > 0:
-            truth[query].add(paper)
-    topics = [r for r in rows if isinstance(r.get("metadata"), dict) and r["metadata"].get("type") == "topic"]
-    return topics, truth
+def judged(folder: Path) -> tuple[list[EvalQuery], dict[str, set[str]]]:
+    """The set's topic questions and each one's relevant papers (the evaluation's own readers)."""
+    queries = read_queries(folder / "queries.jsonl")
+    qrels = read_qrels(folder / "qrels" / "dev.tsv")
+    truth = {qid: {paper for paper, grade in papers.items() if grade > 0} for qid, papers in qrels.items()}
+    return [q for q in queries.values() if q.type == "topic"], truth
 
 
 def main() -> int:
@@ -68,11 +65,11 @@ def main() -> int:
     scores: dict[str, list[float]] = defaultdict(list)
     started = time.perf_counter()
     for row in topics:
-        topic = topic_of(str(row["text"]))
+        topic = topic_of(row.text)
         for framing in FRAMINGS:
             question = framing.format(t=topic)
             answer = service.ask(question, [], settings)
-            f1 = prf({m.hit.paper.id for m in answer.relevant}, truth[str(row["_id"])])[2]
+            f1 = prf({m.hit.paper.id for m in answer.relevant}, truth.get(row.id, set()))[2]
             scores[framing].append(f1)
             if args.show_failures and f1 < 0.2:
                 print(f"  {f1:.2f} {question!r} -> {answer.intent} {answer.topic!r}")
