@@ -249,10 +249,25 @@ def test_launch_on_an_existing_store_answers_within_seconds(app_launcher: Any, s
 
 
 # --- load: concurrency limit and queue ---------------------------------------------------------------------------
+def _wait_for(job: Any, codes: set[str], timeout: float = 30.0) -> None:
+    """Until a gradio_client job's status is one of `codes` (or it is done)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not job.done() and job.status().code.name not in codes:
+        time.sleep(0.05)
+
+
+def wait_until_running(job: Any) -> None:
+    _wait_for(job, {"PROCESSING", "ITERATING", "PROGRESS"})
+
+
+def wait_until_queued(job: Any) -> None:
+    _wait_for(job, {"IN_QUEUE", "PROCESSING", "ITERATING", "PROGRESS"})
+
+
 def test_one_answer_at_a_time_one_waiting_the_rest_refused(
     app_launcher: Any, small_store: Path, small_listing: Path, tmp_path: Path, openai_stub: Any
 ) -> None:
-    """ui_concurrency=1, ui_queue_size=1, and a model that takes 3 s: of three simultaneous questions one is
+    """ui_concurrency=1, ui_queue_size=1, and a model that takes 3 s: of three questions at once one is
     answered, one waits its turn and is answered after it, the third is refused at once (queue full)."""
     from tests.openai_stub import Reply
 
@@ -264,7 +279,11 @@ def test_one_answer_at_a_time_one_waiting_the_rest_refused(
         Client(server.url, verbose=False).predict("graphs", k=1, api_name="/search")  # ready
         clients = [Client(server.url, verbose=False) for _ in range(3)]
         started = time.monotonic()
-        jobs = [c.submit(QUESTION, api_name="/ask") for c in clients]
+        jobs = [clients[0].submit(QUESTION, api_name="/ask")]
+        wait_until_running(jobs[0])  # on a loaded machine the three could otherwise reach the queue in any order
+        jobs.append(clients[1].submit(QUESTION, api_name="/ask"))
+        wait_until_queued(jobs[1])
+        jobs.append(clients[2].submit(QUESTION, api_name="/ask"))
         outcomes: list[str] = []
         for job in jobs:
             try:
