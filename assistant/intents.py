@@ -15,7 +15,8 @@ from .vocabulary import SET_NOUN
 
 COUNT = re.compile(
     r"\bhow\s+many\b|\bhow\s+much\s+(?:work|research|papers?)\b|\b(?:the\s+)?(?:total\s+)?number\s+of\b|"
-    r"^\s*(?:please\s+)?count\b|\bcount\s+(?:of|the)\b|\bwhat\s+(?:fraction|share|percentage|proportion)\s+of\b",
+    r"^\s*(?:please\s+)?count\b|\bcount\s+(?:of|the)\b|\bwhat\s+(?:fraction|share|percentage|proportion)\s+of\b"
+    r"|^\s*how\s+(?:popular|common|prevalent|widespread|big)\s+(?:is|are|was|were)\b",  # "how popular is X?": a count
     re.IGNORECASE,
 )
 # "tell me which papers ...", "do you know what papers ...": the request wraps a set question

@@ -318,6 +318,8 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("what papers should I cite for normalizing flows", "list", "normalizing flows", None, ()),
     ("roughly how many papers deal with adversarial robustness?", "count", "adversarial robustness", None, ()),
     ("is differential privacy popular at ICLR 2022?", "list", "differential privacy", None, ()),
+    ("how popular is differential privacy at ICLR 2022?", "count", "differential privacy", None, ()),
+    ("how common are graph transformers?", "count", "graph transformers", None, ()),
     # "describe" in the question's own relative clause asks nothing, and "them" there is its own subject
     ("models that learn to connect pictures with the words that describe them", "list",
      "models that learn to connect pictures with the words", None, ()),
