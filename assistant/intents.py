@@ -90,11 +90,6 @@ QUESTION_START = re.compile(
     r"^\s*(?:how|why|what|when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|should|would|will"
     r"|has|have|explain|describe|tell)\b", re.IGNORECASE,
 )
-
-
-
-
-
 _PAPER_TYPO = re.compile(r"\bp[aper]{3,6}s?\b", re.IGNORECASE)  # "papres", "paers", "pappers": letters of "papers"
 
 
@@ -115,8 +110,8 @@ def spell_paper_words(question: str) -> str:
 def intent_of(question: str) -> Intent:
     """authors > count > summarize > "which/what paper ..." (one: explain) > "which/what papers ..." (list) > compare >
     a goal ("how do I ...", "is there a way to ...": list) > other list phrasings and yes/no questions about the
-    field (list) > explain. A bare phrase with no question form
-    ("graph transformers positional encodings") is a search: list."""
+    field (list) > explain. A bare phrase with no question form ("graph transformers positional encodings") is a
+    search: list."""
     if asks_for_authors(question):
         return "authors"  # "who published the most papers?", "who works on X?": authors ranked (authorship.py)
     if COUNT.search(question):

@@ -374,6 +374,7 @@ def topic_of(text: str) -> str:
 # transformers") narrows that topic: both sides are needed, as after "papers" ("GNN papers on ..."). "explore" there
 # is what agents do ("agents that explore"), not a framing word.
 _RELATIVE = frozenset({"that", "which", "who", "whose"})
+_EXPLORE = re.compile(r"explor(?:e|es|ing)$", re.IGNORECASE)
 # ... but not one that only says what kind of thing does it: "AI that writes computer programs", "systems that
 # suggest products" (no abstract needs to say "AI" or "systems" to be about it; measured: a required "AI" side
 # lost every paper on program synthesis).
@@ -388,7 +389,7 @@ def _narrows(run: Sequence[str], between: Sequence[str]) -> bool:
     """Whether a framing verb after `run` (the content words before it) is in a relative clause that narrows it."""
     generic = len(run) == 1 and run[0].lower() in _GENERIC_HEAD
     return bool(run) and not generic and any(w.lower() in _RELATIVE for w in between)
-_EXPLORE = re.compile(r"explor(?:e|es|ing)$", re.IGNORECASE)
+
 
 
 _LIST_WORDS = frozenset({"and", "or", "nor", ","})
@@ -402,9 +403,8 @@ def _joint(between: Sequence[str], since_frame: Sequence[str], joined: bool, apa
     the two sides of one topic, joined by their preposition ("GNN papers on oversmoothing" -> "GNN on oversmoothing",
     "which RL papers study exploration?" -> "RL with exploration"), and so does a preposition right after a framing
     participle (`since_frame` holds the words after one: "transformers applied to graphs" -> "transformers to
-    graphs"). "RL papers and GAN papers" lists two topics,
-    and a comparison or a count (`apart`) and other framing words keep the runs apart ("compare X with Y", "the
-    title of X": "X, Y")."""
+    graphs"). "RL papers and GAN papers" lists two topics, and a comparison or a count (`apart`) and other framing
+    words keep the runs apart ("compare X with Y", "the title of X": "X, Y")."""
     said = [w.lower() for w in between]
     if apart or _LIST_WORDS & set(said):
         return [","]

@@ -1,14 +1,19 @@
 """Phrasings the plan's topic reader (plan.topic_of) rewrites before it keeps a question's content words: two
 subjects asked together ("papers that combine GNNs and transformers" -> "GNNs with transformers", which screening
-reads as two sides both needed) and a dataset or benchmark named with the words of an experiment ("which papers
-evaluate on ImageNet?" -> "ImageNet"), and markup pasted into a question (an HTML element with what it holds, a
-Markdown link's target: "<script>alert(1)</script> papers on GANs" is about GANs). Rules only, no imports of the
-pipeline.
+reads as two sides both needed), a dataset or benchmark named with the words of an experiment ("which papers
+evaluate on ImageNet?" -> "ImageNet"), markup pasted into a question (an HTML element with what it holds, a
+Markdown link's target: "<script>alert(1)</script> papers on GANs" is about GANs), a goal ("how do I make my GNN
+deal with over-squashing?": the papers working towards it, intents.py lists them), a parenthesis or a slash naming
+alternatives, and the words that only frame a topic ("what should I read on X?", "X for my reading group").
+`as_written` gives back the stretch of a question its topic came from (the glossary reads descriptions there).
+Rules only; of the pipeline, only the vocabulary's word pattern is imported.
 """
 
 from __future__ import annotations
 
 import re
+
+from .vocabulary import WORD
 
 # "papers that combine GNNs and transformers", "both diffusion and GANs", "GNNs combined with transformers": papers
 # about the two together, read as "GNNs with transformers" (two phrases joined by a preposition: both needed).
@@ -159,9 +164,9 @@ def as_written(question: str, topic: str) -> str:
     """The stretch of the question from the topic's first word to its last, as written ("systems that suggest
     products or movies to people" for the topic "systems, products or movies"): a description keeps its verbs
     there, which the topic drops as framing words. The topic itself when its words are not found in order."""
-    spans = [m.span() for m in re.finditer(r"[^\W_]+(?:[-'\u2019][^\W_]+)*", question)]
+    spans = [m.span() for m in WORD.finditer(question)]
     words = [question[a:b].lower() for a, b in spans]
-    wanted = re.findall(r"[^\W_]+(?:[-'\u2019][^\W_]+)*", topic.lower())
+    wanted = WORD.findall(topic.lower())
     if not wanted or wanted[0] not in words:
         return topic
     start = words.index(wanted[0])
