@@ -46,7 +46,9 @@ def test_the_map_opens_from_a_link_with_labelled_clusters_and_hover_cards(page: 
     assert topics.count() >= 2
     expect(topics.first).to_contain_text(")")  # "terms · terms (size)"
     assert page.locator("#pa-map .pa-map-label").count() == topics.count()
-    page.locator(f"#pa-map .pa-pt[data-title='{HOSTILE_TITLE}']").hover(force=True)
+    # The hover event on the point itself: at its centre a real mouse can land on a neighbouring point or a label
+    # (seen once in CI: the card stayed hidden), which tests the layout's luck, not the card.
+    page.locator(f"#pa-map .pa-pt[data-title='{HOSTILE_TITLE}']").dispatch_event("mouseover")
     tip = page.locator("#pa-map .pa-map-tip")
     expect(tip).to_be_visible()
     expect(tip).to_contain_text(HOSTILE_TITLE)  # shown as text: no image element, no script ran
