@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from .types import Paper
+from .vocabulary import LIST_SEPARATOR
 
 _DEFINED = re.compile(r"((?:[^\W\d_][\w-]*\s+){1,6})\(\s*([A-Z][A-Za-z]{1,9})\s*\)")
 _PAREN = re.compile(r"\(\s*[A-Z][A-Za-z]{1,9}\s*\)")  # where a definition can end: "(GNNs)"
@@ -68,15 +69,12 @@ def long_forms(found: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {acronym: forms.most_common(1)[0][0] for acronym, forms in counts.items()}
 
 
-_ALTERNATIVES = re.compile(r"(\s*,\s*|\s+(?:or|and)\s+)")
-
-
 def spelled_out(topic: str, forms: dict[str, str]) -> str | None:
     """A topic that is one acronym of the listing, or lists one among its alternatives ("NTK or infinite-width
     networks"), with the acronym's long form as a further alternative ("RL" -> "RL or reinforcement learning"); None
     for any other topic (a longer phrase keeps its own words: the acronym there is matched through the listing's
     definitions, see listing_keys.defined_acronyms)."""
-    parts = _ALTERNATIVES.split(topic.strip())
+    parts = LIST_SEPARATOR.split(topic.strip())
     out = [part if n % 2 else _with_long_form(part, forms) for n, part in enumerate(parts)]
     return "".join(out) if out != parts else None
 

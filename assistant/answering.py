@@ -247,12 +247,13 @@ class AnswerChain:
         if state.summarize and not plan.terms:
             state.hits = [Hit(paper, 0.0) for paper in self.retriever.papers(plan.filters)]
         elif state.set_question:
-            searched, state.reading = self.retriever.lay_reading(plan.text, plan.topic) if plan.terms else ("", None)
+            searched, state.reading = (self.retriever.lay_reading(plan.text, plan.topic) if plan.terms
+                                       else (plan.topic, None))
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
             read = as_read(plan, screened_topic(state.reading, info.stats)) if state.reading else plan
             topic = Topic.of(read.topic, read.terms)
             state.hits = self.stage.set_candidates(
-                self.retriever, searched or plan.topic, plan.filters, bool(plan.terms),
+                self.retriever, searched, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
             state.info = read
             state.set_question = not state.summarize

@@ -11,7 +11,7 @@ from .authorship import asks_for_authors
 from .spelling import one_edit_apart
 from .topic_phrases import asks_how_to
 from .types import Intent
-from .vocabulary import SET_NOUN
+from .vocabulary import RELATIVE_PRONOUNS, SET_NOUN
 
 COUNT = re.compile(
     r"\bhow\s+many\b|\bhow\s+much\s+(?:work|research|papers?)\b|\b(?:the\s+)?(?:total\s+)?number\s+of\b|"
@@ -82,7 +82,8 @@ _YES_NO = re.compile(
 # Inside a phrase that does not open as a question, "how", "when" or "what" are part of the topic ("teaching an agent
 # by showing it how an expert does it", "networks that give the same answer when the input is rotated"): only these
 # still ask for an explanation there.
-_ASKS = re.compile(r"(?<!\bthat\s)(?<!\bwhich\s)(?<!\bwho\s)\b(?:why|tell|explain|describe)\b", re.IGNORECASE)
+_ASKS = re.compile("".join(rf"(?<!\b{w}\s)" for w in RELATIVE_PRONOUNS) + r"\b(?:why|tell|explain|describe)\b",
+                   re.IGNORECASE)  # ... but not in a relative clause: "the words that describe them"
 _PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
 _ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)|\b(?:e\.\s?g|i\.\s?e|etc|vs|cf)\.", re.IGNORECASE)
 _WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists

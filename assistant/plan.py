@@ -47,7 +47,7 @@ from .turns import (
 )
 from .types import DECISIONS, Filters, Intent
 from .unrecorded import unrecorded_asked
-from .vocabulary import DECISION_WORDS, STOPWORDS, TOKEN, WORD, is_content_word
+from .vocabulary import DECISION_WORDS, RELATIVE_PRONOUNS, STOPWORDS, TOKEN, WORD, is_content_word
 
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)(?:-(?:level|track|type|category|status|only))?\b",
                        re.IGNORECASE)
@@ -373,7 +373,7 @@ def topic_of(text: str) -> str:
 # A framing verb in a relative clause after a topic ("GNNs which tackle over-squashing", "diffusion models that use
 # transformers") narrows that topic: both sides are needed, as after "papers" ("GNN papers on ..."). "explore" there
 # is what agents do ("agents that explore"), not a framing word.
-_RELATIVE = frozenset({"that", "which", "who", "whose"})
+_RELATIVE = frozenset(RELATIVE_PRONOUNS)
 _EXPLORE = re.compile(r"explor(?:e|es|ing)$", re.IGNORECASE)
 # ... but not one that only says what kind of thing does it: "AI that writes computer programs", "systems that
 # suggest products" (no abstract needs to say "AI" or "systems" to be about it; measured: a required "AI" side

@@ -6,14 +6,14 @@ Markdown link's target: "<script>alert(1)</script> papers on GANs" is about GANs
 deal with over-squashing?": the papers working towards it, intents.py lists them), a parenthesis or a slash naming
 alternatives, and the words that only frame a topic ("what should I read on X?", "X for my reading group").
 `as_written` gives back the stretch of a question its topic came from (the glossary reads descriptions there).
-Rules only; of the pipeline, only the vocabulary's word pattern is imported.
+Rules only; of the pipeline, only the vocabulary's word patterns are imported.
 """
 
 from __future__ import annotations
 
 import re
 
-from .vocabulary import WORD
+from .vocabulary import LIST_SEPARATOR, WORD
 
 # "papers that combine GNNs and transformers", "both diffusion and GANs", "GNNs combined with transformers": papers
 # about the two together, read as "GNNs with transformers" (two phrases joined by a preposition: both needed).
@@ -119,11 +119,8 @@ def listed_examples(text: str) -> str:
     """The question with a parenthesis written as alternatives after the phrase it follows (see _EXAMPLES)."""
     def alternatives(found: re.Match[str]) -> str:
         named = found.group(1)
-        return f" or {named} " if named and not _SEVERAL.search(named) else f", {named} " if named else " "
+        return f" or {named} " if named and not LIST_SEPARATOR.search(named) else f", {named} " if named else " "
     return _EXAMPLES.sub(alternatives, text)
-
-
-_SEVERAL = re.compile(r",|\b(?:and|or)\b", re.IGNORECASE)
 
 
 # "NTK / infinite-width theory", "symbolic regression/equation discovery", "and/or": a slash between words offers

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import WORD, is_content_word
+from .vocabulary import RELATIVE_PRONOUNS, WORD, is_content_word
 
 _LEAD_WORDS = r"\s*(?:and|also|what about|how about|only|just|now|but)\b"  # "and the spotlights?", "only orals"
 _SAME_FOR = r"\s*(?:and\s+)?(?:the\s+)?same\s+(?:question\s+|thing\s+)?(?:for|about|on|with)\b"  # "same for GNNs"
@@ -110,7 +110,7 @@ def is_follow_up(question: str) -> bool:
 # A pronoun in a relative clause of the question's own subject points at that subject, not at the previous answer:
 # "models that connect pictures with the words that describe them", "methods that train GANs and evaluate them".
 _PRONOUN = re.compile(r"\b(?:them|they|their|it|its)\b", re.IGNORECASE)
-_RELATIVE = re.compile(r"\b(?:that|which|who)\b", re.IGNORECASE)
+_RELATIVE = re.compile(rf"\b(?:{'|'.join(RELATIVE_PRONOUNS)})\b", re.IGNORECASE)
 OWN_SUBJECT_WORDS = 2  # content words before the clause that make a subject of its own ("papers that cite it": none)
 
 

@@ -51,6 +51,12 @@ DECISION_WORDS = {"oral": "Oral", "orals": "Oral", "spotlight": "Spotlight", "sp
 SET_NOUN = r"(?:papers?|works?|articles?|ones?|publications?|submissions?|studies|entries|orals?|spotlights?|posters?)"
 
 
+# Where a topic lists alternatives ("GANs, VAEs or flows"): the one separator rule of the topic's readers.
+LIST_SEPARATOR = re.compile(r"(\s*,\s*|\s+(?:or|and)\s+)", re.IGNORECASE)
+# The words that open a relative clause ("GNNs which tackle over-squashing", "the words that describe them").
+RELATIVE_PRONOUNS = ("that", "which", "who", "whose")
+
+
 def is_content_word(word: str) -> bool:
     lower = re.sub(r"['\u2019]s$", "", word.lower())
     return len(lower) > 1 and lower not in STOPWORDS and lower not in FRAME_WORDS and lower not in DECISION_WORDS
