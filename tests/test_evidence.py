@@ -15,6 +15,7 @@ from assistant.acronyms import definitions
 from assistant.answering import answer
 from assistant.evidence import (
     FACET_WEIGHT,
+    HEAD_PAIR_PAPERS,
     NO_HEAD_WORDS,
     Topic,
     expansion_keys,
@@ -125,6 +126,15 @@ def test_the_plan_keeps_the_words_that_join_a_topic_so_pairs_never_cross_them() 
 def test_head_keys_hold_the_jargon_of_every_alternative(stats: CorpusStats) -> None:
     head = head_keys(resolve(Topic.of("pruning and lottery tickets"), stats), stats)
     assert "prune" in head and "lotteri ticket" in head
+
+
+def test_a_word_pair_few_papers_write_is_no_head(stats: CorpusStats) -> None:
+    # "protein design" is in one abstract, "protein" in nine: a paper on protein folding is about the topic
+    assert stats.df["protein design"] < HEAD_PAIR_PAPERS <= stats.df["protein"]
+    assert head_keys(resolve(Topic.of("protein understanding or protein design"), stats), stats) == ("protein",)
+    # a pair the listing writes often is its name for the topic, and stays the head
+    assert stats.df["robot manipul"] >= HEAD_PAIR_PAPERS
+    assert "robot manipul" in head_keys(resolve(Topic.of("robot navigation or robot manipulation"), stats), stats)
 
 
 def test_expansion_learns_the_topics_own_words_never_filler(stats: CorpusStats) -> None:
