@@ -326,16 +326,19 @@ def coverage(
     """The idf weight of the keys present, as a share of the weight of the `keys_needed` heaviest keys the listing
     uses (capped at 1): a short topic must be covered whole, a long one is matched by a paper holding its strongest
     part. A key no paper uses (a word pair of the question the listing never writes) cannot be matched and would
-    lower every paper alike. A paper holding none of the head keys (the rarest, most specific: "object-centric" of
-    "object-centric representation learning"; `head`, if given, else the keys' own) has at most NO_HEAD_WORDS: the
-    field words alone are not the topic."""
+    lower every paper alike; nor is a pair few papers write needed (`head_candidates`: "contrastive representation",
+    in 2 abstracts, held a paper on contrastive learning at a third of the evidence; dev F1 0.813 -> 0.816,
+    held-out 8 0.765 -> 0.775), though it counts where present. A paper holding none of the head keys (the
+    rarest, most specific: "object-centric" of "object-centric representation learning"; `head`, if given, else
+    the keys' own) has at most NO_HEAD_WORDS: the field words alone are not the topic."""
     known = [k for k in keys if stats.df.get(k, 0) > 0]
-    weights = sorted((stats.idf(k) for k in known), reverse=True)
+    named = head_candidates(known, stats)  # a pair few papers write is the user's phrase: a bonus, never needed
+    weights = sorted((stats.idf(k) for k in named), reverse=True)
     needed = sum(weights[:keys_needed])
     if not needed:
         return 0.0
     share = min(1.0, sum(stats.idf(k) for k in known if k in present) / needed)
-    head = head_of(head_candidates(known, stats), stats) if head is None else head
+    head = head_of(named, stats) if head is None else head
     return share if any(k in present for k in head) else min(share, NO_HEAD_WORDS)
 
 

@@ -137,6 +137,15 @@ def test_a_word_pair_few_papers_write_is_no_head(stats: CorpusStats) -> None:
     assert "robot manipul" in head_keys(resolve(Topic.of("robot navigation or robot manipulation"), stats), stats)
 
 
+def test_a_word_pair_few_papers_write_is_not_needed_but_counts_where_present(stats: CorpusStats) -> None:
+    topic = resolve(Topic.of("contrastive representation learning"), stats)
+    assert stats.df["contrast represent"] < HEAD_PAIR_PAPERS
+    learner = paper("We show that contrastive learning with hard negatives improves image encoders.")
+    assert word_evidence(learner, topic, stats) > 0.5  # was 0.36: the rare pair was needed
+    phrase = paper("We study contrastive representations and their learning dynamics.")
+    assert word_evidence(phrase, topic, stats) == 1.0
+
+
 def test_expansion_learns_the_topics_own_words_never_filler(stats: CorpusStats) -> None:
     confident = [paper(f"Though we achieve better results, our score-based generative model {n} denoises data.")
                  for n in range(4)]
