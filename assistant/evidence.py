@@ -358,11 +358,14 @@ def holds_any(paper: Paper, keys: Sequence[str]) -> bool:
 # --- head terms and expansion ------------------------------------------------------------------------------------
 
 
-def head_keys(topic: Topic, stats: CorpusStats) -> tuple[str, ...]:
+def head_keys(topic: Topic, stats: CorpusStats, named: bool = True) -> tuple[str, ...]:
     """Each facet's rarest terms and word pairs that the listing uses (idf at least HEAD_RATIO of the facet's
     rarest): its jargon ("over-squashing", "multi-agent reinforcement"), not the field words around it ("graph
-    neural network"). A paper on any one alternative holds some."""
-    found = [k for keys in topic.alternatives for k in head_of(head_candidates(keys, stats), stats)]
+    neural network"). A paper on any one alternative holds some. `named`: chosen from `head_candidates` (a pair
+    few papers write is no head), else from every key the listing uses (the rarest words of the user's phrase, by
+    which glossary.in_own_words tells a description from the papers' jargon)."""
+    found = [k for keys in topic.alternatives
+             for k in head_of(head_candidates(keys, stats) if named else used(keys, stats), stats)]
     return tuple(dict.fromkeys(found))
 
 
@@ -371,8 +374,13 @@ def head_candidates(keys: Sequence[str], stats: CorpusStats) -> list[str]:
     its papers write (unless nothing else is left). Such a pair is the user's phrase, not the listing's name for the
     topic: as head it would leave out every paper on the topic that words it otherwise ("video understanding or
     video generation": "video understanding" is in 3 abstracts, "video" in 28; held-out 8 F1 0.745 -> 0.765)."""
-    known = [k for k in keys if stats.df.get(k, 0) > 0]
+    known = used(keys, stats)
     return [k for k in known if " " not in k or stats.df[k] >= HEAD_PAIR_PAPERS] or known
+
+
+def used(keys: Sequence[str], stats: CorpusStats) -> list[str]:
+    """The keys some paper of the listing holds."""
+    return [k for k in keys if stats.df.get(k, 0) > 0]
 
 
 def is_jargon(hits: Sequence[Hit], head: Sequence[str], together: bool = False) -> bool:

@@ -32,7 +32,7 @@ import numpy as np
 
 from .embeddings import MINILM_MODEL_ID, Embedder, make_embedder
 from .errors import GlossaryError
-from .evidence import GENERIC_SHARE, Topic, is_jargon, resolve
+from .evidence import GENERIC_SHARE, Topic, head_keys, is_jargon, resolve
 from .extractive import CorpusStats, stem, terms
 from .settings import Settings
 from .types import Hit
@@ -241,7 +241,9 @@ def in_own_words(topic: str, hits: Sequence[Hit], stats: CorpusStats) -> bool:
     if len(set(terms(topic))) > MAX_TERM_WORDS:
         return False
     resolved = resolve(Topic.of(topic), stats)  # "noisy or ambiguous labels": each alternative's head
-    return is_jargon(hits, resolved.head, together=len(resolved.alternatives) > 1)
+    # the rarest words as written, a phrase no paper uses included: "smaller student" marks a description
+    head = head_keys(resolved, stats, named=False)
+    return is_jargon(hits, head, together=len(resolved.alternatives) > 1)
 
 
 def _shipped_vectors(path: Path, embedder: Embedder, rows: int) -> np.ndarray | None:
