@@ -25,7 +25,7 @@ import re
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +200,13 @@ class Glossary:
         np.maximum.at(best, self.owners, similarity)
         order = np.argsort(-best, kind="stable")
         return [(float(best[i]), self.concepts[i]) for i in order]
+
+    def read_best(self, said: str, texts: Sequence[str]) -> Reading | None:
+        """The reading of whichever of `texts` (ways of cutting what the user `said`) reads most clearly (score plus
+        lead), with `said` as what it was read from; None when none reads."""
+        found = [r for r in map(self.read, dict.fromkeys(texts)) if r is not None]
+        best = max(found, key=lambda r: r.score + r.lead, default=None)
+        return replace(best, said=said) if best is not None else None
 
     def read(self, topic: str) -> Reading | None:
         """The concept `topic` describes in everyday words, or None: too short, not close enough to any, as close

@@ -47,7 +47,7 @@ from .turns import (
 )
 from .types import DECISIONS, Filters, Intent
 from .unrecorded import unrecorded_asked
-from .vocabulary import DECISION_WORDS, RELATIVE_PRONOUNS, STOPWORDS, TOKEN, WORD, is_content_word
+from .vocabulary import DECISION_WORDS, GENERIC_SUBJECTS, RELATIVE_PRONOUNS, STOPWORDS, TOKEN, WORD, is_content_word
 
 _DECISION = re.compile(r"\b(orals?|spotlights?|posters?)(?:-(?:level|track|type|category|status|only))?\b",
                        re.IGNORECASE)
@@ -375,19 +375,13 @@ def topic_of(text: str) -> str:
 # is what agents do ("agents that explore"), not a framing word.
 _RELATIVE = frozenset(RELATIVE_PRONOUNS)
 _EXPLORE = re.compile(r"explor(?:e|es|ing)$", re.IGNORECASE)
-# ... but not one that only says what kind of thing does it: "AI that writes computer programs", "systems that
-# suggest products" (no abstract needs to say "AI" or "systems" to be about it; measured: a required "AI" side
-# lost every paper on program synthesis).
-_GENERIC_HEAD = frozenset({
-    "ai", "ml", "system", "systems", "model", "models", "network", "networks", "method", "methods", "algorithm",
-    "algorithms", "approach", "approaches", "technique", "techniques", "tool", "tools", "program", "programs",
-    "software", "machine", "machines", "computer", "computers", "thing", "things", "way", "ways",
-})
+# ... but not one that only says what kind of thing does it (vocabulary.GENERIC_SUBJECTS: measured, a required "AI"
+# side lost every paper on program synthesis).
 
 
 def _narrows(run: Sequence[str], between: Sequence[str]) -> bool:
     """Whether a framing verb after `run` (the content words before it) is in a relative clause that narrows it."""
-    generic = len(run) == 1 and run[0].lower() in _GENERIC_HEAD
+    generic = len(run) == 1 and run[0].lower() in GENERIC_SUBJECTS
     return bool(run) and not generic and any(w.lower() in _RELATIVE for w in between)
 
 

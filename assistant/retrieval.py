@@ -28,7 +28,7 @@ from .plan import topic_of
 from .settings import Settings
 from .stages import PostRetrieval
 from .store import PaperStore
-from .topic_phrases import as_written
+from .topic_phrases import as_written, without_generic_subject
 from .types import Filters, Hit, Paper, SearchMode
 
 log = logging.getLogger(__name__)
@@ -205,13 +205,15 @@ class Retriever:
         coined = glossary.coined(topic, self.derived(CORPUS_STATS, CorpusStats.build))
         if coined is not None:  # "RLHF": no paper writes it, so its papers are found by the concept's names
             return coined
-        found = glossary.read(as_written(query, topic))  # "systems that suggest products": with its verbs
+        written = as_written(query, topic)  # "systems that suggest products": with its verbs
+        found = glossary.read_best(written, (written, without_generic_subject(written)))
         if found is None:
             return None
         if found.sure:  # "label every single pixel of an image": a description, whatever its words
             return found
-        # the best candidates as a search ranks them (each side's fusion_candidates), without reading passages
-        first = self._candidates(query, None, self.settings.fusion_candidates, None)[:JARGON_TOP]
+        # the best candidates in meaning: the keyword side can match an everyday word to a paper's name by chance
+        # ("movie clips": the CLIP papers), which would make a description look like the papers' own words
+        first = self._search(query, JARGON_TOP, "dense", None)
         return None if in_own_words(topic, first, self.derived(CORPUS_STATS, CorpusStats.build)) else found
 
     def expanded(self, query: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import LIST_SEPARATOR, WORD
+from .vocabulary import GENERIC_SUBJECTS, LIST_SEPARATOR, RELATIVE_PRONOUNS, WORD
 
 # "papers that combine GNNs and transformers", "both diffusion and GANs", "GNNs combined with transformers": papers
 # about the two together, read as "GNNs with transformers" (two phrases joined by a preposition: both needed).
@@ -173,3 +173,18 @@ def as_written(question: str, topic: str) -> str:
             return topic
         at = words.index(word, at + 1)
     return question[spans[start][0]:spans[at][1]]
+
+
+_SUBJECT_CLAUSE = re.compile(rf"\s*(?:(?:an?|the)\s+)?({WORD.pattern})\s+(?:{'|'.join(RELATIVE_PRONOUNS)})\s+(?=\S)",
+                             re.IGNORECASE)
+
+
+def without_generic_subject(text: str) -> str:
+    """A description without a subject that only says what kind of thing does it (vocabulary.GENERIC_SUBJECTS):
+    "AI that watches or makes movie clips" -> "watches or makes movie clips", which the glossary reads as video
+    understanding (0.66, lead 0.12) where the whole was as near deepfake detection (0.58 vs 0.57). The text itself
+    otherwise."""
+    found = _SUBJECT_CLAUSE.match(text)
+    if found is None or found.group(1).lower() not in GENERIC_SUBJECTS:
+        return text
+    return text[found.end():]

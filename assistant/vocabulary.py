@@ -55,6 +55,13 @@ SET_NOUN = r"(?:papers?|works?|articles?|ones?|publications?|submissions?|studie
 LIST_SEPARATOR = re.compile(r"(\s*,\s*|\s+(?:or|and)\s+)", re.IGNORECASE)
 # The words that open a relative clause ("GNNs which tackle over-squashing", "the words that describe them").
 RELATIVE_PRONOUNS = ("that", "which", "who", "whose")
+# Subjects that only say what kind of thing does something ("AI that writes computer programs", "systems that
+# suggest products"): no abstract needs to say "AI" or "systems" to be about it.
+GENERIC_SUBJECTS = frozenset({
+    "ai", "ml", "system", "systems", "model", "models", "network", "networks", "method", "methods", "algorithm",
+    "algorithms", "approach", "approaches", "technique", "techniques", "tool", "tools", "program", "programs",
+    "software", "machine", "machines", "computer", "computers", "thing", "things", "way", "ways",
+})
 
 
 def is_content_word(word: str) -> bool:

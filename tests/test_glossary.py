@@ -164,6 +164,16 @@ def test_a_sure_reading_is_retrieved_by_the_fields_words_alone(glossary: Glossar
     assert "judge" not in reading.query(said) and reading.query(said).startswith("generative adversarial networks")
 
 
+def test_the_clearest_of_several_cuts_is_read_and_keeps_what_was_said(glossary: Glossary) -> None:
+    said = "systems that answer questions about pictures"
+    whole, cut = glossary.read(said), glossary.read("answer questions about pictures")
+    assert whole is not None and cut is not None and cut.score + cut.lead > whole.score + whole.lead
+    best = glossary.read_best(said, (said, "answer questions about pictures"))
+    assert best is not None and best.term == "vision-language models"
+    assert best.said == said and best.score == cut.score
+    assert glossary.read_best("zzz", ("qqq vvv",)) is None
+
+
 def test_the_lay_table_spans_many_concepts() -> None:
     assert len({term for _, term in LAY}) >= 30
 
@@ -391,6 +401,17 @@ def test_a_description_is_read_in_its_own_words_where_its_topic_drops_the_verbs(
     answer = service.ask(question, [], iclr_settings, collection="iclr2022")
     assert "\u2018knowledge distillation\u2019 (read from:" in answer.text.splitlines()[0]
     assert len(answer.relevant) >= 10
+
+
+@pytest.mark.slow
+def test_an_everyday_word_that_names_some_papers_leaves_a_description_read(iclr_settings) -> None:
+    """"film clips": the keyword side ranks the CLIP papers first, which use "clip", so the description looked like
+    the papers' own words and went unread; the check reads the candidates closest in meaning instead."""
+    from assistant import service
+
+    question = "AI that recognises what people are doing in film clips"
+    reading = service.services(iclr_settings).retriever("iclr2022").reading(question)
+    assert reading is not None and reading.term == "video understanding"
 
 
 @pytest.mark.parametrize(("score", "lead", "sure"), [

@@ -801,3 +801,17 @@ def test_a_topic_as_the_question_writes_it(question: str, topic: str, written: s
     from assistant.topic_phrases import as_written
 
     assert as_written(question, topic) == written
+
+
+@pytest.mark.parametrize(("text", "without"), [
+    ("systems that answer questions about pictures", "answer questions about pictures"),
+    ("an AI which writes music", "writes music"),
+    ("Models that turn photos into 3D scenes", "turn photos into 3D scenes"),
+    ("agents that learn reusable skills", "agents that learn reusable skills"),  # "agents" says something: kept
+    ("graph networks that scale", "graph networks that scale"),  # not a bare subject
+    ("models", "models"),
+])
+def test_a_description_without_its_generic_subject(text: str, without: str) -> None:
+    from assistant.topic_phrases import without_generic_subject
+
+    assert without_generic_subject(text) == without
