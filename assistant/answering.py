@@ -26,7 +26,7 @@ from .chunking import count_tokens
 from .citations import CitationFilter, check_citations, make_citations, removed_notice, stream_or_fall_back
 from .collection import CollectionInfo, RetrieverLike, collection_info
 from .details import asked_details
-from .errors import AssistantError, InputTooLarge, LLMError
+from .errors import LLMError
 from .events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, final_answer, prefixed
 from .exclusion import leave_out
 from .extractive import OfflineContext, no_papers_text, offline_answer, terms
@@ -43,7 +43,7 @@ from .follow_ups import (
 from .glossary import Reading, screened_topic
 from .llm import ChatLLM, complete, make_llm
 from .overview import MapSource, asks_overview, overview_reply
-from .plan import is_small_talk, plan_of_turn, swaps_decision, switches_subject
+from .plan import check_question, is_small_talk, plan_of_turn, swaps_decision, switches_subject
 from .prompts import NumberedPapers, Prompts, fence, load_prompts, pack_papers
 from .questions import QuestionInfo, analyse, merge_follow_up
 from .screening import Topic, lay_words, screen_offline
@@ -444,21 +444,6 @@ class AnswerChain:
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
-
-
-def check_question(question: str, settings: Settings) -> None:
-    if not question:
-        raise AssistantError("The question is empty: ask something about the papers.")
-    check_question_length(question, settings)
-
-
-def check_question_length(question: str, settings: Settings) -> None:
-    """The one question length rule: the chain applies it, and the faces before any work (service re-exports it)."""
-    if len(question) > settings.max_question_chars:
-        raise InputTooLarge(
-            f"The question has {len(question)} characters; the limit is {settings.max_question_chars} "
-            f"(ASSISTANT_MAX_QUESTION_CHARS). Shorten it."
-        )
 
 
 def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:

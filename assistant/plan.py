@@ -23,7 +23,9 @@ from .author_mentions import bare_name, co_author, given_name_before, names_read
 from .authors import AuthorIndex, find_author
 from .authorship import without_ranking_words
 from .code_links import asks_for_code
+from .errors import AssistantError, InputTooLarge
 from .intents import COMPARE, COUNT, QUESTION_START, SUMMARIZE, intent_of, spell_paper_words
+from .settings import Settings
 from .spelling import reading_note, respell_question
 from .topic_phrases import (
     combined,
@@ -418,3 +420,18 @@ def remove_phrases(text: str, phrases: Sequence[str]) -> str:
     for phrase in phrases:
         text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
     return _DECISION.sub(" ", text)
+
+
+def check_question(question: str, settings: Settings) -> None:
+    if not question:
+        raise AssistantError("The question is empty: ask something about the papers.")
+    check_question_length(question, settings)
+
+
+def check_question_length(question: str, settings: Settings) -> None:
+    """The one question length rule: the chain applies it, and the faces before any work (service re-exports it)."""
+    if len(question) > settings.max_question_chars:
+        raise InputTooLarge(
+            f"The question has {len(question)} characters; the limit is {settings.max_question_chars} "
+            f"(ASSISTANT_MAX_QUESTION_CHARS). Shorten it."
+        )

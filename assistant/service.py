@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import answering, topicmap
+from . import answering, plan, topicmap
 from . import compare as comparisons
 from . import summarize as summaries
 from .answering import AnswerChain, AnswerEvent, History
@@ -219,7 +219,7 @@ def readable(text: str) -> str:
 
 def check_question_length(question: str, settings: Settings) -> None:
     """Refuse a question over `max_question_chars` before any work (InputTooLarge says the limit and the fix)."""
-    answering.check_question_length(question, settings)
+    plan.check_question_length(question, settings)
 
 
 def papers(ids: Sequence[str], settings: Settings, collection: str | None = None) -> list[Paper]:
