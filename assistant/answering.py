@@ -251,7 +251,7 @@ class AnswerChain:
                                        else (plan.topic, None))
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
             read = as_read(plan, screened_topic(state.reading, info.stats)) if state.reading else plan
-            topic = Topic.of(read.topic, read.terms)
+            topic = replace(Topic.of(read.topic, read.terms), synonyms=state.reading is not None)
             state.hits = self.stage.set_candidates(
                 self.retriever, searched, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
@@ -419,6 +419,8 @@ class AnswerChain:
             return [kept.get(s.hit.paper.id) or s for s in fresh], notice, None
         plan = state.screen_topic or state.info
         topic = Topic.of(plan.topic if plan.terms else "", plan.terms)
+        # a reading's names (screened_topic: "algorithmic fairness or demographic parity ...") are synonyms
+        topic = replace(topic, synonyms=state.reading is not None and state.screen_topic is None)
         offline = screen_offline(state.hits, topic, info.stats, listing_keys=info.keys)
         if offline_only or self.llm is None or state.llm_error is not None or not topic.keys or not state.hits:
             return offline, notice, None

@@ -7,6 +7,7 @@ that must not be filler."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from assistant.evidence import (
     FACET_WEIGHT,
     HEAD_PAIR_PAPERS,
     NO_HEAD_WORDS,
+    SYNONYM_WEIGHT,
     Topic,
     expansion_keys,
     facets_of,
@@ -144,6 +146,14 @@ def test_a_word_pair_few_papers_write_is_not_needed_but_counts_where_present(sta
     assert word_evidence(learner, topic, stats) > 0.5  # was 0.36: the rare pair was needed
     phrase = paper("We study contrastive representations and their learning dynamics.")
     assert word_evidence(phrase, topic, stats) == 1.0
+
+
+def test_a_concepts_names_are_synonyms_not_kinds(stats: CorpusStats) -> None:
+    names = resolve(Topic.of("algorithmic fairness or demographic parity or equalized odds"), stats)
+    one_name = paper("We study algorithmic fairness of classifiers.")
+    assert word_evidence(one_name, names, stats) == pytest.approx(FACET_WEIGHT)
+    assert word_evidence(one_name, replace(names, synonyms=True), stats) == pytest.approx(SYNONYM_WEIGHT)
+    assert SYNONYM_WEIGHT > FACET_WEIGHT
 
 
 def test_expansion_learns_the_topics_own_words_never_filler(stats: CorpusStats) -> None:
