@@ -148,12 +148,16 @@ def context_keys(
     "self-attent"). A paper on graphs alone, or on transformers alone, is not about transformers on graphs (see
     screening's conjunct cap). Words before the list are what the alternatives specify ("catastrophic forgetting in
     continual or class-incremental learning": a continual-learning paper is about it), and a word the list
-    distributes ("noisy or ambiguous labels") is part of each alternative: neither is a conjunct."""
+    distributes ("noisy or ambiguous labels") is part of each alternative: neither is a conjunct. Nor is a tail
+    that restates a word of the list ("domain adaptation and test-time adaptation to a new target domain"): it
+    elaborates the alternatives, it does not apply them to something else."""
     if len(facets) < 2:
         return phrase_conjuncts(text, stats)
-    after = keys_of(tail_of(text))
+    tail = tail_of(text)
+    after = keys_of(tail)
     shared = [k for k in after if all(k in f for f in facets) and stats.df.get(k, 0) > 0]
-    if not shared:
+    own = _TOKENS.findall(text)[: -len(_TOKENS.findall(tail)) or None]  # the text before the tail
+    if not shared or restates(keys_of(" ".join(own)), after):
         return (), ()
     alone = [k for f in facets for k in head_of([k for k in f if k not in shared and stats.df.get(k, 0) > 0], stats)]
     return tuple(head_of(shared, stats)), tuple(dict.fromkeys(alone))
@@ -170,8 +174,16 @@ def phrase_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tu
     runs = [run for alts in alternative_runs(tokens) for run in alts]
     if len(runs) != 2 or not {t.lower() for t in tokens[runs[0][1] : runs[1][0]]} & _PREPOSITIONS:
         return (), ()
-    first, second = (specific_head(keys_of(" ".join(tokens[start:end])), stats) for start, end in runs)
+    first_keys, second_keys = (keys_of(" ".join(tokens[start:end])) for start, end in runs)
+    if restates(first_keys, second_keys):  # "domain adaptation to a new target domain": one subject
+        return (), ()
+    first, second = specific_head(first_keys, stats), specific_head(second_keys, stats)
     return (second, first) if first and second else ((), ())
+
+
+def restates(first: Sequence[str], second: Sequence[str]) -> bool:
+    """Whether two phrases share a term (a single word's key): the second then elaborates the first."""
+    return any(" " not in k and k in first for k in second)
 
 
 # The field's name for itself: "robustness in deep learning" is about robustness (stems, as keys are).

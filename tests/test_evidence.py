@@ -266,6 +266,8 @@ def test_two_phrases_joined_by_a_preposition_are_conjuncts(
     "robustness in deep learning",
     "uncertainty of neural networks",  # "of" joins no two subjects here, and the side is general anyway
     "diffusion models",  # one phrase
+    "domain adaptation to a new target domain",  # the second phrase restates the first: it elaborates
+    "domain adaptation and test-time adaptation to a new target domain",  # ... the list's alternatives
 ])
 def test_a_general_side_or_one_phrase_makes_no_conjunct(stats: CorpusStats, text: str) -> None:
     topic = resolve(Topic.of(text), stats)
