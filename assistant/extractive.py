@@ -133,7 +133,12 @@ class CorpusStats:
 
 
 def paper_text(paper: Paper) -> str:
-    return " ".join([paper.title, paper.abstract or "", " ".join(paper.keywords)])
+    """The title, abstract and keywords as one text, without TeX commands ("\\mathcal", "\\widetilde"): an
+    abstract's mathematics is no evidence of its topic (they were learnt as words of "game theory")."""
+    return _TEX_COMMAND.sub(" ", " ".join([paper.title, paper.abstract or "", " ".join(paper.keywords)]))
+
+
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
 # --- sentences --------------------------------------------------------------------------------------------------

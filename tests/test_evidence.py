@@ -27,6 +27,7 @@ from assistant.evidence import (
     is_jargon,
     names_nothing,
     never_together,
+    paper_keys,
     resolve,
     tail_of,
     word_evidence,
@@ -435,3 +436,11 @@ def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
     assert [s.verdict for s in screen_offline(hits, Topic.of("zorblax learning"), stats)] == ["not_relevant"]
 
 
+
+
+def test_tex_commands_are_no_words_of_a_paper() -> None:
+    from assistant.extractive import paper_text
+
+    tex = paper(r"We prove a regret bound of $\widetilde{\mathcal{O}}(\sqrt{T})$ for zero-sum games.", "Games")
+    assert "mathcal" not in paper_text(tex) and "widetilde" not in paper_text(tex)
+    assert {"game", "regret", "zerosum"} <= set(paper_keys(tex)) and "mathcal" not in paper_keys(tex)
