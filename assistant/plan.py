@@ -29,6 +29,7 @@ from .settings import Settings
 from .spelling import reading_note, respell_question
 from .topic_phrases import (
     combined,
+    explained,
     framed_data,
     listed_examples,
     slashed,
@@ -340,7 +341,7 @@ def topic_of(text: str) -> str:
     text = without_lead_frame(without_markup(text))
     goal = without_goal(text)
     in_goal = goal != text  # a framing verb in a goal joins its sides: "make my GNN deal with over-squashing"
-    text = slashed(listed_examples(combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal))))))
+    text = slashed(listed_examples(explained(combined(framed_data(_NOT_PROSE.sub(" ", SAME_FOR_LEAD.sub(" ", goal)))))))
     text = _DECISION.sub(" ", _YEAR.sub(" ", COUNT.sub(" ", SUMMARIZE.sub(" ", text))))
     kept: list[str] = []
     between: list[str] = []  # the stopwords since the last content word: kept only if another content word follows

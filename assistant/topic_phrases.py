@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import GENERIC_SUBJECTS, LIST_SEPARATOR, RELATIVE_PRONOUNS, WORD
+from .vocabulary import GENERIC_SUBJECTS, LIST_SEPARATOR, RELATIVE_PRONOUNS, WORD, is_content_word
 
 # "papers that combine GNNs and transformers", "both diffusion and GANs", "GNNs combined with transformers": papers
 # about the two together, read as "GNNs with transformers" (two phrases joined by a preposition: both needed).
@@ -121,6 +121,21 @@ def listed_examples(text: str) -> str:
         named = found.group(1)
         return f" or {named} " if named and not LIST_SEPARATOR.search(named) else f", {named} " if named else " "
     return _EXAMPLES.sub(alternatives, text)
+
+
+# "semi-supervised learning, i.e. training with a few labels plus lots of unlabeled data": what follows "i.e." after a
+# comma explains the name before it. A description of DESCRIPTION_WORDS content words or more is left out (as an
+# alternative it admitted every paper using unlabeled data); a shorter one is another name, an alternative.
+_EXPLAINED = re.compile(r"(?:,?\s*\bi\.\s?e\.|,\s*(?:ie|that\s+is|namely|meaning))\s*,?\s+([^?.!;()]+)", re.IGNORECASE)
+DESCRIPTION_WORDS = 4
+
+
+def explained(text: str) -> str:
+    """The question with an explanation after its topic's name dropped, or read as another name (_EXPLAINED)."""
+    def name_or_nothing(found: re.Match[str]) -> str:
+        words = [w for w in WORD.findall(found.group(1)) if is_content_word(w)]
+        return " " if len(words) >= DESCRIPTION_WORDS else f" or {found.group(1)}"
+    return _EXPLAINED.sub(name_or_nothing, text)
 
 
 # "NTK / infinite-width theory", "symbolic regression/equation discovery", "and/or": a slash between words offers

@@ -21,6 +21,7 @@ from assistant.plan import (
     plan_question,
     swaps_decision,
     switches_subject,
+    topic_of,
 )
 from assistant.questions import QuestionInfo
 from assistant.questions import analyse as old_analyse
@@ -815,3 +816,17 @@ def test_a_description_without_its_generic_subject(text: str, without: str) -> N
     from assistant.topic_phrases import without_generic_subject
 
     assert without_generic_subject(text) == without
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # a long explanation after "i.e." describes the name before it: left out (as an alternative it admitted every
+    # paper using unlabeled data)
+    ("What work is there on semi-supervised learning, i.e. training with a few labels plus lots of unlabeled data?",
+     "semi-supervised learning"),
+    ("papers on learning to learn, i.e. meta-learning", "learning to learn or meta-learning"),  # another name
+    ("diffusion models, that is, score-based generative models", "diffusion models or score-based generative models"),
+    ("papers on RL, ie reinforcement learning", "RL or reinforcement learning"),
+    ("which papers study the meaning of words", "meaning of words"),  # no explanation without its comma
+])
+def test_an_explanation_after_a_name(question: str, topic: str) -> None:
+    assert topic_of(question) == topic
