@@ -49,6 +49,14 @@ def _stem_word(word: str) -> str:
 # Words the stemmer would merge with another concept: the architecture is not a "transformation" (measured: papers
 # on a learnable affine transformation and on wavelet transforms were listed for "transformers for time series").
 _OWN_STEMS = {"transformer": "transformer", "transformers": "transformer"}
+# Plurals the stemmer does not know, stemmed as their singular: "Nash equilibria" is about a Nash equilibrium.
+_LATIN_PLURALS = {
+    "equilibria": "equilibrium", "criteria": "criterion", "phenomena": "phenomenon", "matrices": "matrix",
+    "vertices": "vertex", "indices": "index", "hypotheses": "hypothesis", "analyses": "analysis",
+    "spectra": "spectrum", "optima": "optimum", "minima": "minimum", "maxima": "maximum", "curricula": "curriculum",
+    "simplices": "simplex", "automata": "automaton", "radii": "radius", "nuclei": "nucleus", "stimuli": "stimulus",
+    "corpora": "corpus", "formulae": "formula", "apices": "apex"
+}
 
 
 # An acronym's plural ("GNNs", "LLMs", "MDPs"): a word with no vowel before its final "s", which the stemmer keeps
@@ -61,7 +69,7 @@ def stem(word: str) -> str:
     lower = word.lower()
     if _VOWELLESS_PLURAL.fullmatch(lower):
         lower = lower[:-1]
-    return _OWN_STEMS.get(lower) or _stem_word(lower)
+    return _OWN_STEMS.get(lower) or _stem_word(_LATIN_PLURALS.get(lower, lower))
 
 
 def surface_terms(text: str) -> list[tuple[str, str]]:

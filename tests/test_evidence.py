@@ -444,3 +444,14 @@ def test_tex_commands_are_no_words_of_a_paper() -> None:
     tex = paper(r"We prove a regret bound of $\widetilde{\mathcal{O}}(\sqrt{T})$ for zero-sum games.", "Games")
     assert "mathcal" not in paper_text(tex) and "widetilde" not in paper_text(tex)
     assert {"game", "regret", "zerosum"} <= set(paper_keys(tex)) and "mathcal" not in paper_keys(tex)
+
+
+@pytest.mark.parametrize(("plural", "singular"), [
+    ("equilibria", "equilibrium"), ("matrices", "matrix"), ("hypotheses", "hypothesis"), ("minima", "minimum"),
+    ("curricula", "curriculum"), ("Criteria", "criterion"),
+])
+def test_a_latin_plural_is_one_key_with_its_singular(plural: str, singular: str) -> None:
+    from assistant.extractive import stem
+
+    assert stem(plural) == stem(singular)
+    assert paper_keys(paper(f"We study Nash {plural}.")) & paper_keys(paper(f"We study a Nash {singular}."))
