@@ -55,7 +55,7 @@ _LATIN_PLURALS = {
     "vertices": "vertex", "indices": "index", "hypotheses": "hypothesis", "analyses": "analysis",
     "spectra": "spectrum", "optima": "optimum", "minima": "minimum", "maxima": "maximum", "curricula": "curriculum",
     "simplices": "simplex", "automata": "automaton", "radii": "radius", "nuclei": "nucleus", "stimuli": "stimulus",
-    "corpora": "corpus", "formulae": "formula", "apices": "apex"
+    "corpora": "corpus", "formulae": "formula", "apices": "apex",
 }
 
 
