@@ -82,8 +82,10 @@ _YES_NO = re.compile(
 # Inside a phrase that does not open as a question, "how", "when" or "what" are part of the topic ("teaching an agent
 # by showing it how an expert does it", "networks that give the same answer when the input is rotated"): only these
 # still ask for an explanation there.
-_ASKS = re.compile("".join(rf"(?<!\b{w}\s)" for w in RELATIVE_PRONOUNS) + r"\b(?:why|tell|explain|describe)\b",
-                   re.IGNORECASE)  # ... but not in a relative clause: "the words that describe them"
+# ... but not in a relative clause: "the words that describe them", "AI that can tell you how sure it is"
+_MODALS = ("", "can ", "could ", "will ", "would ", "should ", "may ", "might ", "must ", "cannot ")
+_ASKS = re.compile("".join(rf"(?<!\b{w}\s{m})" for w in RELATIVE_PRONOUNS for m in _MODALS)
+                   + r"\b(?:why|tell|explain|describe)\b", re.IGNORECASE)
 _PLAIN_PHRASE = re.compile(r"[\w\s,;:'\u2019()&+/-]*[?!]?\s*$")  # words only: no '.', braces, '$', '<', '`', '://'
 _ABBREVIATION = re.compile(r"\bet al\.|\b[A-Z]\.(?=\s)|\b(?:e\.\s?g|i\.\s?e|etc|vs|cf)\.", re.IGNORECASE)
 _WHICH_START = re.compile(r"\s*(?:and\s+)?which\b", re.IGNORECASE)  # "which papers summarize ..." lists

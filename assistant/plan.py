@@ -283,8 +283,14 @@ _LEAD_EXCLUDE = re.compile(
 )
 
 
+# "proteins and genomics (not small-molecule drug design)": an exclusion in a parenthesis is one, never an alternative
+_NEGATED_PARENTHESIS = re.compile(
+    r"\s*\(\s*(?:(?:but\s+)?not|no|excluding|except(?:\s+for)?|other\s+than)\s+([^()]+?)\s*\)", re.IGNORECASE)
+
+
 def excluded_phrases(question: str) -> tuple[str, tuple[str, ...]]:
     """The question with its exclusions cut out, and the excluded phrases ("not posters" is the decision rule's)."""
+    question = _NEGATED_PARENTHESIS.sub(r", but not \1", question)
     lead = _LEAD_EXCLUDE.match(question)
     if lead is not None:
         if _DECISION.match(lead.group(1).strip()):  # "without the posters": the decision rule's, no topic words

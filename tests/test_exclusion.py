@@ -19,6 +19,10 @@ from assistant.text import fold
     ("transformers that do not study vision", "transformers", ("vision",)),
     ("reinforcement learning papers not about robotics", "reinforcement learning papers", ("robotics",)),
     ("GNN papers other than those on molecules", "GNN papers", ("molecules",)),
+    # in a parenthesis: an exclusion, never an alternative ("proteins (not drug design)" had listed nothing)
+    ("GNN papers (not molecules)", "GNN papers", ("molecules",)),
+    ("diffusion models (excluding audio)", "diffusion models", ("audio",)),
+    ("RL papers (except robotics) please", "RL papers", ("robotics",)),
     ("which papers on generative models do not study GANs?", "which papers on generative models", ("GANs",)),
     # no exclusion: these words describe rather than exclude
     ("research on telling cause and effect apart from mere correlation", "research on telling cause and effect apart "

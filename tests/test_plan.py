@@ -324,6 +324,9 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     # "describe" in the question's own relative clause asks nothing, and "them" there is its own subject
     ("models that learn to connect pictures with the words that describe them", "list",
      "models that learn to connect pictures with the words", None, ()),
+    # ... nor "tell", "explain" after a modal there: a description, not a request
+    ("systems which could explain how confident they are in each answer", "list",
+     "systems, confident they are in each answer", None, ()),
     # a framing verb followed by a preposition joins its two sides, as after "papers"
     ("making neural nets work on data shaped like 3D scans", "list", "making neural nets on data shaped like 3D scans",
      None, ()),
