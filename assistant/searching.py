@@ -51,7 +51,8 @@ def search_read(
     if any(len(names) > 1 for _, names in plan.names_read):
         return Searched([], plan.note())  # "Han Zhng": Han Zhang or Han Zhong; no guess
     asked = retrieval_text(query, plan.corrections, info.authors.words)  # typos read as the listing writes them
-    text = plan.topic if plan.is_set_question() and plan.terms else asked
+    # a set question searches by its topic, as the set answer does: in its own words where those read as a term
+    text = retriever.lay_reading(asked, plan.topic)[0] if plan.is_set_question() and plan.terms else asked
     passing = retriever.papers(plan.filters) if plan.filters != given else []
     if not passing:
         return _searched(retriever, plan, retriever.search(text, k=k, mode=mode, filters=filters), text)

@@ -113,3 +113,13 @@ def test_the_service_search_says_the_glossary_reading(iclr_settings) -> None:
     assert [h.paper.id for h in found.hits] == [
         h.paper.id for h in service.search("a big network teaching a little network", iclr_settings, k=5)]
     assert any("distill" in (h.paper.abstract or "").lower() for h in found.hits)
+
+
+@pytest.mark.slow
+def test_a_set_question_in_everyday_words_is_searched_as_its_term(iclr_settings) -> None:
+    """A search by the topic alone lost the description's verbs ("systems, products or movies to people") and read
+    nothing; it now reads the question's own words for its topic, as the set answer does (Retriever.lay_reading)."""
+    retriever = service.services(iclr_settings).retriever("iclr2022")
+    found = search_read(retriever, "papers on systems that suggest products or movies to people", 8)
+    assert "recommender systems" in found.reading
+    assert any("Recommendation" in h.paper.title for h in found.hits[:3])
