@@ -251,7 +251,7 @@ class AnswerChain:
                                        else (plan.topic, None))
             # screened against the term or its aliases (titled by the term); retrieved by the retriever's reading
             read = as_read(plan, screened_topic(state.reading, info.stats)) if state.reading else plan
-            topic = replace(Topic.of(read.topic, read.terms), synonyms=state.reading is not None)
+            topic = screened_as(read, state.reading)
             state.hits = self.stage.set_candidates(
                 self.retriever, searched, plan.filters, bool(plan.terms),
                 widen=lambda first: lay_words(first, topic, info.stats, listing_keys=info.keys))
@@ -418,9 +418,7 @@ class AnswerChain:
             fresh = screen_offline(state.hits, Topic.of(""), info.stats)  # relevant, quoted by the key sentence
             return [kept.get(s.hit.paper.id) or s for s in fresh], notice, None
         plan = state.screen_topic or state.info
-        topic = Topic.of(plan.topic if plan.terms else "", plan.terms)
-        # a reading's names (screened_topic: "algorithmic fairness or demographic parity ...") are synonyms
-        topic = replace(topic, synonyms=state.reading is not None and state.screen_topic is None)
+        topic = screened_as(plan, state.reading if state.screen_topic is None else None)
         offline = screen_offline(state.hits, topic, info.stats, listing_keys=info.keys)
         if offline_only or self.llm is None or state.llm_error is not None or not topic.keys or not state.hits:
             return offline, notice, None
@@ -446,6 +444,12 @@ class AnswerChain:
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def screened_as(info: QuestionInfo, reading: Reading | None) -> Topic:
+    """The topic a set question's candidates are screened against; a glossary reading's names (screened_topic:
+    "algorithmic fairness or demographic parity ...") are synonyms, not kinds of it."""
+    return replace(Topic.of(info.topic if info.terms else "", info.terms), synonyms=reading is not None)
 
 
 def as_read(plan: QuestionInfo, topic: str) -> QuestionInfo:

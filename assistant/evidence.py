@@ -352,7 +352,7 @@ def coverage(
     held-out 8 0.765 -> 0.775), though it counts where present. A paper holding none of the head keys (the
     rarest, most specific: "object-centric" of "object-centric representation learning"; `head`, if given, else
     the keys' own) has at most NO_HEAD_WORDS: the field words alone are not the topic."""
-    known = [k for k in keys if stats.df.get(k, 0) > 0]
+    known = used(keys, stats)
     named = head_candidates(known, stats)  # a pair few papers write is the user's phrase: a bonus, never needed
     weights = sorted((stats.idf(k) for k in named), reverse=True)
     needed = sum(weights[:keys_needed])

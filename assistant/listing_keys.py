@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .evidence import GENERIC_SHARE, head_of, keys_of
+from .evidence import GENERIC_SHARE, head_of, keys_of, used
 from .extractive import CorpusStats, word_terms
 
 Acronyms = dict[str, frozenset[str]]  # a key -> the keys defined as the same thing (`defined_acronyms`)
@@ -25,7 +25,7 @@ def defined_acronyms(found: Iterable[tuple[str, str]], stats: CorpusStats) -> Ac
     same: dict[str, set[str]] = {}
     for acronym, said in found:
         short = {key for form in (acronym, acronym.rstrip("s")) for key, _ in word_terms(form)}  # GNNs, GNN
-        phrase = [k for k in keys_of(said) if stats.df.get(k, 0) > 0]
+        phrase = used(keys_of(said), stats)
         long = {k for k in head_of([k for k in phrase if " " in k] or phrase, stats)  # its rarest pair
                 if stats.df[k] < GENERIC_SHARE * stats.n_docs}  # not "distribution" for "OOD"
         for key in short:
