@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,10 +82,17 @@ def sources_panel(conv: Conversation) -> str:
 
 class Exports:
     """Each session's downloads (the conversation as Markdown, its cited papers as BibTeX, comparison tables) in a
-    folder of its own under one temporary folder, removed when Gradio drops the session."""
+    folder of its own under one temporary folder, removed when Gradio drops the session. The temporary folder itself
+    goes when the app does (closed, collected or at the process's exit): every start of the app would otherwise leave
+    one behind in the system's temporary folder."""
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="paper-assistant-exports-"))
+        self._removal = weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)
+
+    def close(self) -> None:
+        """Remove every session's exports and their temporary folder (idempotent)."""
+        self._removal()
 
     def folder(self, request: object) -> Path:
         """This session's folder (named after Gradio's session hash, reduced to safe characters), created."""
