@@ -1,13 +1,13 @@
 """The words of a set question's topic and their evidence in a paper, for the offline screening (screening.py).
 
-- Keys: the topic's stemmed terms and adjacent word pairs (hyphenated and joined forms count alike), the same keys
-  as extractive.terms and extractive.phrases give, so a paper using the phrase ("federated learning") outweighs
-  one using its words apart.
+- Keys (keys.py): the topic's stemmed terms and adjacent word pairs, so a paper using the phrase ("federated
+  learning") outweighs one using its words apart.
 - Facets (`resolve`): a topic that lists alternatives ("pruning and lottery tickets", "catastrophic forgetting in
   continual or class-incremental learning", "prompt tuning, adapters and other parameter-efficient fine-tuning")
   is matched by a paper about any one of them. Each alternative, with the words around the list that all
   alternatives share, is a facet ("catastrophic forgetting in continual learning", "catastrophic forgetting in
-  class-incremental learning"); the word evidence is that of the best-covered facet.
+  class-incremental learning"; the text's reading is facets.py's); the word evidence is that of the best-covered
+  facet.
 - Coverage: the idf weight of a facet's keys that a paper holds, as a share of the weight of its `keys_needed`
   heaviest keys that the listing uses (a key no paper uses cannot be matched, and must not lower every paper).
 - Head keys: each facet's rarest keys, its jargon ("over-squashing"), not the field words around it. A paper
@@ -19,22 +19,17 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .extractive import CorpusStats, paper_text, phrases, stem, terms, word_terms
+from .extractive import CorpusStats, paper_text, phrases, terms
+from .facets import PREPOSITIONS, alternative_runs, facets_of, restates, tail_of, tokens_of
+from .keys import content_stems, holds, joined_key, keys_of, paper_keys, text_surfaces
 from .types import Hit, Paper, Verdict
-from .vocabulary import is_content_word, words
+from .vocabulary import words
 
-_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d]")  # as extractive.phrases: no pair across these
-_TOKENS = re.compile(r",|[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)  # plan.words, and commas
-_JOINS = frozenset({"or", "and", ",", "nor"})  # what lists alternatives
-_JOIN_FILLERS = frozenset({"other", "others", "either", "also", "as", "well", "the", "a", "an", "any", "related"})
-_PREPOSITIONS = frozenset({"to", "in", "for", "on", "of", "over", "with", "within", "across", "under", "via", "from"})
-MAX_FACETS = 12
 FACET_WEIGHT = 0.6  # a paper covering one alternative only has this share of full word evidence (dev set)
 # ... and one using one of a concept's names ("demographic parity" for algorithmic fairness) this share: a name is
 # as good as the term, but the glossary's less specific names admit some papers off the concept (dev F1 0.816 ->
@@ -156,7 +151,7 @@ def context_keys(
     tail = tail_of(text)
     after = keys_of(tail)
     shared = [k for k in after if all(k in f for f in facets) and stats.df.get(k, 0) > 0]
-    own = _TOKENS.findall(text)[: -len(_TOKENS.findall(tail)) or None]  # the text before the tail
+    own = tokens_of(text)[: -len(tokens_of(tail)) or None]  # the text before the tail
     if not shared or restates(keys_of(" ".join(own)), after):
         return (), ()
     alone = [k for f in facets for k in head_of([k for k in f if k not in shared and stats.df.get(k, 0) > 0], stats)]
@@ -170,20 +165,15 @@ def phrase_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tu
     diffusion models for molecules (measured: such questions listed every paper of either side). Only when both
     heads are specific (each used by under GENERIC_SHARE of the listing's papers): "learning from human
     preferences", "robustness in deep learning" name one subject, which the general side only frames."""
-    tokens = _TOKENS.findall(text)
+    tokens = tokens_of(text)
     runs = [run for alts in alternative_runs(tokens) for run in alts]
-    if len(runs) != 2 or not {t.lower() for t in tokens[runs[0][1] : runs[1][0]]} & _PREPOSITIONS:
+    if len(runs) != 2 or not {t.lower() for t in tokens[runs[0][1] : runs[1][0]]} & PREPOSITIONS:
         return (), ()
     first_keys, second_keys = (keys_of(" ".join(tokens[start:end])) for start, end in runs)
     if restates(first_keys, second_keys):  # "domain adaptation to a new target domain": one subject
         return (), ()
     first, second = specific_head(first_keys, stats), specific_head(second_keys, stats)
     return (second, first) if first and second else ((), ())
-
-
-def restates(first: Sequence[str], second: Sequence[str]) -> bool:
-    """Whether two phrases share a term (a single word's key): the second then elaborates the first."""
-    return any(" " not in k and k in first for k in second)
 
 
 # The field's name for itself: "robustness in deep learning" is about robustness (stems, as keys are).
@@ -196,132 +186,6 @@ def specific_head(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
     they are not the field's name for itself (_FIELD_KEYS)."""
     head = head_of([k for k in keys if stats.df.get(k, 0) > 0 and k not in _FIELD_KEYS], stats)
     return tuple(k for k in head if stats.df[k] < GENERIC_SHARE * stats.n_docs)
-
-
-def tail_of(text: str) -> str:
-    """The phrase after a topic's last list of alternatives ("to graphs" of "transformers or self-attention to
-    graphs"): a preposition and one run of content words, the list's complement; "" when it lists none, ends with
-    the list, goes on with more than one phrase (a clause: "pictures or sounds by starting from random noise and
-    cleaning it") or with no preposition (the object of the last alternative only: "simulate physics or solve the
-    equations")."""
-    tokens = _TOKENS.findall(text)
-    lists = [alts for alts in alternative_runs(tokens) if len(alts) > 1]
-    tail = tokens[lists[-1][-1][1]:] if lists else []
-    complement = bool(tail) and tail[0].lower() in _PREPOSITIONS and len(alternative_runs(tail)) == 1
-    return " ".join(tail) if complement else ""
-
-
-def keys_of(text: str) -> tuple[str, ...]:
-    """The terms and word pairs of a text, in order."""
-    return tuple(dict.fromkeys([*terms(text), *(key for key, _ in phrases(text))]))
-
-
-def facets_of(text: str, stats: CorpusStats | None = None) -> list[str]:
-    """The alternatives of a topic, each with the words around its list ("transformers or self-attention to
-    graphs" -> "transformers to graphs", "self-attention to graphs"); [] when it lists none. Alternatives are
-    runs of content words joined by "or", "and" or commas (with "other", "either" ... beside them). A one-word
-    alternative before a longer last one shares its last word when the listing uses that pair ("noisy or ambiguous
-    labels" -> "noisy labels", "ambiguous labels"; but "pruning and lottery tickets" -> "pruning")."""
-    tokens = _TOKENS.findall(text)
-    lists = [alts for alts in alternative_runs(tokens) if len(alts) > 1]
-    if not lists:
-        return []
-    choices = []
-    for alts in lists:
-        last = tokens[alts[-1][0] : alts[-1][1]]
-        options = []
-        for start, end in alts:
-            own = tokens[start:end]
-            if stats is not None and len(own) == 1 < len(last) and shares_head(own[0], last[-1], stats):
-                own = [*own, last[-1]]
-            options.append(own)
-        choices.append(options)
-    facets = []
-    for chosen in itertools.islice(itertools.product(*choices), MAX_FACETS):
-        kept: list[str] = []
-        at = 0
-        for alts, alternative in zip(lists, chosen, strict=True):
-            kept += [*tokens[at : alts[0][0]], *alternative]
-            at = alts[-1][1]
-        facets.append(" ".join([*kept, *tokens[at:]]).replace(" ,", ","))
-    return facets
-
-
-def alternative_runs(tokens: Sequence[str]) -> list[list[tuple[int, int]]]:
-    """The runs of content words ([start, end) token indexes), grouped into lists joined by "or", "and", commas."""
-    runs: list[list[int]] = []
-    for i, token in enumerate(tokens):
-        if token != "," and any(is_content_word(part) for part in token.split("-")):
-            if runs and runs[-1][1] == i:
-                runs[-1][1] = i + 1
-            else:
-                runs.append([i, i + 1])
-    lists: list[list[tuple[int, int]]] = []
-    for r, (start, end) in enumerate(runs):
-        between = {t.lower() for t in tokens[runs[r - 1][1] : start]} if r else set()
-        if between and between <= _JOINS | _JOIN_FILLERS and between & _JOINS:
-            lists[-1].append((start, end))
-        else:
-            lists.append([(start, end)])
-    return lists
-
-
-def shares_head(modifier: str, head: str, stats: CorpusStats) -> bool:
-    """Whether the listing uses `modifier head` ("noisy labels"): then "noisy or ambiguous labels" means it."""
-    first, second = _content_stem(modifier), _content_stem(head)
-    return first is not None and second is not None and stats.df.get(f"{first} {second}", 0) > 0
-
-
-# --- the keys of a text ------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=262144)
-def _content_stem(word: str) -> str | None:
-    """The stem of a word whose every hyphen part is a content word (the joined form: "over-squashing" ->
-    "oversquash"), else None. Cached: this is the inner loop of screening."""
-    if not all(is_content_word(part) for part in word.split("-")):
-        return None
-    return stem(word.replace("-", ""))
-
-
-@lru_cache(maxsize=262144)
-def _joined(first: str, second: str) -> str:
-    """The key of two words written as one ("time series" -> the key of "time-series")."""
-    return stem((first + second).replace("-", "").lower())
-
-
-@lru_cache(maxsize=8192)
-def text_surfaces(text: str) -> dict[str, str]:
-    """`surfaces_of`, cached (the grouping reads each paper's text again and again). Do not modify the dict."""
-    return surfaces_of(text)
-
-
-def surfaces_of(text: str) -> dict[str, str]:
-    """Each stemmed term and adjacent word pair of a text -> its first surface form: the same keys as
-    extractive.terms and extractive.phrases give."""
-    keys: dict[str, str] = {}
-    for piece in _PHRASE_BREAK.split(text):
-        previous: tuple[str, str] | None = None
-        for word in words(piece):
-            for key, surface in word_terms(word):
-                keys.setdefault(key, surface)
-            current = _content_stem(word)
-            if current is not None and previous is not None:
-                keys.setdefault(f"{previous[0]} {current}", f"{previous[1]} {word.lower()}")
-            previous = (current, word.lower()) if current is not None else None
-    return keys
-
-
-@lru_cache(maxsize=65536)
-def text_keys(text: str) -> frozenset[str]:
-    """The keys of `surfaces_of`, as a set, computed once per text (a listing is screened again and again; about
-    1 KiB a sentence, bounded by the cache size)."""
-    return frozenset(surfaces_of(text))
-
-
-def paper_keys(paper: Paper) -> frozenset[str]:
-    """The keys of a paper's title, abstract and keywords."""
-    return text_keys(paper_text(paper))
 
 
 # --- word evidence -----------------------------------------------------------------------------------------------
@@ -441,7 +305,7 @@ def expansion_keys(
             counts[key] = counts.get(key, 0) + 1
             surfaces.setdefault(key, surface)
     said = words(topic.text)
-    own = {*topic.keys, *(_joined(a, b) for a, b in zip(said, said[1:], strict=False))}  # "time series" too
+    own = {*topic.keys, *(joined_key(a, b) for a, b in zip(said, said[1:], strict=False))}  # "time series" too
     own |= {key for keys in topic.alternatives for key in keys}
     limit = EXPANSION_MAX_DF * stats.n_docs
     keys = tuple(sorted(
@@ -486,15 +350,6 @@ def never_together(text: str, stats: CorpusStats, candidates: Sequence[Paper]) -
     if len(stems) > TOGETHER_WORDS or len(specific) < 2:
         return False
     rarest = sorted(specific, key=lambda s: stats.df.get(s, 0))[:2]  # "guarantees" and "GNNs" of "theoretical ..."
-    return not any(all(_holds(paper_keys(paper), key) for key in rarest) for paper in candidates)
+    return not any(all(holds(paper_keys(paper), key) for key in rarest) for paper in candidates)
 
 
-def _holds(present: frozenset[str], key: str) -> bool:
-    """The key, or the singular of a plural the stemmer keeps ("gnns": a paper writing "GNN" holds it)."""
-    return key in present or (key.endswith("s") and key[:-1] in present)
-
-
-def content_stems(text: str) -> tuple[str, ...]:
-    """The stems of a text's content words, each part of a hyphenated one apart."""
-    stems = (_content_stem(part) for word in words(text) for part in word.split("-"))
-    return tuple(dict.fromkeys(s for s in stems if s))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .evidence import Topic, paper_keys, resolve
+from .evidence import Topic, resolve
 from .extractive import CorpusStats, plural
+from .keys import paper_keys
 from .listing_keys import ListingKeys, with_acronyms, with_variants
 from .types import Screened
 

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .evidence import FILLER, is_filler, text_surfaces
+from .evidence import FILLER, is_filler
 from .extractive import CorpusStats, stem, surface_terms
+from .keys import text_surfaces
 from .topicmap import MAX_LISTING_SHARE, ctfidf
 from .types import Paper
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .evidence import GENERIC_SHARE, head_of, keys_of, used
+from .evidence import GENERIC_SHARE, head_of, used
 from .extractive import CorpusStats, word_terms
+from .keys import keys_of
 
 Acronyms = dict[str, frozenset[str]]  # a key -> the keys defined as the same thing (`defined_acronyms`)
 

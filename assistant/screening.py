@@ -40,14 +40,11 @@ from .evidence import (
     holds_any,
     is_jargon,
     names_nothing,
-    paper_keys,
     resolve,
-    surfaces_of,
-    text_keys,
-    text_surfaces,
     word_evidence,
 )
 from .extractive import CorpusStats, key_sentence, paper_text
+from .keys import paper_keys, surfaces_of, text_keys, text_surfaces
 from .keyword_index import split_sentences
 from .listing_keys import ListingKeys, with_acronyms, with_variants
 from .screening_model import MODEL, Candidate, Model, features

@@ -21,18 +21,16 @@ from assistant.evidence import (
     SYNONYM_WEIGHT,
     Topic,
     expansion_keys,
-    facets_of,
     head_keys,
     is_filler,
     is_jargon,
     names_nothing,
     never_together,
-    paper_keys,
     resolve,
-    tail_of,
     word_evidence,
 )
 from assistant.extractive import CorpusStats, terms
+from assistant.facets import facets_of
 from assistant.listing_keys import VARIANT_PREFIX, defined_acronyms, prefixes, with_variants
 from assistant.plan import topic_of
 from assistant.screening import KEYWORD_ONLY, evidence, feedback, lacks_head, lay_words, screen_offline
@@ -54,31 +52,14 @@ def paper(abstract: str, title: str = "A paper") -> Paper:
     return Paper(id=f"test-{abs(hash((title, abstract)))}", title=title, abstract=abstract)
 
 
-# topic as the plan gives it -> its alternatives, each with the words the list shares
-FACETS: list[tuple[str, list[str]]] = [
-    ("pruning and lottery tickets", ["pruning", "lottery tickets"]),
-    ("transformers or self-attention to graphs", ["transformers to graphs", "self-attention to graphs"]),
-    ("catastrophic forgetting in continual or class-incremental learning",
-     ["catastrophic forgetting in continual learning", "catastrophic forgetting in class-incremental learning"]),
-    ("learning with noisy or ambiguous labels", ["learning with noisy labels", "learning with ambiguous labels"]),
-    ("prompt tuning, adapters and other parameter-efficient fine-tuning",
-     ["prompt tuning", "adapters", "parameter-efficient fine-tuning"]),
-    ("backdoor or data poisoning attacks", ["backdoor attacks", "data poisoning attacks"]),
-    ("GNN expressive power and the Weisfeiler-Lehman test", ["GNN expressive power", "Weisfeiler-Lehman test"]),
-    ("AI for designing drugs, molecules and proteins",
-     ["AI for designing drugs", "AI for molecules", "AI for proteins"]),
-    # no list: one facet, the topic itself
-    ("federated learning", []),
-    ("graph neural networks for molecules", []),
-    ("over-squashing", []),
-]
-
-
-@pytest.mark.parametrize(("topic", "facets"), FACETS, ids=[t for t, _ in FACETS])
-def test_the_alternatives_of_a_topic(stats: CorpusStats, topic: str, facets: list[str]) -> None:
-    assert facets_of(topic, stats) == facets
+@pytest.mark.parametrize("topic", [
+    "pruning and lottery tickets", "prompt tuning, adapters and other parameter-efficient fine-tuning",
+    "over-squashing",
+])
+def test_a_resolved_topic_has_one_alternative_per_facet(stats: CorpusStats, topic: str) -> None:
     resolved = resolve(Topic.of(topic), stats)
-    assert len(resolved.alternatives) == max(1, len(facets))
+    assert len(resolved.alternatives) == max(1, len(facets_of(topic, stats)))
+    assert all(resolved.alternatives)
 
 
 # topic, abstract, least word evidence, most word evidence
@@ -214,24 +195,6 @@ def test_a_lay_question_gets_the_listings_words_for_a_second_pass(
 def test_no_second_pass_without_a_topic_or_candidates(stats: CorpusStats) -> None:
     hits = [Hit(paper("Federated learning across clients."), 0.6, dense_score=0.6)]
     assert lay_words(hits, Topic.of(""), stats) == [] and lay_words([], Topic.of("data on phones"), stats) == []
-
-
-# topic -> the phrase its alternatives are applied to (a conjunct), "" when there is none
-TAILS: list[tuple[str, str]] = [
-    ("transformers or self-attention to graphs", "to graphs"),
-    ("over-squashing or oversmoothing in graph neural networks", "in graph neural networks"),
-    ("pruning or quantization for language models", "for language models"),
-    ("catastrophic forgetting in continual or class-incremental learning", ""),  # the list ends the topic
-    ("learning with noisy or ambiguous labels", ""),  # the shared word is part of each alternative
-    ("neural networks that simulate physics or solve the equations behind it", ""),  # object of the last verb only
-    ("pictures or sounds by starting from random noise and cleaning it up", ""),  # a clause, not a phrase
-    ("graph neural networks for molecules", ""),  # no list
-]
-
-
-@pytest.mark.parametrize(("topic", "tail"), TAILS, ids=[t for t, _ in TAILS])
-def test_the_phrase_a_list_of_alternatives_is_applied_to(topic: str, tail: str) -> None:
-    assert tail_of(topic) == tail
 
 
 def test_a_conjunctive_topic_needs_both_sides(stats: CorpusStats) -> None:
@@ -434,24 +397,3 @@ def test_e2e_an_out_of_scope_topic_lists_the_closest_papers_as_none_about_it(
 def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
     hits = [Hit(paper("We study deep learning with neural networks."), 0.9, dense_score=0.9)]
     assert [s.verdict for s in screen_offline(hits, Topic.of("zorblax learning"), stats)] == ["not_relevant"]
-
-
-
-
-def test_tex_commands_are_no_words_of_a_paper() -> None:
-    from assistant.extractive import paper_text
-
-    tex = paper(r"We prove a regret bound of $\widetilde{\mathcal{O}}(\sqrt{T})$ for zero-sum games.", "Games")
-    assert "mathcal" not in paper_text(tex) and "widetilde" not in paper_text(tex)
-    assert {"game", "regret", "zerosum"} <= set(paper_keys(tex)) and "mathcal" not in paper_keys(tex)
-
-
-@pytest.mark.parametrize(("plural", "singular"), [
-    ("equilibria", "equilibrium"), ("matrices", "matrix"), ("hypotheses", "hypothesis"), ("minima", "minimum"),
-    ("curricula", "curriculum"), ("Criteria", "criterion"),
-])
-def test_a_latin_plural_is_one_key_with_its_singular(plural: str, singular: str) -> None:
-    from assistant.extractive import stem
-
-    assert stem(plural) == stem(singular)
-    assert paper_keys(paper(f"We study Nash {plural}.")) & paper_keys(paper(f"We study a Nash {singular}."))

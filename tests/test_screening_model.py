@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.evidence import paper_keys, resolve, text_keys, word_evidence
+from assistant.evidence import resolve, word_evidence
 from assistant.extractive import CorpusStats, paper_text
+from assistant.keys import paper_keys, text_keys
 from assistant.keyword_index import KeywordIndex
 from assistant.listings import read_listing
 from assistant.screening import DEFAULT_RULE, Evidence, Feedback, Topic, feature_rows, screen_offline, verdicts
