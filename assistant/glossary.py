@@ -218,9 +218,12 @@ class Glossary:
         (score, concept), (runner_up, _) = ranked[0], ranked[1]
         if score < READ_THRESHOLD or score - runner_up < READ_MARGIN:
             return None
-        if names_concept(said, concept) or names_field_phrase(said, self.concepts):
+        found = Reading(said, concept, score, score - runner_up)
+        # a description naming the concept by one everyday word of its names ("... diagnose or treat patients")
+        # is still a description when it reads surely; its term or a longer name is the field's words already
+        if names_concept(said, concept, everyday=not found.sure) or names_field_phrase(said, self.concepts):
             return None
-        return Reading(said, concept, score, score - runner_up)
+        return found
 
 
 def _named_by(concepts: Sequence[Concept], said: str) -> Concept | None:
@@ -268,10 +271,12 @@ def _stems(text: str) -> str:
     return f" {' '.join(stem(w) for w in _WORD.findall(text.lower()))} "
 
 
-def names_concept(topic: str, concept: Concept) -> bool:
-    """Whether the topic holds the concept's term or one of its aliases (as whole words, stemmed)."""
+def names_concept(topic: str, concept: Concept, everyday: bool = True) -> bool:
+    """Whether the topic holds the concept's term or one of its aliases (as whole words, stemmed); with
+    `everyday` False, an alias of one word ("patients", "causal") does not count."""
     said = _stems(topic)
-    return any(_stems(name) in said for name in concept.names if _stems(name).strip())
+    names = [concept.term, *(a for a in concept.aliases if everyday or len(_WORD.findall(a.lower())) > 1)]
+    return any(_stems(name) in said for name in names if _stems(name).strip())
 
 
 def names_field_phrase(topic: str, concepts: Sequence[Concept]) -> bool:

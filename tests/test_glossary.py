@@ -199,6 +199,15 @@ def test_naming_a_concept_is_by_whole_stemmed_words(glossary: Glossary) -> None:
     assert names_concept("distilling knowledge with a teacher-student setup", distillation)
     assert names_concept("Knowledge Distillation for BERT", distillation)
     assert not names_concept("a big network teaching a little one", distillation)
+    assert names_concept("distillation of BERT", distillation) and not names_concept(
+        "distillation of BERT", distillation, everyday=False)  # a one-word alias, not the field's phrase
+    assert names_concept("a teacher-student setup", distillation, everyday=False)
+
+
+def test_a_sure_description_naming_a_concept_by_one_everyday_word_is_read(glossary: Glossary) -> None:
+    found = glossary.read("AI that helps doctors diagnose or treat patients")  # "patients" is one of its names
+    assert found is not None and found.sure and found.term == "healthcare and medical imaging"
+    assert glossary.read("medical imaging with deep networks") is None  # a name of two words: the field's phrase
 
 
 def test_a_read_set_question_is_screened_against_the_term_or_its_specific_aliases() -> None:
