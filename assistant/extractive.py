@@ -62,12 +62,16 @@ _LATIN_PLURALS = {
 # An acronym's plural ("GNNs", "LLMs", "MDPs"): a word with no vowel before its final "s", which the stemmer keeps
 # (it only drops an "s" after a vowel), so "GNN papers" would not meet the abstracts' "GNNs".
 _VOWELLESS_PLURAL = re.compile(r"[^aeiouy\W\d_]{2,}s")
+# A participle of a noun in -ance/-ence ("imbalanced", "referenced", "experienced"), which the stemmer cuts short
+# of the noun's stem ("imbalanc" vs "imbal"): stemmed as the noun.
+_ENCE_PARTICIPLE = re.compile(r"\w{3,}[ae]nced")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     lower = word.lower()
-    if _VOWELLESS_PLURAL.fullmatch(lower):
+    # "GNNs" as "GNN"; "imbalanced" as "imbalance" (the stemmer gives "imbalanc" and "imbal")
+    if _VOWELLESS_PLURAL.fullmatch(lower) or _ENCE_PARTICIPLE.fullmatch(lower):
         lower = lower[:-1]
     return _OWN_STEMS.get(lower) or _stem_word(_LATIN_PLURALS.get(lower, lower))
 

@@ -74,11 +74,15 @@ class Reading:
     concept: Concept
     score: float
     lead: float = 0.0
+    # the topic holds one of the concept's one-word names ("patients"): it may be the field's word for it
+    # ("disentanglement or identifiable representations") or an everyday one, which the candidates tell
+    by_name: bool = False
 
     @property
     def sure(self) -> bool:
-        """Close to one concept and far from every other: a description, however many papers use its words."""
-        return self.score + self.lead >= SURE_READING and self.lead >= SURE_LEAD
+        """Close to one concept and far from every other, naming it by none of its names: a description, however
+        many papers use its words."""
+        return self.score + self.lead >= SURE_READING and self.lead >= SURE_LEAD and not self.by_name
 
     @property
     def term(self) -> str:
@@ -218,10 +222,12 @@ class Glossary:
         (score, concept), (runner_up, _) = ranked[0], ranked[1]
         if score < READ_THRESHOLD or score - runner_up < READ_MARGIN:
             return None
-        found = Reading(said, concept, score, score - runner_up)
-        # a description naming the concept by one everyday word of its names ("... diagnose or treat patients")
-        # is still a description when it reads surely; its term or a longer name is the field's words already
-        if names_concept(said, concept, everyday=not found.sure) or names_field_phrase(said, self.concepts):
+        found = Reading(said, concept, score, score - runner_up, by_name=names_concept(said, concept))
+        # a description naming the concept by one word of its names ("... diagnose or treat patients") may still be
+        # a description when it reads surely (`Reading.by_name`); its term or a longer name is the field's words
+        if names_concept(said, concept, one_word=False) or names_field_phrase(said, self.concepts):
+            return None
+        if found.by_name and found.score + found.lead < SURE_READING:
             return None
         return found
 
@@ -271,11 +277,11 @@ def _stems(text: str) -> str:
     return f" {' '.join(stem(w) for w in _WORD.findall(text.lower()))} "
 
 
-def names_concept(topic: str, concept: Concept, everyday: bool = True) -> bool:
+def names_concept(topic: str, concept: Concept, one_word: bool = True) -> bool:
     """Whether the topic holds the concept's term or one of its aliases (as whole words, stemmed); with
-    `everyday` False, an alias of one word ("patients", "causal") does not count."""
+    `one_word` False, an alias of one word ("patients", "causal") does not count."""
     said = _stems(topic)
-    names = [concept.term, *(a for a in concept.aliases if everyday or len(_WORD.findall(a.lower())) > 1)]
+    names = [concept.term, *(a for a in concept.aliases if one_word or len(_WORD.findall(a.lower())) > 1)]
     return any(_stems(name) in said for name in names if _stems(name).strip())
 
 

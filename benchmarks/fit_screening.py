@@ -64,22 +64,23 @@ class Question:
     ceiling: list[bool]  # the candidate misses a side of a two-sided topic: at most possible (screening.verdicts)
 
 
-def read_devset(folder: Path = DEVSET) -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
-    """The questions with a topic (TYPES) and the judged-relevant papers of each."""
+def read_devset(folder: Path = DEVSET, split: str = "dev") -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
+    """The questions with a topic (TYPES) and the judged-relevant papers of each (qrels/SPLIT.tsv)."""
     rows = [json.loads(line) for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
     questions = [r for r in rows if r.get("metadata", {}).get("type") in TYPES]
     truth: dict[str, set[str]] = defaultdict(set)
-    for line in (folder / "qrels" / "dev.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+    for line in (folder / "qrels" / f"{split}.tsv").read_text(encoding="utf-8").splitlines()[1:]:
         query, paper, grade = line.split("\t")
         if int(grade) > 0:
             truth[query].add(paper)
     return questions, truth
 
 
-def dump(settings: Settings, collection: str, folder: Path = DEVSET) -> list[Question]:
+def dump(settings: Settings, collection: str, folder: Path = DEVSET, split: str = "dev") -> list[Question]:
     """Every question's screened candidates, their features, labels and shipped verdicts. The chain is run as is;
     its screen_offline is wrapped to record what it was given (the last call with a topic is the answer's)."""
-    questions, truth = read_devset(folder)
+    questions, truth = read_devset(folder, split)
+    prefix = "" if folder == DEVSET else f"{folder.name}/"  # ids stay apart when several sets are pooled
     recorded: list[tuple[Any, ...]] = []
     real = answering.screen_offline
 
@@ -103,7 +104,7 @@ def dump(settings: Settings, collection: str, folder: Path = DEVSET) -> list[Que
                 continue
             learnt = feedback(hits, resolve(topic, stats), stats, listing_keys=listing_keys)
             rows = np.array(feature_rows(hits, learnt), dtype=float).reshape(-1, len(FEATURES))
-            out.append(Question(q["_id"], q["metadata"]["type"], q["text"], truth.get(q["_id"], set()),
+            out.append(Question(f"{prefix}{q['_id']}", q["metadata"]["type"], q["text"], truth.get(q["_id"], set()),
                                 [h.paper.id for h in hits], rows, shipped, learnt.jargon,
                                 [misses_a_side(h.paper, learnt) for h in hits]))
     finally:
@@ -255,6 +256,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="a store holding the ICLR 2022 listing")
     parser.add_argument("--collection", default="iclr2022")
+    parser.add_argument("--questions", nargs="+", default=[], metavar="DIR[:SPLIT]",
+                        help="judged question sets to fit on (BEIR layout, default split dev); default: the dev set")
     parser.add_argument("--dump", type=Path, help="write the rows here (or read them, with --from-dump)")
     parser.add_argument("--from-dump", action="store_true", help="read the rows from --dump instead of asking")
     parser.add_argument("--beta", type=float, default=POSSIBLE_BETA, help="F-beta of the possible cut")
@@ -266,7 +269,10 @@ def main() -> None:
     else:
         if args.store is None:
             parser.error("--store is needed (or --from-dump with --dump)")
-        questions = dump(Settings(store_dir=args.store, llm="offline"), args.collection)
+        settings = Settings(store_dir=args.store, llm="offline")
+        sets = [(Path(d), split or "dev") for d, _, split in (q.partition(":") for q in args.questions)]
+        questions = [q for folder, split in sets or [(DEVSET, "dev")]
+                     for q in dump(settings, args.collection, folder, split)]
         if args.dump:
             save(questions, args.dump)
     print(f"{len(questions)} questions, {sum(len(q.papers) for q in questions)} candidates, "

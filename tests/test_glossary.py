@@ -200,14 +200,17 @@ def test_naming_a_concept_is_by_whole_stemmed_words(glossary: Glossary) -> None:
     assert names_concept("Knowledge Distillation for BERT", distillation)
     assert not names_concept("a big network teaching a little one", distillation)
     assert names_concept("distillation of BERT", distillation) and not names_concept(
-        "distillation of BERT", distillation, everyday=False)  # a one-word alias, not the field's phrase
-    assert names_concept("a teacher-student setup", distillation, everyday=False)
+        "distillation of BERT", distillation, one_word=False)  # a one-word alias, not the field's phrase
+    assert names_concept("a teacher-student setup", distillation, one_word=False)
 
 
-def test_a_sure_description_naming_a_concept_by_one_everyday_word_is_read(glossary: Glossary) -> None:
+def test_a_description_naming_a_concept_by_one_of_its_words_is_read_only_when_close_to_it(glossary: Glossary) -> None:
     found = glossary.read("AI that helps doctors diagnose or treat patients")  # "patients" is one of its names
-    assert found is not None and found.sure and found.term == "healthcare and medical imaging"
+    assert found is not None and found.by_name and not found.sure  # the candidates tell (in_own_words)
+    assert found.term == "healthcare and medical imaging"
     assert glossary.read("medical imaging with deep networks") is None  # a name of two words: the field's phrase
+    assert glossary.read("causal effects of the weather") is None  # one of its names, and not close enough
+
 
 
 def test_a_read_set_question_is_screened_against_the_term_or_its_specific_aliases() -> None:
@@ -444,3 +447,13 @@ def test_a_lay_reading_never_falls_back_to_the_topic_alone(iclr_settings) -> Non
     retriever = service.services(iclr_settings).retriever("iclr2022")
     _, reading = retriever.lay_reading(question, topic_of(question))
     assert reading is None or reading.term != "video generation"
+
+
+def test_a_description_naming_a_concept_by_an_everyday_word_is_read_the_fields_word_is_not(iclr_settings) -> None:
+    from assistant import service
+
+    retriever = service.services(iclr_settings).retriever("iclr2022")
+    found = retriever.reading("AI that helps doctors diagnose or treat patients")  # no abstract writes "doctors"
+    assert found is not None and found.term == "healthcare and medical imaging"
+    # "disentanglement": the listing's own word for it, which its papers use (the glossary would drop the other)
+    assert retriever.reading("disentanglement or identifiable representations") is None

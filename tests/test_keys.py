@@ -47,3 +47,11 @@ def test_tex_commands_are_no_words_of_a_paper() -> None:
 def test_a_latin_plural_is_one_key_with_its_singular(plural: str, singular: str) -> None:
     assert stem(plural) == stem(singular)
     assert paper_keys(paper(f"We study Nash {plural}.")) & paper_keys(paper(f"We study a Nash {singular}."))
+
+
+@pytest.mark.parametrize(("participle", "noun"), [
+    ("imbalanced", "imbalance"), ("referenced", "reference"), ("experienced", "experience"), ("balanced", "balance"),
+])
+def test_a_participle_of_a_noun_in_ance_or_ence_is_one_key_with_it(participle: str, noun: str) -> None:
+    assert stem(participle) == stem(noun)
+    assert paper_keys(paper(f"We study {participle} data.")) & paper_keys(paper(f"We study data {noun}."))
