@@ -22,7 +22,7 @@ from .chunking import chunk_paper
 from .embeddings import Embedder
 from .evidence import JARGON_TOP
 from .extractive import CORPUS_STATS, CorpusStats
-from .glossary import Reading, glossary_for, in_own_words
+from .glossary import Reading, glossary_for, in_own_words, speaks_of
 from .keyword_index import KeywordIndex
 from .plan import topic_of
 from .settings import Settings
@@ -214,7 +214,8 @@ class Retriever:
         # the best candidates in meaning: the keyword side can match an everyday word to a paper's name by chance
         # ("movie clips": the CLIP papers), which would make a description look like the papers' own words
         first = self._search(query, JARGON_TOP, "dense", None)
-        return None if in_own_words(topic, first, self.derived(CORPUS_STATS, CorpusStats.build)) else found
+        stats = self.derived(CORPUS_STATS, CorpusStats.build)
+        return None if in_own_words(topic, first, stats) or not speaks_of(found, stats) else found
 
     def expanded(self, query: str) -> str:
         """The query retrieval runs: with the field's term when the glossary reads it as one (`reading`)."""

@@ -19,6 +19,7 @@ from assistant.extractive import CorpusStats
 from assistant.glossary import (
     GLOSSARY_FILE,
     SURE_ALIASES,
+    WEAK_READING,
     Concept,
     Glossary,
     Reading,
@@ -26,9 +27,11 @@ from assistant.glossary import (
     load_concepts,
     names_concept,
     screened_topic,
+    speaks_of,
     vectors_path,
 )
 from assistant.types import Paper
+from tests.helpers import shipped_stats
 
 # Phrasings written for this test (none is a question of the dev set), each of another concept.
 LAY: list[tuple[str, str]] = [
@@ -457,3 +460,22 @@ def test_a_description_naming_a_concept_by_an_everyday_word_is_read_the_fields_w
     assert found is not None and found.term == "healthcare and medical imaging"
     # "disentanglement": the listing's own word for it, which its papers use (the glossary would drop the other)
     assert retriever.reading("disentanglement or identifiable representations") is None
+
+
+@pytest.mark.parametrize("question", [
+    "learning Pareto fronts for several objectives",  # closest to AI alignment, at 0.51
+    "multi-objective optimization or learning Pareto fronts",  # closest to black-box optimization
+])
+def test_a_weak_reading_that_speaks_of_none_of_the_topics_words_is_not_made(iclr_settings, question: str) -> None:
+    from assistant import service
+
+    assert service.services(iclr_settings).retriever("iclr2022").reading(question) is None
+
+
+def test_a_weak_reading_is_kept_where_the_concept_speaks_of_the_topics_words(glossary: Glossary) -> None:
+    stats = shipped_stats()
+    diffusion = next(c for c in glossary.concepts if c.term == "diffusion models")
+    said = "pictures made from random noise, cleaned up step by step"
+    assert speaks_of(Reading(said, diffusion, WEAK_READING - 0.1), stats)
+    assert not speaks_of(Reading("learning Pareto fronts", diffusion, WEAK_READING - 0.1), stats)
+    assert speaks_of(Reading("learning Pareto fronts", diffusion, WEAK_READING), stats)  # close enough: as it is
