@@ -18,6 +18,7 @@ _JOINS = frozenset({"or", "and", ",", "nor"})  # what lists alternatives
 _JOIN_FILLERS = frozenset({"other", "others", "either", "also", "as", "well", "the", "a", "an", "any", "related"})
 PREPOSITIONS = frozenset({"to", "in", "for", "on", "of", "over", "with", "within", "across", "under", "via", "from"})
 MAX_FACETS = 12
+DISTRIBUTED = 3  # the most alternatives a phrase after the list applies to each of (`distributes`)
 
 
 def tokens_of(text: str) -> list[str]:
@@ -33,9 +34,16 @@ def tail_of(text: str) -> str:
     equations")."""
     tokens = tokens_of(text)
     lists = [alts for alts in alternative_runs(tokens) if len(alts) > 1]
-    tail = tokens[lists[-1][-1][1]:] if lists else []
+    tail = tokens[lists[-1][-1][1]:] if lists and distributes(lists[-1]) else []
     complement = bool(tail) and tail[0].lower() in PREPOSITIONS and len(alternative_runs(tail)) == 1
     return " ".join(tail) if complement else ""
+
+
+def distributes(alternatives: Sequence[tuple[int, int]]) -> bool:
+    """Whether what follows a list applies to each of its alternatives: to a short list ("pruning, quantization or
+    distillation for language models"), not to a long list of examples, whose last one it completes ("low-rank
+    structure, e.g. matrix or tensor factorization, SVD, PCA or low-rank approximations of weights")."""
+    return len(alternatives) <= DISTRIBUTED
 
 
 def facets_of(text: str, stats: CorpusStats | None = None) -> list[str]:
@@ -59,13 +67,15 @@ def facets_of(text: str, stats: CorpusStats | None = None) -> list[str]:
             options.append(own)
         choices.append(options)
     facets = []
+    tail = tokens[lists[-1][-1][1] :]
     for chosen in itertools.islice(itertools.product(*choices), MAX_FACETS):
         kept: list[str] = []
         at = 0
         for alts, alternative in zip(lists, chosen, strict=True):
             kept += [*tokens[at : alts[0][0]], *alternative]
             at = alts[-1][1]
-        facets.append(" ".join([*kept, *tokens[at:]]).replace(" ,", ","))
+        completes = distributes(lists[-1]) or chosen[-1] is choices[-1][-1]  # a long list's tail: its last one's
+        facets.append(" ".join([*kept, *(tail if completes else ())]).replace(" ,", ","))
     return facets
 
 

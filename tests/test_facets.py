@@ -24,6 +24,8 @@ FACETS: list[tuple[str, list[str]]] = [
     ("prompt tuning, adapters and other parameter-efficient fine-tuning",
      ["prompt tuning", "adapters", "parameter-efficient fine-tuning"]),
     ("backdoor or data poisoning attacks", ["backdoor attacks", "data poisoning attacks"]),
+    ("sparse models, pruning, quantization or low-rank approximations of weights",
+     ["sparse models", "pruning", "quantization", "low-rank approximations of weights"]),
     ("GNN expressive power and the Weisfeiler-Lehman test", ["GNN expressive power", "Weisfeiler-Lehman test"]),
     ("AI for designing drugs, molecules and proteins",
      ["AI for designing drugs", "AI for molecules", "AI for proteins"]),
@@ -49,6 +51,9 @@ TAILS: list[tuple[str, str]] = [
     ("neural networks that simulate physics or solve the equations behind it", ""),  # object of the last verb only
     ("pictures or sounds by starting from random noise and cleaning it up", ""),  # a clause, not a phrase
     ("graph neural networks for molecules", ""),  # no list
+    ("pruning, quantization or distillation for language models", "for language models"),
+    # a long list of examples: the phrase completes its last one
+    ("low-rank structure, matrix or tensor factorization, SVD or PCA or low-rank approximations of weights", ""),
 ]
 
 

@@ -59,6 +59,7 @@ LAY: list[tuple[str, str]] = [
     ("simulating fluids with neural nets", "physics-informed machine learning"),
     ("diagnosing disease from x-ray images", "healthcare and medical imaging"),
     ("making a model forget some of its training data on request", "machine unlearning"),
+    ("writing a huge matrix as the product of two thin ones", "low-rank methods"),  # before: sparse coding
     ("training on many GPUs at once", "distributed training"),
     ("hidden triggers that make a network misbehave", "backdoor attacks"),
     ("figuring out cause and effect from observational data", "causal inference"),
