@@ -50,6 +50,7 @@ HEAD_PAIR_PAPERS = 4
 NO_HEAD_WORDS = 0.6  # the most word evidence of a paper holding none of a topic's head keys (dev set)
 JARGON_TOP = 10
 JARGON_SHARE = 0.4
+JARGON_HOLDERS = 0.5  # ... or this share of the papers holding a rare head term (`is_jargon`)
 
 # Words of results, evaluation and framing, and words that only join or qualify others ("according to", the
 # "centric" of "object-centric", the "aware" of "uncertainty-aware"): a group named by them says nothing about its
@@ -268,17 +269,26 @@ def used(keys: Sequence[str], stats: CorpusStats) -> list[str]:
     return [k for k in keys if stats.df.get(k, 0) > 0]
 
 
-def is_jargon(hits: Sequence[Hit], head: Sequence[str], together: bool = False) -> bool:
+def is_jargon(
+    hits: Sequence[Hit], head: Sequence[str], together: bool = False, stats: CorpusStats | None = None
+) -> bool:
     """A question in the papers' own words: at least JARGON_SHARE of the JARGON_TOP best candidates use one of its
     head terms ("over-squashing"), or, `together` (a topic listing alternatives: "over-squashing or oversmoothing"),
     any of them. A question in lay words (whose terms the matching papers do not use) is not, and is left to
     meaning: its head holds everyday words ("pictures", "clean", "sound") that the listing rarely uses, so that
-    together they are found in many a paper by chance, while none of them marks the papers on its topic."""
+    together they are found in many a paper by chance, while none of them marks the papers on its topic.
+    With `stats`, a head term few papers use is jargon too where the best candidates hold at least JARGON_HOLDERS
+    of its papers (two or more): "goal-conditioned" is in 4 abstracts, so 4 of the best 10 could never hold it
+    (before, "goal-conditioned RL" was decided by meaning: 26 posters listed for 15, 7 of them on it)."""
     top = hits[:JARGON_TOP]
     if not head or not top:
         return False
     groups = [head] if together else [[key] for key in head]
-    return max(sum(holds_any(h.paper, keys) for h in top) for keys in groups) >= JARGON_SHARE * len(top)
+    if max(sum(holds_any(h.paper, keys) for h in top) for keys in groups) >= JARGON_SHARE * len(top):
+        return True
+    return stats is not None and any(
+        held >= 2 and held >= JARGON_HOLDERS * stats.df.get(key, 0)
+        for key in head for held in [sum(holds_any(h.paper, [key]) for h in top)])
 
 
 def capped(verdict: Verdict, lacks_head: bool) -> Verdict:

@@ -182,7 +182,7 @@ def feedback(
                                 and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
-    if is_jargon(hits, head, together=len(topic.alternatives) > 1):
+    if is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
         return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic, stats, listing_keys))
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]

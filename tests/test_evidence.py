@@ -325,6 +325,23 @@ def test_a_question_in_jargon(abstracts: list[str], head: list[str], together: b
     assert is_jargon(hits, head, together) is jargon
 
 
+def test_a_rare_head_term_most_of_whose_papers_lead_is_jargon() -> None:
+    """"goal-conditioned" in 3 abstracts of the listing, 2 of them among the best 10: the papers' own word, though
+    it could never be in 4 of the 10."""
+    best = ["Goal-conditioned policies reach goals."] * 2 + ["Offline reinforcement learning."] * 8
+    rest = ["Goal-conditioned agents."] + ["A vision model."] * 89
+    listing = [paper(f"{a} ({n})") for n, a in enumerate(best + rest)]
+    stats = CorpusStats.build(listing)
+    hits = [Hit(p, 0.5) for p in listing[:10]]
+    assert not is_jargon(hits, ["goalcondit"])  # 2 of 10: under JARGON_SHARE
+    assert is_jargon(hits, ["goalcondit"], stats=stats)  # 2 of its 3 papers
+    common = CorpusStats.build(listing + [paper(f"Goal-conditioned RL. ({n})") for n in range(10)])
+    assert not is_jargon(hits, ["goalcondit"], stats=common)  # 2 of its 13 papers: by chance
+    alone = [listing[0], *listing[2:10], listing[11]]  # one of the 10 holds it, the only other paper does not
+    lone = CorpusStats.build([listing[0], *listing[2:10], *listing[11:]])
+    assert not is_jargon([Hit(p, 0.5) for p in alone], ["goalcondit"], stats=lone)  # one paper is no evidence
+
+
 @pytest.mark.parametrize(("topic", "nothing"), [
     ("zorblax learning", True),  # an unknown word beside a word most papers use
     ("learning methods for zorblax models", True),
