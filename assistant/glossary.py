@@ -44,7 +44,8 @@ GLOSSARY_FILE = Path(__file__).with_name("glossary.jsonl")
 READ_THRESHOLD = 0.5  # cosine of the topic to a concept's closest description (calibrated: see docs/benchmarks.md)
 READ_MARGIN = 0.02  # ... and by this much closer than to any other concept's (else the reading is ambiguous)
 MIN_TOPIC_WORDS = 2  # a one-word topic is a term already, or too vague to read as one
-WEAK_READING = 0.6  # a reading under this cosine must speak of the topic's head terms (`speaks_of`)
+WEAK_READING = 0.6  # a reading under this cosine must speak of the topic's head terms (`speaks_of`) ...
+NARROW_LEAD = 0.05  # ... as must one with a lead under this
 SURE_READING = 0.95  # a topic whose cosine to one concept's description plus its lead over any other's is this,
 SURE_LEAD = 0.15  # the lead at least this, is read as it, however many papers use its words ("label every single
 # pixel of an image": 0.78 + 0.17; "systems that suggest products or movies to people": 0.74 + 0.27)
@@ -265,11 +266,12 @@ def in_own_words(topic: str, hits: Sequence[Hit], stats: CorpusStats) -> bool:
 
 
 def speaks_of(reading: Reading, stats: CorpusStats) -> bool:
-    """Whether a reading is close (WEAK_READING) or the concept's names or descriptions hold one of the topic's
-    head terms: a topic naming what no description of its closest concept speaks of ("multi-objective optimization
-    or learning Pareto fronts", at 0.51 to black-box optimization; "polynomial neural networks", at 0.56 to
-    equivariant networks) is about something the glossary lacks, and its reading would answer another question."""
-    if reading.score >= WEAK_READING:
+    """Whether a reading is close (WEAK_READING) and clear (NARROW_LEAD), or the concept's names or descriptions hold
+    one of the topic's head terms: a topic naming what no description of its closest concept speaks of
+    ("multi-objective optimization or learning Pareto fronts", at 0.51 to black-box optimization; "learn reward
+    functions", 0.03 closer to bandits than to reward shaping) is about something the glossary lacks or between two
+    of its concepts, and its reading would answer another question."""
+    if reading.score >= WEAK_READING and reading.lead >= NARROW_LEAD:
         return True
     head = head_keys(resolve(Topic.of(reading.said), stats), stats)
     spoken = frozenset().union(*(text_keys(text) for text in (*reading.concept.names, *reading.concept.lay)))

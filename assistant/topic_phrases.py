@@ -115,12 +115,22 @@ _EXAMPLES = re.compile(
     r"([^()]*?)\s*(?:,?\s*etc\.?)?\s*\)", re.IGNORECASE)
 
 
+# "learn reward functions, e.g. from human preferences or feedback": examples of where or how (a preposition after
+# "e.g.") narrow the topic by example; they are no alternatives of it (as one, "feedback" admitted every paper on
+# feedback). Left out, after a comma or in a parenthesis.
+_EXAMPLE_COMPLEMENT = re.compile(
+    r",?\s*(\()?\s*\b(?:e\.\s?g\.?|for\s+(?:example|instance)|such\s+as)\s*,?\s+"
+    r"(?:from|by|with|via|through|using|in|on|under|over|for|to|across|without)\b(?(1)[^()]*\)|[^?.!;()]*)",
+    re.IGNORECASE)
+
+
 def listed_examples(text: str) -> str:
-    """The question with a parenthesis written as alternatives after the phrase it follows (see _EXAMPLES)."""
+    """The question with a parenthesis written as alternatives after the phrase it follows (see _EXAMPLES), and
+    examples of where or how left out (_EXAMPLE_COMPLEMENT)."""
     def alternatives(found: re.Match[str]) -> str:
         named = found.group(1)
         return f" or {named} " if named and not LIST_SEPARATOR.search(named) else f", {named} " if named else " "
-    return _EXAMPLES.sub(alternatives, text)
+    return _EXAMPLES.sub(alternatives, _EXAMPLE_COMPLEMENT.sub(" ", text))
 
 
 # "semi-supervised learning, i.e. training with a few labels plus lots of unlabeled data": what follows "i.e." after a

@@ -18,6 +18,7 @@ from assistant.errors import GlossaryError
 from assistant.extractive import CorpusStats
 from assistant.glossary import (
     GLOSSARY_FILE,
+    NARROW_LEAD,
     SURE_ALIASES,
     WEAK_READING,
     Concept,
@@ -466,6 +467,7 @@ def test_a_description_naming_a_concept_by_an_everyday_word_is_read_the_fields_w
 @pytest.mark.parametrize("question", [
     "learning Pareto fronts for several objectives",  # closest to AI alignment, at 0.51
     "multi-objective optimization or learning Pareto fronts",  # closest to black-box optimization
+    "papers that learn reward functions",  # 0.68 to bandits, 0.03 ahead of reward shaping
 ])
 def test_a_weak_reading_that_speaks_of_none_of_the_topics_words_is_not_made(iclr_settings, question: str) -> None:
     from assistant import service
@@ -479,4 +481,5 @@ def test_a_weak_reading_is_kept_where_the_concept_speaks_of_the_topics_words(glo
     said = "pictures made from random noise, cleaned up step by step"
     assert speaks_of(Reading(said, diffusion, WEAK_READING - 0.1), stats)
     assert not speaks_of(Reading("learning Pareto fronts", diffusion, WEAK_READING - 0.1), stats)
-    assert speaks_of(Reading("learning Pareto fronts", diffusion, WEAK_READING), stats)  # close enough: as it is
+    assert speaks_of(Reading("learning Pareto fronts", diffusion, WEAK_READING, lead=NARROW_LEAD), stats)  # clear
+    assert not speaks_of(Reading("learning Pareto fronts", diffusion, 0.9, lead=NARROW_LEAD / 2), stats)  # narrow

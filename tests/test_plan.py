@@ -289,6 +289,11 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("graph neural networks (GNNs) for molecules", "list", "graph neural networks or GNNs for molecules", None, ()),
     ("papers on compression (such as pruning or quantization, etc.)", "list", "compression, pruning or quantization",
      None, ()),
+    # ... but examples of where or how (a preposition after "e.g.") only narrow it by example: no alternatives
+    ("papers that learn reward models, e.g. from pairwise comparisons or ratings", "list", "learn reward models",
+     None, ()),
+    ("domain adaptation (for example across hospitals or scanners)", "list", "domain adaptation", None, ()),
+    ("graph learning, such as on citation or social networks", "list", "graph learning", None, ()),
     # a slash offers alternatives; "w/o" is "without"
     ("how many papers are on NTK / infinite width theory?", "count",
      "NTK or neural tangent kernel or infinite width theory", None, ()),
