@@ -140,12 +140,34 @@ _EXPLAINED = re.compile(r"(?:,?\s*\bi\.\s?e\.|,\s*(?:ie|that\s+is|namely|meaning
 DESCRIPTION_WORDS = 4
 
 
+# "compositional or systematic generalization: models that generalize to novel combinations of known parts": a
+# description after a colon explains the name before it, as after "i.e."; a list there ("3D shapes and scenes:
+# reconstruction, point clouds or NeRF") names its kinds, which are alternatives as written.
+_COLON_EXPLAINED = re.compile(r"(?<=\w)\s*:\s+([^?.!;():]+)")
+COLON_NAME_WORDS = 2  # the fewest content words before a colon that name a topic ("Re: ..." names none)
+ROOT_LETTERS = 6  # a description restates a name when a word of each shares this many first letters
+
+
+def _root(word: str) -> str:
+    """A word's first ROOT_LETTERS letters, lower-cased: "generalization" and "generalize" share one."""
+    return word.lower()[:ROOT_LETTERS]
+
+
 def explained(text: str) -> str:
-    """The question with an explanation after its topic's name dropped, or read as another name (_EXPLAINED)."""
+    """The question with an explanation after its topic's name dropped, or read as another name (_EXPLAINED,
+    _COLON_EXPLAINED)."""
     def name_or_nothing(found: re.Match[str]) -> str:
         words = [w for w in WORD.findall(found.group(1)) if is_content_word(w)]
         return " " if len(words) >= DESCRIPTION_WORDS else f" or {found.group(1)}"
-    return _EXPLAINED.sub(name_or_nothing, text)
+
+    def description(found: re.Match[str]) -> str:
+        named = [w for w in WORD.findall(found.string[: found.start()]) if is_content_word(w)]
+        said = [w for w in WORD.findall(found.group(1)) if is_content_word(w)]
+        kinds = bool(LIST_SEPARATOR.search(found.group(1)))
+        restates = bool({_root(w) for w in named} & {_root(w) for w in said})  # else it narrows: "GNNs: methods for X"
+        explains = len(named) >= COLON_NAME_WORDS and len(said) >= DESCRIPTION_WORDS and restates and not kinds
+        return " " if explains else found.group()
+    return _COLON_EXPLAINED.sub(description, _EXPLAINED.sub(name_or_nothing, text))
 
 
 # "NTK / infinite-width theory", "symbolic regression/equation discovery", "and/or": a slash between words offers

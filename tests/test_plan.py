@@ -289,6 +289,13 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("graph neural networks (GNNs) for molecules", "list", "graph neural networks or GNNs for molecules", None, ()),
     ("papers on compression (such as pruning or quantization, etc.)", "list", "compression, pruning or quantization",
      None, ()),
+    # a description after a colon that restates the name explains it; one that does not narrows it; a list names kinds
+    ("contrastive representation learning: models that learn representations by contrasting pairs", "list",
+     "contrastive representation learning", None, ()),
+    ("graph neural networks: methods that mitigate over-squashing", "list",
+     "graph neural networks methods that mitigate over-squashing", None, ()),
+    ("3D vision: reconstruction, point clouds or meshes", "list", "3D vision reconstruction, point clouds or meshes",
+     None, ()),
     # ... but examples of where or how (a preposition after "e.g.") only narrow it by example: no alternatives
     ("papers that learn reward models, e.g. from pairwise comparisons or ratings", "list", "learn reward models",
      None, ()),
