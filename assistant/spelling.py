@@ -93,8 +93,11 @@ def _fixes(written: str, right: str) -> bool:
 
 
 def is_inflection(written: str, right: str) -> bool:
-    """"sounds" of "sound", "spotlights" of "spotlight": the listing writes another form of the word, no typo."""
-    return written == right + "s" or right == written + "s"
+    """"sounds" of "sound", "spotlights" of "spotlight": the listing writes another form of the word, no typo. A
+    word in "-ss" is no plural: "robustnes" is "robustness" with a letter dropped (it had been read as a singular
+    and matched no paper)."""
+    plural, singular = (written, right) if len(written) > len(right) else (right, written)
+    return plural == singular + "s" and not plural.endswith("ss")
 
 
 def listing_words(texts: Iterable[str]) -> Counter[str]:

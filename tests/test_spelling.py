@@ -48,6 +48,8 @@ TYPOS = [
     ("knowlege distillation", "knowledge distillation"),
     ("federated leanring", "federated learning"),
     ("meta-learnig", "meta-learning"),  # a part of a hyphenated word
+    ("adversarial robustnes", "adversarial robustness"),  # a word in "-ss" is no plural: a letter dropped
+    ("fairnes in graph learning", "fairness in graph learning"),
     ("self-supervsied learning", "self-supervised learning"),
     ("summarise the papers on over-squahsing", "summarise the papers on over-squashing"),  # "summarise" framing
     ("how many papers are about catastrophic forgeting?", "how many papers are about catastrophic forgetting?"),
