@@ -136,6 +136,8 @@ def screen_offline(
     if names_nothing(topic, stats, [h.paper for h in hits]):  # "zorblax learning": the closest papers, none about it
         return [Screened(hit, "not_relevant", deciding_sentence(hit.paper, topic, stats)) for hit in hits]
     topic = resolve(topic, stats)
+    if sides_apart(hits, topic, stats, listing_keys):  # "reinforcement learning for chip design": none on both
+        return [Screened(hit, "not_relevant", deciding_sentence(hit.paper, topic, stats)) for hit in hits]
     learnt = feedback(hits, topic, stats, rule, listing_keys=listing_keys)
     return [Screened(hit, verdict, deciding_sentence(hit.paper, topic, stats))
             for hit, verdict in zip(hits, verdicts(hits, learnt, rule, model), strict=True)]
@@ -210,6 +212,26 @@ def conjuncts_of(
     if not is_jargon(hits, topic.context):
         return ()
     return (topic.alone, topic.context)
+
+
+SIDES_CANDIDATES = 2 * JARGON_TOP  # the fewest candidates `sides_apart` reads
+
+
+def sides_apart(
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, listing_keys: ListingKeys | None = None
+) -> bool:
+    """A topic of two phrases joined by a preposition (evidence.phrase_conjuncts) whose sides, with the acronyms the
+    listing defines for them, no candidate holds together: no paper is about it, however close in meaning ("papers
+    that use reinforcement learning for chip design" listed 94 papers on reinforcement learning; the one paper
+    writing "chip" is on low-precision training). Only over many candidates (SIDES_CANDIDATES): a filter's few
+    papers ("which of Wen Sun's papers are reinforcement learning theory with provable guarantees?") may each write
+    a side in other words."""
+    if len(hits) < SIDES_CANDIDATES or len(topic.alternatives) > 1 or not topic.context or not topic.alone:
+        return False
+    listing = listing_keys or ListingKeys.build(definitions([h.paper for h in hits]), stats)
+    sides = [with_variants(with_acronyms(keys, listing.acronyms), stats, listing.by_prefix)
+             for keys in (topic.alone, topic.context)]
+    return not any(all(holds_any(h.paper, keys) for keys in sides) for h in hits)
 
 
 def misses_a_side(paper: Paper, learnt: Feedback) -> bool:

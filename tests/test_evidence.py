@@ -33,7 +33,16 @@ from assistant.extractive import CorpusStats, terms
 from assistant.facets import facets_of
 from assistant.listing_keys import VARIANT_PREFIX, defined_acronyms, prefixes, with_variants
 from assistant.plan import topic_of
-from assistant.screening import KEYWORD_ONLY, evidence, feedback, lacks_head, lay_words, screen_offline
+from assistant.screening import (
+    KEYWORD_ONLY,
+    SIDES_CANDIDATES,
+    evidence,
+    feedback,
+    lacks_head,
+    lay_words,
+    screen_offline,
+    sides_apart,
+)
 from assistant.types import Hit, Paper
 from tests.helpers import shipped_papers, shipped_stats
 
@@ -399,8 +408,12 @@ def test_the_together_rule_reads_the_candidates(stats: CorpusStats) -> None:
     assert not never_together("quantum gravity", stats, [*apart, paper("Quantum effects of gravity, learnt.")])
 
 
-@pytest.mark.parametrize(("question", "matches"), [("is there any work on quantum gravity?", False),
-                                                   ("papers on quantum computing", True)])
+@pytest.mark.parametrize(("question", "matches"), [
+    ("is there any work on quantum gravity?", False), ("papers on quantum computing", True),
+    # two sides no paper holds together: before, 94 papers on reinforcement learning were listed
+    ("papers that use reinforcement learning for chip design", False),
+    ("diffusion models for molecules", True),
+])
 def test_e2e_an_out_of_scope_topic_lists_the_closest_papers_as_none_about_it(
     iclr_retriever: Any, iclr_settings: Any, question: str, matches: bool
 ) -> None:
@@ -409,6 +422,16 @@ def test_e2e_an_out_of_scope_topic_lists_the_closest_papers_as_none_about_it(
     if not matches:
         assert result.text.startswith("0 papers of ICLR 2022 match")
         assert "The closest papers, none of them judged about it:" in result.text and result.sources
+
+
+def test_sides_apart_reads_many_candidates_only(stats: CorpusStats) -> None:
+    """A filter's few papers may each write a side in other words: they are screened as usual."""
+    topic = resolve(Topic.of("reinforcement learning for chip design"), stats)
+    rl = [Hit(paper(f"Reinforcement learning for robots, study {n}."), 0.9, dense_score=0.9) for n in range(20)]
+    assert sides_apart(rl, topic, stats)
+    assert not sides_apart(rl[: SIDES_CANDIDATES - 1], topic, stats)
+    both = [*rl, Hit(paper("Reinforcement learning places macros for chip design."), 0.8, dense_score=0.8)]
+    assert not sides_apart(both, topic, stats)
 
 
 def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
