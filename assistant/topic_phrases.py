@@ -141,8 +141,9 @@ DESCRIPTION_WORDS = 4
 
 
 # "compositional or systematic generalization: models that generalize to novel combinations of known parts": a
-# description after a colon explains the name before it, as after "i.e."; a list there ("3D shapes and scenes:
-# reconstruction, point clouds or NeRF") names its kinds, which are alternatives as written.
+# description after a colon that restates a word of the name explains it, as after "i.e."; one that does not
+# ("3D shapes and scenes: reconstruction, point clouds or NeRF", "GNNs: methods that mitigate over-squashing") names
+# its kinds or narrows it, and stays as written.
 _COLON_EXPLAINED = re.compile(r"(?<=\w)\s*:\s+([^?.!;():]+)")
 COLON_NAME_WORDS = 2  # the fewest content words before a colon that name a topic ("Re: ..." names none)
 ROOT_LETTERS = 6  # a description restates a name when a word of each shares this many first letters
@@ -163,9 +164,8 @@ def explained(text: str) -> str:
     def description(found: re.Match[str]) -> str:
         named = [w for w in WORD.findall(found.string[: found.start()]) if is_content_word(w)]
         said = [w for w in WORD.findall(found.group(1)) if is_content_word(w)]
-        kinds = bool(LIST_SEPARATOR.search(found.group(1)))
         restates = bool({_root(w) for w in named} & {_root(w) for w in said})  # else it narrows: "GNNs: methods for X"
-        explains = len(named) >= COLON_NAME_WORDS and len(said) >= DESCRIPTION_WORDS and restates and not kinds
+        explains = len(named) >= COLON_NAME_WORDS and len(said) >= DESCRIPTION_WORDS and restates
         return " " if explains else found.group()
     return _COLON_EXPLAINED.sub(description, _EXPLAINED.sub(name_or_nothing, text))
 

@@ -296,6 +296,8 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
      "graph neural networks methods that mitigate over-squashing", None, ()),
     ("3D vision: reconstruction, point clouds or meshes", "list", "3D vision reconstruction, point clouds or meshes",
      None, ()),
+    ("representation learning in RL: learning state representations or abstractions from pixels", "list",
+     "representation learning in RL", None, ()),
     # ... but examples of where or how (a preposition after "e.g.") only narrow it by example: no alternatives
     ("papers that learn reward models, e.g. from pairwise comparisons or ratings", "list", "learn reward models",
      None, ()),
