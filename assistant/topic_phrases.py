@@ -68,6 +68,8 @@ _GOAL = re.compile(
     r"(?:ways?|methods?|techniques?|approach(?:es)?|tricks?)\s+(?:to|for|of)\s+"
     r"|(?:i|we)(?:['\u2019]d|\s+would)\s+like\s+to\s+|(?:i|we)\s+(?:want|need|wish|hope|have)\s+to\s+"
     r"|(?:i['\u2019]?m|i\s+am|we['\u2019]?re|we\s+are)\s+(?:trying|attempting|hoping|planning|looking|aiming)\s+to\s+"
+    # "what to do when some cells of my table are blank", "what should I do if my labels are noisy?"
+    r"|what\s+(?:to|(?:should|can|could|would|do|must)\s+(?:i|we|you|one))\s+do\s+(?:when|if|about|with|against)\s+"
     r")", re.IGNORECASE)
 # What the goal's verb says about the user, not the topic: "find papers on", "learn about", "make my model ..."
 _GOAL_LEAD = re.compile(

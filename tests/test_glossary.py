@@ -62,6 +62,7 @@ LAY: list[tuple[str, str]] = [
     ("making a model forget some of its training data on request", "machine unlearning"),
     ("writing a huge matrix as the product of two thin ones", "low-rank methods"),  # before: sparse coding
     ("bots that play arcade games", "game-playing agents"),  # before: multi-task RL
+    ("a spreadsheet with empty cells", "missing data and imputation"),
     ("training on many GPUs at once", "distributed training"),
     ("hidden triggers that make a network misbehave", "backdoor attacks"),
     ("figuring out cause and effect from observational data", "causal inference"),

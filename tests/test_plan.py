@@ -275,6 +275,8 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("I'd like to compress a transformer for phones", "list", "compress a transformer for phones", None, ()),
     ("we're trying to get robots to learn from videos", "list", "robots to learn from videos", None, ()),
     ("help me find papers on federated learning", "list", "federated learning", None, ()),
+    ("what to do when my sensor readings have gaps?", "list", "sensor readings have gaps", None, ()),
+    ("what should I do if my classifier is overconfident?", "list", "classifier is overconfident", None, ()),
     ("I want to learn about contrastive learning", "list", "contrastive learning", None, ()),
     # ... but not a goal about the assistant or about a paper already shown
     ("how do I cite it?", "explain", "", None, ()),
