@@ -138,7 +138,8 @@ def listed_examples(text: str) -> str:
 # "semi-supervised learning, i.e. training with a few labels plus lots of unlabeled data": what follows "i.e." after a
 # comma explains the name before it. A description of DESCRIPTION_WORDS content words or more is left out (as an
 # alternative it admitted every paper using unlabeled data); a shorter one is another name, an alternative.
-_EXPLAINED = re.compile(r"(?:,?\s*\bi\.\s?e\.|,\s*(?:ie|that\s+is|namely|meaning))\s*,?\s+([^?.!;()]+)", re.IGNORECASE)
+_EXPLAINED = re.compile(  # a parenthesis inside the explanation is part of it: "(vision models or LLMs)"
+    r"(?:,?\s*\bi\.\s?e\.|,\s*(?:ie|that\s+is|namely|meaning))\s*,?\s+((?:[^?.!;()]|\([^()]*\))+)", re.IGNORECASE)
 DESCRIPTION_WORDS = 4
 
 

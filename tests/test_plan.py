@@ -276,6 +276,9 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("we're trying to get robots to learn from videos", "list", "robots to learn from videos", None, ()),
     ("help me find papers on federated learning", "list", "federated learning", None, ()),
     ("what to do when my sensor readings have gaps?", "list", "sensor readings have gaps", None, ()),
+    # an explanation after "i.e." holds its parentheses: they are no alternatives of the topic
+    ("papers on domain adaptation, i.e. adapting trained classifiers (CNNs or ViTs) to new target data", "list",
+     "domain adaptation", None, ()),
     ("what should I do if my classifier is overconfident?", "list", "classifier is overconfident", None, ()),
     ("I want to learn about contrastive learning", "list", "contrastive learning", None, ()),
     # ... but not a goal about the assistant or about a paper already shown
