@@ -203,9 +203,7 @@ def conjuncts_of(
     if not topic.context or not topic.alone:
         return ()
     if len(topic.alternatives) < 2:  # two phrases joined by a preposition (evidence.phrase_conjuncts)
-        listing = listing_keys or ListingKeys.build(definitions([h.paper for h in hits]), stats)
-        sides = tuple(with_variants(with_acronyms(keys, listing.acronyms), stats, listing.by_prefix)
-                      for keys in (topic.alone, topic.context))
+        sides = phrase_sides(hits, topic, stats, listing_keys)
         # each side used by some of the best candidates: else the phrase is the user's, not the papers'
         used = all(sum(holds_any(h.paper, keys) for h in hits[: 2 * JARGON_TOP]) >= 2 for keys in sides)
         return sides if used else ()
@@ -228,10 +226,18 @@ def sides_apart(
     a side in other words."""
     if len(hits) < SIDES_CANDIDATES or len(topic.alternatives) > 1 or not topic.context or not topic.alone:
         return False
-    listing = listing_keys or ListingKeys.build(definitions([h.paper for h in hits]), stats)
-    sides = [with_variants(with_acronyms(keys, listing.acronyms), stats, listing.by_prefix)
-             for keys in (topic.alone, topic.context)]
+    sides = phrase_sides(hits, topic, stats, listing_keys)
     return not any(all(holds_any(h.paper, keys) for keys in sides) for h in hits)
+
+
+def phrase_sides(
+    hits: Sequence[Hit], topic: Topic, stats: CorpusStats, listing_keys: ListingKeys | None = None
+) -> tuple[tuple[str, ...], ...]:
+    """The head keys of each phrase of a two-phrase topic, with the acronyms the listing defines for them ("GNN"
+    for "graph neural networks"; without `listing_keys`, those the candidates define) and their word variants."""
+    listing = listing_keys or ListingKeys.build(definitions([h.paper for h in hits]), stats)
+    return tuple(with_variants(with_acronyms(keys, listing.acronyms), stats, listing.by_prefix)
+                 for keys in (topic.alone, topic.context))
 
 
 def misses_a_side(paper: Paper, learnt: Feedback) -> bool:

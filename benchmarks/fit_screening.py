@@ -1,6 +1,7 @@
 """Refit the offline screening model (assistant/screening_model.py) on the dev set, with honest validation.
 
     python benchmarks/fit_screening.py --store DIR [--collection iclr2022] [--dump rows.json] [--l2 4]
+        [--questions DIR[:SPLIT] ...]   (judged sets to fit on instead of the dev set, pooled)
 
 1. Dump: every dev set question with a topic (types topic, lay, count, decision_topic, author_topic of
    data/devset/iclr2022) is answered through the chain (service.ask, offline), and the candidates it screens are
@@ -76,11 +77,13 @@ def read_devset(folder: Path = DEVSET, split: str = "dev") -> tuple[list[dict[st
     return questions, truth
 
 
-def dump(settings: Settings, collection: str, folder: Path = DEVSET, split: str = "dev") -> list[Question]:
+def dump(
+    settings: Settings, collection: str, folder: Path = DEVSET, split: str = "dev", prefix: str = ""
+) -> list[Question]:
     """Every question's screened candidates, their features, labels and shipped verdicts. The chain is run as is;
-    its screen_offline is wrapped to record what it was given (the last call with a topic is the answer's)."""
+    its screen_offline is wrapped to record what it was given (the last call with a topic is the answer's). `prefix`
+    goes before each question's id (several sets pooled keep their ids apart)."""
     questions, truth = read_devset(folder, split)
-    prefix = "" if folder == DEVSET else f"{folder.name}/"  # ids stay apart when several sets are pooled
     recorded: list[tuple[Any, ...]] = []
     real = answering.screen_offline
 
@@ -271,8 +274,9 @@ def main() -> None:
             parser.error("--store is needed (or --from-dump with --dump)")
         settings = Settings(store_dir=args.store, llm="offline")
         sets = [(Path(d), split or "dev") for d, _, split in (q.partition(":") for q in args.questions)]
+        prefixes = len(sets) > 1  # pooled sets: "heldout8/causal"
         questions = [q for folder, split in sets or [(DEVSET, "dev")]
-                     for q in dump(settings, args.collection, folder, split)]
+                     for q in dump(settings, args.collection, folder, split, f"{folder.name}/" if prefixes else "")]
         if args.dump:
             save(questions, args.dump)
     print(f"{len(questions)} questions, {sum(len(q.papers) for q in questions)} candidates, "
