@@ -286,9 +286,10 @@ def is_jargon(
     groups = [head] if together else [[key] for key in head]
     if max(sum(holds_any(h.paper, keys) for h in top) for keys in groups) >= JARGON_SHARE * len(top):
         return True
-    return stats is not None and any(
-        held >= 2 and held >= JARGON_HOLDERS * stats.df.get(key, 0)
-        for key in head for held in [sum(holds_any(h.paper, [key]) for h in top)])
+    if stats is None:
+        return False
+    held = {key: sum(holds_any(h.paper, [key]) for h in top) for key in head}
+    return any(n >= 2 and n >= JARGON_HOLDERS * stats.df.get(key, 0) for key, n in held.items())
 
 
 def capped(verdict: Verdict, lacks_head: bool) -> Verdict:

@@ -13,7 +13,7 @@ from .extractive import CorpusStats
 from .keys import content_stem
 from .vocabulary import is_content_word
 
-TOKENS = re.compile(r",|[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)  # plan.words, and commas
+_TOKENS = re.compile(r",|[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)  # plan.words, and commas
 _JOINS = frozenset({"or", "and", ",", "nor"})  # what lists alternatives
 _JOIN_FILLERS = frozenset({"other", "others", "either", "also", "as", "well", "the", "a", "an", "any", "related"})
 PREPOSITIONS = frozenset({"to", "in", "for", "on", "of", "over", "with", "within", "across", "under", "via", "from"})
@@ -23,7 +23,7 @@ DISTRIBUTED = 3  # the most alternatives a phrase after the list applies to each
 
 def tokens_of(text: str) -> list[str]:
     """The words of a text (hyphenated ones whole) and its commas."""
-    return TOKENS.findall(text)
+    return _TOKENS.findall(text)
 
 
 def tail_of(text: str) -> str:
