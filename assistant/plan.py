@@ -266,9 +266,10 @@ def merge_follow_up(follow_up: QueryPlan, previous: QueryPlan) -> QueryPlan:
 _PHRASE = r"((?:[\w'\u2019-]+)(?:,?\s+(?!(?:but|which|that|who|with|in|at|from|by)\b)[\w'\u2019-]+){0,4})"
 _EXCLUDE = re.compile(  # only words that always exclude: "apart from", "do not use" also describe ("telling A apart
     # from B", "methods that do not use labels"): not read as exclusions
-    r"(?:,\s*|\s+)(?:(?:but|and)\s+not|not(?=\s+(?:about|on|involving|concerning|related\s+to)\b)|excluding|except"
+    r"(?:,\s*not(?=\s)(?!\s+(?:just|only|merely|necessarily|simply|always)\b)"  # "X (...), not GNN expressivity"
+    r"|(?:,\s*|\s+)(?:(?:but|and)\s+not|not(?=\s+(?:about|on|involving|concerning|related\s+to)\b)|excluding|except"
     r"(?:\s+for)?|other\s+than|leaving\s+out|(?:(?:that|which)\s+)?(?:do|does|did)\s*(?:not|n[o'\u2019]t)\s+(?:study"
-    r"|cover|address|mention|focus\s+on|deal\s+with)|(?:that|which)\s+(?:are|is)\s+not(?=\s+(?:about|on)\b))"
+    r"|cover|address|mention|focus\s+on|deal\s+with)|(?:that|which)\s+(?:are|is)\s+not(?=\s+(?:about|on)\b)))"
     rf"\s+(?:(?:about|on|using|with|for|involving|concerning|related\s+to|the|any|those|ones|papers)\s+){{0,2}}"
     rf"{_PHRASE}",
     re.IGNORECASE,

@@ -24,11 +24,15 @@ from assistant.text import fold
     ("diffusion models (excluding audio)", "diffusion models", ("audio",)),
     ("RL papers (except robotics) please", "RL papers", ("robotics",)),
     ("which papers on generative models do not study GANs?", "which papers on generative models", ("GANs",)),
+    # after a comma, "not" excludes (before, the phrase became an alternative and its papers were listed)
+    ("approximation power of networks (universal approximation, rates), not GNN expressivity",
+     "approximation power of networks (universal approximation, rates)", ("GNN expressivity",)),
     # no exclusion: these words describe rather than exclude
     ("research on telling cause and effect apart from mere correlation", "research on telling cause and effect apart "
      "from mere correlation", ()),
     ("methods that do not need labels", "methods that do not need labels", ()),
     ("models that are not robust", "models that are not robust", ()),
+    ("finding causes in data, not just correlations", "finding causes in data, not just correlations", ()),
     ("continual learning without forgetting", "continual learning without forgetting", ()),
     ("which orals are not posters?", "which orals are not posters", ()),  # the decision rule's
     ("papers on non-convex optimization", "papers on non-convex optimization", ()),
