@@ -184,8 +184,11 @@ def feedback(
                                 and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
     head = head_keys(topic, stats) + expansion.keys
-    if is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
-        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts_of(hits, topic, stats, listing_keys))
+    conjuncts = conjuncts_of(hits, topic, stats, listing_keys)
+    # two phrases each in the papers' words ("graph neural networks for recommendation"), whichever leads the ranking
+    sides_used = bool(conjuncts) and len(topic.alternatives) < 2
+    if sides_used or is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
+        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts)
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
     lay = expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE)

@@ -424,6 +424,21 @@ def test_e2e_an_out_of_scope_topic_lists_the_closest_papers_as_none_about_it(
         assert "The closest papers, none of them judged about it:" in result.text and result.sources
 
 
+@pytest.mark.parametrize(("question", "side"), [
+    ("papers on graph neural networks for recommendation", "recommend"),  # before: 68 graph papers listed
+    ("papers on explainability for graph neural networks", "expla"),  # before: 65
+])
+def test_two_phrases_in_the_papers_words_need_both_whichever_leads(
+    iclr_retriever: Any, iclr_settings: Any, question: str, side: str
+) -> None:
+    """The best candidates are graph papers, few of them on the rarer side: the question is still in the papers'
+    words (each side used by some of them), so a paper must touch both."""
+    relevant = [m.hit.paper for m in answer(question, [], iclr_retriever, iclr_settings).matches
+                if m.verdict == "relevant"]
+    assert 0 < len(relevant) <= 10
+    assert all(side in f"{p.title} {p.abstract}".lower() for p in relevant)
+
+
 def test_sides_apart_reads_many_candidates_only(stats: CorpusStats) -> None:
     """A filter's few papers may each write a side in other words: they are screened as usual."""
     topic = resolve(Topic.of("reinforcement learning for chip design"), stats)
