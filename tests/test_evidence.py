@@ -16,6 +16,7 @@ from assistant.acronyms import definitions
 from assistant.answering import answer
 from assistant.evidence import (
     FACET_WEIGHT,
+    GENERIC_SHARE,
     HEAD_PAIR_PAPERS,
     NO_HEAD_WORDS,
     SYNONYM_WEIGHT,
@@ -128,6 +129,9 @@ def test_a_word_pair_few_papers_write_is_no_head(stats: CorpusStats) -> None:
     # a pair the listing writes often is its name for the topic, and stays the head
     assert stats.df["robot manipul"] >= HEAD_PAIR_PAPERS
     assert "robot manipul" in head_keys(resolve(Topic.of("robot navigation or robot manipulation"), stats), stats)
+    # ... and a rare pair stays where what is left is generic: "optimizers" alone is in 30% of the abstracts
+    assert stats.df["learn optim"] < HEAD_PAIR_PAPERS and stats.df["optim"] >= GENERIC_SHARE * stats.n_docs
+    assert head_keys(resolve(Topic.of("learned optimizers"), stats), stats) == ("learn optim",)
 
 
 def test_a_word_pair_few_papers_write_is_not_needed_but_counts_where_present(stats: CorpusStats) -> None:
