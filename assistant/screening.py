@@ -216,6 +216,7 @@ def conjuncts_of(
 
 
 SIDES_CANDIDATES = 2 * JARGON_TOP  # the fewest candidates `sides_apart` reads
+SIDES_RARE = 3  # ... and the most papers of the listing its rarer side may be written in
 
 
 def sides_apart(
@@ -226,10 +227,13 @@ def sides_apart(
     that use reinforcement learning for chip design" listed 94 papers on reinforcement learning; the one paper
     writing "chip" is on low-precision training). Only over many candidates (SIDES_CANDIDATES): a filter's few
     papers ("which of Wen Sun's papers are reinforcement learning theory with provable guarantees?") may each write
-    a side in other words."""
+    a side in other words; and only when one side is nearly absent from the listing (SIDES_RARE papers): "NLP" is
+    in 28 abstracts, and a paper on adversarial training of language models may never write it."""
     if len(hits) < SIDES_CANDIDATES or len(topic.alternatives) > 1 or not topic.context or not topic.alone:
         return False
     sides = phrase_sides(hits, topic, stats, listing_keys)
+    if min(max((stats.df.get(k, 0) for k in side), default=0) for side in sides) > SIDES_RARE:
+        return False  # both sides are the listing's words: "adversarial training for NLP" may say "language models"
     return not any(all(holds_any(h.paper, keys) for keys in sides) for h in hits)
 
 

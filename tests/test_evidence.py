@@ -451,6 +451,10 @@ def test_sides_apart_reads_many_candidates_only(stats: CorpusStats) -> None:
     assert not sides_apart(rl[: SIDES_CANDIDATES - 1], topic, stats)
     both = [*rl, Hit(paper("Reinforcement learning places macros for chip design."), 0.8, dense_score=0.8)]
     assert not sides_apart(both, topic, stats)
+    # both sides are words of the listing ("NLP" is in 28 abstracts): a paper may word one otherwise
+    nlp = resolve(Topic.of("adversarial training for NLP"), stats)
+    adversarial = [Hit(paper(f"Adversarial training of image classifiers, study {n}."), 0.9) for n in range(20)]
+    assert nlp.context and not sides_apart(adversarial, nlp, stats)
 
 
 def test_nothing_named_means_no_paper_is_relevant(stats: CorpusStats) -> None:
