@@ -202,7 +202,8 @@ class Retriever:
     def _read(self, query: str) -> Reading | None:
         topic = topic_of(query)
         glossary = glossary_for(self.embedder, self.settings)
-        coined = glossary.coined(topic, self.derived(CORPUS_STATS, CorpusStats.build))
+        stats = self.derived(CORPUS_STATS, CorpusStats.build)
+        coined = glossary.coined(topic, stats)
         if coined is not None:  # "RLHF": no paper writes it, so its papers are found by the concept's names
             return coined
         written = as_written(query, topic)  # "systems that suggest products": with its verbs
@@ -214,7 +215,6 @@ class Retriever:
         # the best candidates in meaning: the keyword side can match an everyday word to a paper's name by chance
         # ("movie clips": the CLIP papers), which would make a description look like the papers' own words
         first = self._search(query, JARGON_TOP, "dense", None)
-        stats = self.derived(CORPUS_STATS, CorpusStats.build)
         return None if in_own_words(topic, first, stats) or not speaks_of(found, stats) else found
 
     def expanded(self, query: str) -> str:
