@@ -19,7 +19,8 @@ class ListingError(AssistantError):
 
 
 class GlossaryError(AssistantError):
-    """The glossary of the field's terms (assistant/glossary.jsonl) is malformed: names the file and the line."""
+    """The glossary of the field's terms (assistant/retrieval/glossary.jsonl) is malformed: names the file and the
+    line."""
 
     def __init__(self, path: str, message: str, line: int | None = None) -> None:
         self.path = path

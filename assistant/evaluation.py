@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .answering.searching import search_as_asked
 from .errors import ConfigError, ListingError
-from .searching import search_as_asked
-from .set_eval import format_sets, is_set_type, mean_by_type, set_metrics
+from .sets.metrics import format_sets, is_set_type, mean_by_type, set_metrics
 from .settings import Settings
 from .types import Answer, Hit, IngestSummary, SearchMode
 
 if TYPE_CHECKING:
-    from .retrieval import Retriever
+    from .retrieval.hybrid import Retriever
 
 MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
 METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")

@@ -16,27 +16,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import answering, plan, topicmap
-from . import compare as comparisons
-from . import summarize as summaries
-from .answering import AnswerChain, AnswerEvent, History
-from .collection import collection_info
+from .analysis import compare as comparisons
+from .analysis import topicmap
+from .analysis.compare import DEFAULT_COLUMNS, MAX_PAPERS, Cell, Comparison, Row
+from .analysis.topicmap import MapPoint, TopicMap
+from .answering import chain as answering
+from .answering import summarize as summaries
+from .answering.chain import AnswerChain, AnswerEvent, History
+from .answering.collection import collection_info
+from .answering.searching import Searched, search_as_asked, search_read
 from .doctor import Check, format_checks, run_checks
 from .embeddings import Embedder, EmbeddingCache, make_embedder
 from .errors import AssistantError, InputTooLarge, StoreError
 from .ingest import Progress, ingest_paths
 from .llm import make_llm
 from .prompts import PromptFiles, Prompts, Stamp
-from .retrieval import Retriever
-from .screening import quote_in_paper
-from .searching import Searched, search_as_asked, search_read
+from .query import plan
+from .retrieval.hybrid import Retriever
+from .sets.screening import quote_in_paper
 from .settings import Settings
 from .store import PaperStore, open_store, remove_unused_index_folders
 from .text import drop_invisible
 from .types import Answer, Citation, Filters, Hit, IngestSummary, Paper, Screened, SearchMode
 
 log = logging.getLogger(__name__)
-__all__ = ["format_checks"]  # re-exported for the faces, which call only this module
+# re-exported for the faces, which call only this module: what a check, a comparison table and a topic map hold
+__all__ = ["DEFAULT_COLUMNS", "MAX_PAPERS", "Cell", "Comparison", "MapPoint", "Row", "TopicMap", "format_checks"]
 
 
 @dataclass

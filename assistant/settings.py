@@ -102,8 +102,9 @@ class Settings(BaseSettings):
         "question (calibrated on the dev set, see docs/benchmarks.md)."
     )
     glossary: bool = Field(
-        True, description="Read a question in everyday words as the field's term it describes (assistant/glossary.jsonl"
-        ": \"a small model imitating a big one\" -> knowledge distillation) for retrieval and screening."
+        True, description="Read a question in everyday words as the field's term it describes "
+        "(assistant/retrieval/glossary.jsonl: \"a small model imitating a big one\" -> knowledge distillation) for "
+        "retrieval and screening."
     )
     screen_batch: int = Field(
         20, ge=1, le=100, description="Abstracts per LLM screening call of a set question (fewer when they exceed "

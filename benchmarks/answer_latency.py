@@ -20,7 +20,7 @@ from pathlib import Path
 from _common import ICLR_LISTING, QUESTIONS, bench_settings, free_port, print_machine, serving, stats_ms
 
 from assistant import service
-from assistant.answering import FinalAnswer, TextDelta
+from assistant.answering.chain import FinalAnswer, TextDelta
 from assistant.settings import Settings
 
 

@@ -22,7 +22,8 @@ from typing import Any, cast
 
 from _common import ICLR_LISTING, QUESTIONS, bench_settings, print_machine, stats_ms, write_json
 
-from assistant import answering, service
+from assistant import service
+from assistant.answering import chain as answering
 from assistant.settings import Settings
 
 QUESTION = QUESTIONS[0]

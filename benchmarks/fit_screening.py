@@ -1,4 +1,4 @@
-"""Refit the offline screening model (assistant/screening_model.py) on the dev set, with honest validation.
+"""Refit the offline screening model (assistant/sets/screening_model.py) on the dev set, with honest validation.
 
     python benchmarks/fit_screening.py --store DIR [--collection iclr2022] [--dump rows.json] [--l2 4]
         [--questions DIR[:SPLIT] ...]   (judged sets to fit on instead of the dev set, pooled)
@@ -37,11 +37,12 @@ from typing import Any
 import numpy as np
 from _common import ROOT
 
-from assistant import answering, service
-from assistant.evidence import capped, names_nothing, resolve
-from assistant.screening import DEFAULT_RULE, feature_rows, feedback, misses_a_side
-from assistant.screening_model import FEATURES, MODEL, Model
-from assistant.set_eval import COUNT_TOLERANCE, prf
+from assistant import service
+from assistant.answering import chain as answering
+from assistant.sets.evidence import capped, names_nothing, resolve
+from assistant.sets.metrics import COUNT_TOLERANCE, prf
+from assistant.sets.screening import DEFAULT_RULE, feature_rows, feedback, misses_a_side
+from assistant.sets.screening_model import FEATURES, MODEL, Model
 from assistant.settings import Settings
 
 DEVSET = ROOT / "data" / "devset" / "iclr2022"

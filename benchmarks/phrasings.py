@@ -22,8 +22,8 @@ from _common import ICLR_LISTING, ROOT, bench_settings, print_machine
 
 from assistant import service
 from assistant.evaluation import EvalQuery, read_qrels, read_queries
-from assistant.plan import topic_of
-from assistant.set_eval import prf
+from assistant.query.plan import topic_of
+from assistant.sets.metrics import prf
 
 FRAMINGS = (
     "{t}", "which papers are about {t}?", "I'm looking for papers on {t}", "any work on {t}?", "show me {t} papers",

@@ -36,7 +36,7 @@ from _common import (
 
 from assistant import service
 from assistant.keyword_index import split_sentences
-from assistant.retrieval import Retriever
+from assistant.retrieval.hybrid import Retriever
 from assistant.settings import Settings
 from assistant.store import PaperStore
 from assistant.types import Chunk, Paper, SearchMode

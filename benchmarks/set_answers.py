@@ -28,12 +28,12 @@ from typing import Any
 from _common import ICLR_LISTING, ROOT, bench_settings, print_machine, stats_ms
 
 from assistant import service
-from assistant.answering import AnswerChain, answer
-from assistant.collection import collection_info
+from assistant.answering.chain import AnswerChain, answer
+from assistant.answering.collection import collection_info
 from assistant.llm import make_llm
 from assistant.prompts import load_prompts
-from assistant.screening import Topic, screen_offline
-from assistant.screening_llm import screen_with_llm
+from assistant.sets.screening import Topic, screen_offline
+from assistant.sets.screening_llm import screen_with_llm
 from tests.openai_stub import OpenAIStub, Reply
 
 DEVSET = ROOT / "data" / "devset" / "iclr2022" / "queries.jsonl"

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 from _common import ICLR_LISTING, bench_settings, print_machine, stats_ms, write_json
 
-from assistant import service, topicmap
+from assistant import service
+from assistant.analysis import topicmap
 from assistant.types import Paper
 from assistant.web.tables import map_html
 

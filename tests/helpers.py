@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from assistant.authors import AuthorIndex
 from assistant.events import AnswerEvent, FinalAnswer, StreamReset, TextDelta
-from assistant.extractive import CorpusStats
 from assistant.listings import read_listing
+from assistant.query.authors import AuthorIndex
 from assistant.settings import Settings
 from assistant.store import PaperStore, open_store
 from assistant.types import Answer, Chunk, Paper
+from assistant.words.terms import CorpusStats
 
 from .conftest import ICLR, ROOT
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assistant.extractive import CorpusStats, paper_text, terms
 from assistant.types import OPENREVIEW_FORUM, Filters, Hit, Paper, SearchMode
+from assistant.words.terms import CorpusStats, paper_text, terms
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTINGS = (
@@ -65,7 +65,7 @@ def handful_of_iclr_papers() -> list[Paper]:
 
 
 class KeywordRetriever:
-    """search/similar/papers/get like assistant.retrieval.Retriever, by idf-weighted keyword overlap."""
+    """search/similar/papers/get like assistant.retrieval.hybrid.Retriever, by idf-weighted keyword overlap."""
 
     def __init__(self, papers: Iterable[Paper]) -> None:
         self._papers = {p.id: p for p in papers}

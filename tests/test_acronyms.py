@@ -1,12 +1,12 @@
-"""Acronyms as a listing defines them (assistant/acronyms.py): the one reader of "long form (ACRONYM)", the long
+"""Acronyms as a listing defines them (assistant/words/acronyms.py): the one reader of "long form (ACRONYM)", the long
 forms of the shipped listing, and a set question whose topic is an acronym asked as both."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.acronyms import _DEFINED, _defined_in, base_form, definitions, long_forms, spelled_out
 from assistant.types import Paper
+from assistant.words.acronyms import _DEFINED, _defined_in, base_form, definitions, long_forms, spelled_out
 from tests.helpers import shipped_index, shipped_papers
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from assistant import service
-from assistant.affiliations import affiliation_note, institution_in
-from assistant.extractive import terms
-from assistant.plan import analyse
+from assistant.query.affiliations import affiliation_note, institution_in
+from assistant.query.plan import analyse
+from assistant.words.terms import terms
 from tests.helpers import shipped_index
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from assistant.amounts import wanted_amount
-from assistant.answering import answer
+from assistant.answering.chain import answer
+from assistant.query.amounts import wanted_amount
 
 
 @pytest.mark.parametrize(("question", "wanted", "rest"), [

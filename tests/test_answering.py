@@ -13,17 +13,15 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import (
-    AnswerChain,
-    answer,
-    stream_answer,
-)
-from assistant.authors import AuthorIndex
+from assistant.answering.chain import AnswerChain, answer, stream_answer
+from assistant.answering.extractive import OFFLINE_LABEL, explain_answer
 from assistant.errors import AssistantError, InputTooLarge
-from assistant.extractive import OFFLINE_LABEL, CorpusStats, explain_answer, plural, terms
-from assistant.plan import analyse
-from assistant.set_answer import OFFLINE_SET_LABEL
+from assistant.query.authors import AuthorIndex
+from assistant.query.plan import analyse
+from assistant.sets.answer import OFFLINE_SET_LABEL
 from assistant.types import Answer, Filters, Hit
+from assistant.words.sentences import plural
+from assistant.words.terms import CorpusStats, terms
 from tests.conftest import OVERSQUASHING_ID, PLANTED_KEY, make_settings
 from tests.helpers import QUOTED, assert_citations_valid, assert_quotes_are_verbatim, collect
 from tests.openai_stub import Reply
@@ -453,7 +451,7 @@ def test_offline_explanation_quotes_each_paper_once_breadth_first() -> None:
 
 def test_offline_explanation_adds_what_the_paper_does_about_it() -> None:
     """A paper whose abstract names the topic in one sentence is quoted with its contribution sentence too."""
-    from assistant.extractive import key_sentence
+    from assistant.words.sentences import key_sentence
 
     paper = next(p for p in handful_of_iclr_papers() if "over-squashing" in p.title.lower())
     text = _explain("What are the main approaches to over-squashing?", [paper])

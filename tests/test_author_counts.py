@@ -1,4 +1,4 @@
-"""How many authors a question wants its papers to have (assistant/author_counts.py): read as a filter, never as
+"""How many authors a question wants its papers to have (assistant/query/author_counts.py): read as a filter, never as
 topic words, and applied to the shipped ICLR 2022 listing's author lists."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from assistant import service
-from assistant.author_counts import authors_wanted
-from assistant.extractive import terms
-from assistant.plan import analyse
+from assistant.query.author_counts import authors_wanted
+from assistant.query.plan import analyse
 from assistant.types import Filters, Paper
+from assistant.words.terms import terms
 from tests.helpers import shipped_index, shipped_papers
 
 MANY = 10**6

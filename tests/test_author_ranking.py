@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import answer
-from assistant.author_ranking import CITED_PER_AUTHOR, compose_ranking, rank_authors
-from assistant.set_answer import SetRequest
+from assistant.answering.author_ranking import CITED_PER_AUTHOR, compose_ranking, rank_authors
+from assistant.answering.chain import answer
+from assistant.sets.answer import SetRequest
 from assistant.types import Answer, Hit, Paper, Screened, Verdict
 from assistant.web.render import answer_markdown
 from tests.conftest import ICLR

@@ -1,4 +1,4 @@
-"""Author names in questions (assistant/authors.py): a near miss of a listing author's name ("Sergey Levin",
+"""Author names in questions (assistant/query/authors.py): a near miss of a listing author's name ("Sergey Levin",
 "Chelsea Fin", "Bengo's papers") is read as the one closest name, and the answer says so; names about as close are
 named and none is guessed; a real name, an ordinary word or a name the listing lacks is never respelt. Table-driven
 over the shipped ICLR 2022 listing's real author names."""
@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import answer
-from assistant.authors import AuthorIndex, find_author
-from assistant.extractive import plural, terms
-from assistant.plan import plan_question
+from assistant.answering.chain import answer
+from assistant.query.authors import AuthorIndex, find_author
+from assistant.query.plan import plan_question
 from assistant.types import Filters
+from assistant.words.sentences import plural
+from assistant.words.terms import terms
 from tests.conftest import make_settings
 from tests.helpers import shipped_index, shipped_papers
 from tests.retriever_double import KeywordRetriever, all_iclr_papers

@@ -9,9 +9,9 @@ import pytest
 
 from assistant import service
 from assistant.code_links import asks_for_code, has_code_link
-from assistant.extractive import terms
-from assistant.plan import analyse
+from assistant.query.plan import analyse
 from assistant.types import Filters, Paper
+from assistant.words.terms import terms
 from tests.helpers import shipped_index, shipped_papers
 
 

@@ -1,5 +1,5 @@
-"""Comparison tables (assistant.compare, assistant.web.tables): offline cells on real ICLR 2022 abstracts, LLM cells
-from the scripted OpenAI-compatible server over real HTTP (good JSON, invented quotes, bad JSON, failures), the
+"""Comparison tables (assistant.analysis.compare, assistant.web.tables): offline cells on real ICLR 2022 abstracts, LLM
+cells from the scripted OpenAI-compatible server over real HTTP (good JSON, invented quotes, bad JSON, failures), the
 exports, and the service over a real store."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from assistant import service
-from assistant.compare import (
+from assistant.analysis.compare import (
     DEFAULT_COLUMNS,
     LLM_BATCH,
     MAX_COLUMNS,
@@ -30,12 +30,12 @@ from assistant.compare import (
     quote_in,
 )
 from assistant.errors import AssistantError, InputTooLarge
-from assistant.extractive import CorpusStats
 from assistant.keyword_index import split_sentences
 from assistant.llm import OpenAIChatLLM
 from assistant.prompts import load_prompts
 from assistant.types import Paper
 from assistant.web.tables import comparison_csv, comparison_html, comparison_markdown
+from assistant.words.terms import CorpusStats
 
 from .conftest import PLANTED_KEY, make_settings
 from .openai_stub import Reply

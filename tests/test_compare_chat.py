@@ -1,7 +1,7 @@
-"""Comparison questions in the chat (assistant.compare_chat): which questions ask for a table and which columns they
-name (rules), then the tables themselves on the shipped listing's real store (a topic's papers, a follow-up's, the
-columns asked, the numbering), with the scripted OpenAI-compatible server over HTTP (LLM cells, a failure), hostile
-listing text in a table, the exports, and the app's /ask JSON."""
+"""Comparison questions in the chat (assistant.answering.compare_chat): which questions ask for a table and which
+columns they name (rules), then the tables themselves on the shipped listing's real store (a topic's papers, a
+follow-up's, the columns asked, the numbering), with the scripted OpenAI-compatible server over HTTP (LLM cells, a
+failure), hostile listing text in a table, the exports, and the app's /ask JSON."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ import pytest
 from gradio_client import Client
 
 from assistant import service
-from assistant.authors import AuthorIndex
-from assistant.compare import DEFAULT_COLUMNS, MAX_PAPERS, Cell, Row, offline_table, parse_columns
-from assistant.compare_chat import TableAsked, chat_cell, sides, table_request, table_text
-from assistant.extractive import terms
-from assistant.intents import intent_of
+from assistant.analysis.compare import DEFAULT_COLUMNS, MAX_PAPERS, Cell, Row, offline_table, parse_columns
+from assistant.answering.compare_chat import TableAsked, chat_cell, sides, table_request, table_text
 from assistant.keyword_index import split_sentences
+from assistant.query.authors import AuthorIndex
+from assistant.query.intents import intent_of
 from assistant.types import Answer, Paper
 from assistant.web import render
+from assistant.words.terms import terms
 
 from .conftest import HOSTILE_TITLE, make_settings
 from .openai_stub import Reply

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from assistant.compare import DEFAULT_COLUMNS
+from assistant.analysis.compare import DEFAULT_COLUMNS
 
 from .browser import HOSTILE_TITLE, TIMEOUT, app_ready, ask, wait_for_answer
 

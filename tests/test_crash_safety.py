@@ -32,7 +32,7 @@ import pytest
 from assistant import service
 from assistant.chunking import chunk_paper
 from assistant.listings import read_listing
-from assistant.retrieval import Retriever
+from assistant.retrieval.hybrid import Retriever
 from assistant.settings import Settings
 from assistant.types import Filters, Paper
 

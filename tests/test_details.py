@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.details import asked_details, details_answer
+from assistant.answering.details import asked_details, details_answer
 from assistant.text import and_list
 from assistant.types import Hit, Paper
 

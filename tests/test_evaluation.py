@@ -27,7 +27,7 @@ from assistant.evaluation import (
     read_queries,
     recall_at_k,
 )
-from assistant.set_eval import SET_METRICS, is_set_type, mean_by_type, set_metrics, stated_count
+from assistant.sets.metrics import SET_METRICS, is_set_type, mean_by_type, set_metrics, stated_count
 from assistant.types import Answer, Citation, Hit, Paper, Screened
 
 TINY = Path(__file__).parent / "fixtures" / "beir_tiny"

@@ -1,4 +1,4 @@
-"""The word evidence of a set question's topic (assistant/evidence.py), table-driven over the shipped ICLR 2022
+"""The word evidence of a set question's topic (assistant/sets/evidence.py), table-driven over the shipped ICLR 2022
 listing's own vocabulary (its document frequencies decide the head terms and which word pairs it uses).
 
 Kinds covered: topics that list alternatives ("X or Y", "X, Y and Z") and the words they share; long topics whose
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from assistant.acronyms import definitions
-from assistant.answering import answer
-from assistant.evidence import (
+from assistant.answering.chain import answer
+from assistant.query.plan import topic_of
+from assistant.sets.evidence import (
     FACET_WEIGHT,
     GENERIC_SHARE,
     HEAD_PAIR_PAPERS,
@@ -30,11 +30,9 @@ from assistant.evidence import (
     resolve,
     word_evidence,
 )
-from assistant.extractive import CorpusStats, terms
-from assistant.facets import facets_of
-from assistant.listing_keys import VARIANT_PREFIX, defined_acronyms, prefixes, with_variants
-from assistant.plan import topic_of
-from assistant.screening import (
+from assistant.sets.facets import facets_of
+from assistant.sets.listing_keys import VARIANT_PREFIX, defined_acronyms, prefixes, with_variants
+from assistant.sets.screening import (
     KEYWORD_ONLY,
     SIDES_CANDIDATES,
     evidence,
@@ -45,6 +43,8 @@ from assistant.screening import (
     sides_apart,
 )
 from assistant.types import Hit, Paper
+from assistant.words.acronyms import definitions
+from assistant.words.terms import CorpusStats, terms
 from tests.helpers import shipped_papers, shipped_stats
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import answer
-from assistant.plan import excluded_phrases
+from assistant.answering.chain import answer
+from assistant.query.plan import excluded_phrases
 from assistant.text import fold
 
 

@@ -1,11 +1,11 @@
-"""The alternatives a topic lists, and the phrase after the list (assistant/facets.py)."""
+"""The alternatives a topic lists, and the phrase after the list (assistant/sets/facets.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import CorpusStats
-from assistant.facets import facets_of, restates, tail_of
+from assistant.sets.facets import facets_of, restates, tail_of
+from assistant.words.terms import CorpusStats
 from tests.helpers import shipped_stats
 
 

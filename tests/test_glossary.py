@@ -1,4 +1,4 @@
-"""The glossary of the field's terms (assistant/glossary.py): lay phrasings read as the concept they describe,
+"""The glossary of the field's terms (assistant/retrieval/glossary.py): lay phrasings read as the concept they describe,
 jargon and out-of-scope topics left alone, the file validated line by line, stale vectors detected by sha256, and
 a lay question answered over the shipped listing with the term's papers."""
 
@@ -15,8 +15,7 @@ import pytest
 
 from assistant.embeddings import MiniLMEmbedder
 from assistant.errors import GlossaryError
-from assistant.extractive import CorpusStats
-from assistant.glossary import (
+from assistant.retrieval.glossary import (
     GLOSSARY_FILE,
     NARROW_LEAD,
     SURE_ALIASES,
@@ -32,6 +31,7 @@ from assistant.glossary import (
     vectors_path,
 )
 from assistant.types import Paper
+from assistant.words.terms import CorpusStats
 from tests.helpers import shipped_stats
 
 # Phrasings written for this test (none is a question of the dev set), each of another concept.
@@ -244,7 +244,7 @@ def test_the_shipped_glossary_covers_the_field() -> None:
 def test_the_shipped_vectors_match_the_shipped_glossary(minilm: MiniLMEmbedder,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     counting = CountingEmbedder(minilm)
-    with caplog.at_level(logging.WARNING, logger="assistant.glossary"):
+    with caplog.at_level(logging.WARNING, logger="assistant.retrieval.glossary"):
         loaded = Glossary.load(counting)
     assert counting.documents == 0 and not caplog.records
     assert loaded.vectors.shape == (len(loaded.texts), minilm.dim)
@@ -259,10 +259,10 @@ def test_stale_vectors_are_detected_by_sha_and_recomputed(remembering: Rememberi
     with path.open("a", encoding="utf-8") as f:
         f.write(json.dumps(entry) + "\n")
     counting = CountingEmbedder(remembering)
-    with caplog.at_level(logging.WARNING, logger="assistant.glossary"):
+    with caplog.at_level(logging.WARNING, logger="assistant.retrieval.glossary"):
         edited = Glossary.load(counting, path)
     assert counting.documents == len(edited.texts)  # every row embedded anew
-    assert any("python -m assistant.glossary" in r.getMessage() for r in caplog.records)
+    assert any("python -m assistant.retrieval.glossary" in r.getMessage() for r in caplog.records)
     reading = edited.read("taking lots of pictures of cats")
     assert reading is not None and reading.term == "cat photography"
     edited.save_vectors(path)  # once saved, they match again
@@ -448,7 +448,7 @@ def test_a_lay_reading_never_falls_back_to_the_topic_alone(iclr_settings) -> Non
     """"software that picks the next video to show someone from what they watched": its topic, without the verbs,
     was read as video generation; the question's own words are read instead, and the topic alone never is."""
     from assistant import service
-    from assistant.plan import topic_of
+    from assistant.query.plan import topic_of
 
     question = "software that picks the next video to show someone from what they watched"
     retriever = service.services(iclr_settings).retriever("iclr2022")

@@ -1,4 +1,4 @@
-"""The names of a set answer's groups (assistant/grouping.py), on real papers of the shipped ICLR 2022 listing: by
+"""The names of a set answer's groups (assistant/sets/grouping.py), on real papers of the shipped ICLR 2022 listing: by
 topicmap's c-TF-IDF against the whole listing, never filler, never the question's own words, and not a rare word a
 few papers of the group happen to share."""
 
@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.evidence import is_filler
-from assistant.extractive import CorpusStats, stem, terms
-from assistant.grouping import name_groups
+from assistant.sets.evidence import is_filler
+from assistant.sets.grouping import name_groups
 from assistant.types import Paper
+from assistant.words.terms import CorpusStats, stem, terms
 from tests.helpers import shipped_papers, shipped_stats
 
 

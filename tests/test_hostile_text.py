@@ -25,7 +25,7 @@ import pytest
 from gradio_client import Client
 
 from assistant import service
-from assistant.summarize import Group, Summarizer
+from assistant.answering.summarize import Group, Summarizer
 from tests.conftest import OVERSQUASHING_ID, make_settings
 from tests.helpers import assert_citations_valid
 from tests.openai_stub import Reply, reply_text

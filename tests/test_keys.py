@@ -1,12 +1,12 @@
-"""The evidence keys of a text: stemmed terms and word pairs (assistant/keys.py)."""
+"""The evidence keys of a text: stemmed terms and word pairs (assistant/words/keys.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import paper_text, stem
-from assistant.keys import holds, joined_key, keys_of, paper_keys, text_keys
 from assistant.types import Paper
+from assistant.words.keys import holds, joined_key, keys_of, paper_keys, text_keys
+from assistant.words.terms import paper_text, stem
 
 
 def paper(abstract: str, title: str = "A paper") -> Paper:

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from assistant.compare import DEFAULT_COLUMNS, NOT_STATED
+from assistant.analysis.compare import DEFAULT_COLUMNS, NOT_STATED
 
 from . import test_cli
 from .conftest import OVERSQUASHING_ID

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from assistant import service
-from assistant.extractive import terms
-from assistant.overview import EXAMPLES, asks_overview, overview_answer, themes
-from assistant.plan import analyse
-from assistant.topicmap import MapCluster, MapPoint, TopicMap
+from assistant.analysis.topicmap import MapCluster, MapPoint, TopicMap
+from assistant.answering.overview import EXAMPLES, asks_overview, overview_answer, themes
+from assistant.query.plan import analyse
 from assistant.types import Filters, Paper
+from assistant.words.terms import terms
 
 from .helpers import shipped_index
 

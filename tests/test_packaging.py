@@ -36,7 +36,7 @@ def test_the_wheel_holds_every_module_the_prompts_and_the_listing(wheel: Path) -
     prompts = {f"assistant/shipped_prompts/{p.name}" for p in (ROOT / "prompts").glob("*.md")}
     assert prompts and prompts <= names
     assert {"assistant/shipped_listing/accepted.jsonl", "assistant/shipped_listing/accepted.embeddings.npz"} <= names
-    assert {"assistant/glossary.jsonl", "assistant/glossary.npz"} <= names  # the glossary and its vectors
+    assert {"assistant/retrieval/glossary.jsonl", "assistant/retrieval/glossary.npz"} <= names  # and its vectors
 
 
 def test_an_installed_wheel_answers_from_another_folder(wheel: Path, tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_an_installed_wheel_answers_from_another_folder(wheel: Path, tmp_path: P
         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    assert "assistant.glossary" not in done.stderr  # the shipped glossary vectors match the shipped glossary
+    assert "assistant.retrieval.glossary" not in done.stderr  # the shipped glossary vectors match the shipped glossary
     answer = json.loads(done.stdout)
     assert OVERSQUASHING_ID in [c["id"] for c in answer["citations"]]
     assert (tmp_path / "data" / "paper-assistant" / "vectorstore").is_dir()  # the store went to the user's data dir

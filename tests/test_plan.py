@@ -1,4 +1,4 @@
-"""The query plan (assistant/plan.py), table-driven over the shipped ICLR 2022 listing's real author names.
+"""The query plan (assistant/query/plan.py), table-driven over the shipped ICLR 2022 listing's real author names.
 
 Each row is a kind of phrasing (set questions, counts, explanations, summaries, comparisons, lay words, filters,
 author names in their many spellings, follow-ups) and the negatives: a capitalised word that is also someone's
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.authors import AuthorIndex
-from assistant.authorship import MAX_TOP, asks_for_authors, top_asked
-from assistant.extractive import terms
-from assistant.intents import spell_paper_words
-from assistant.plan import (
+from assistant.query.authors import AuthorIndex
+from assistant.query.authorship import MAX_TOP, asks_for_authors, top_asked
+from assistant.query.intents import spell_paper_words
+from assistant.query.plan import (
     NO_PAPER,
     QueryPlan,
+    QuestionInfo,
     analyse,
     merge_follow_up,
     plan_of_turn,
@@ -23,11 +23,11 @@ from assistant.plan import (
     switches_subject,
     topic_of,
 )
-from assistant.questions import QuestionInfo
-from assistant.questions import analyse as old_analyse
+from assistant.query.plan import analyse as old_analyse
+from assistant.query.turns import referenced, standalone_of
 from assistant.text import fold
-from assistant.turns import referenced, standalone_of
 from assistant.types import Filters, Paper
+from assistant.words.terms import terms
 from tests.helpers import shipped_index, shipped_papers
 
 
@@ -794,7 +794,7 @@ def test_a_follow_up_that_only_counts_or_leaves_out_works_on_the_previous_set(
 ) -> None:
     """Before: "not the certified ones" listed the certified ones, "without the posters" every poster of the
     listing, "drop the ones about X" searched X, and "how many?" counted the whole listing."""
-    from assistant.turns import is_follow_up
+    from assistant.query.turns import is_follow_up
 
     previous = analyse("which papers study adversarial robustness?", index, terms)
     assert is_follow_up(question)
@@ -821,7 +821,7 @@ def test_markup_pasted_into_a_question_is_no_topic(index: AuthorIndex, question:
     ("GANs", "GANs or generative adversarial networks", "GANs or generative adversarial networks"),  # not in order
 ])
 def test_a_topic_as_the_question_writes_it(question: str, topic: str, written: str) -> None:
-    from assistant.topic_phrases import as_written
+    from assistant.query.topic_phrases import as_written
 
     assert as_written(question, topic) == written
 
@@ -835,7 +835,7 @@ def test_a_topic_as_the_question_writes_it(question: str, topic: str, written: s
     ("models", "models"),
 ])
 def test_a_description_without_its_generic_subject(text: str, without: str) -> None:
-    from assistant.topic_phrases import without_generic_subject
+    from assistant.query.topic_phrases import without_generic_subject
 
     assert without_generic_subject(text) == without
 

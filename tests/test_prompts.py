@@ -12,15 +12,7 @@ import pytest
 
 from assistant.chunking import count_tokens
 from assistant.errors import PromptError
-from assistant.prompts import (
-    PROMPT_VARIABLES,
-    batch_papers,
-    fence,
-    load_prompt,
-    load_prompts,
-    pack_papers,
-    paper_block,
-)
+from assistant.prompts import PROMPT_VARIABLES, batch_papers, fence, load_prompt, load_prompts, pack_papers, paper_block
 from assistant.settings import ROOT, Settings
 from assistant.types import Paper
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from assistant import embeddings, llm
-from assistant.answering import AnswerChain, FinalAnswer, StreamReset, TextDelta
+from assistant.answering.chain import AnswerChain, FinalAnswer, StreamReset, TextDelta
 from assistant.embeddings import openai_embedder
 from assistant.errors import EmbeddingError
 from assistant.redaction import MIN_RUN, redact, redact_stream

@@ -8,7 +8,7 @@ import pytest
 
 from assistant import service
 from assistant.keyword_index import KeywordIndex, paper_text
-from assistant.retrieval import fuse_ranks, fuse_scaled, fuse_scores
+from assistant.retrieval.hybrid import fuse_ranks, fuse_scaled, fuse_scores
 from assistant.types import Filters, Paper
 
 from .conftest import OVERSQUASHING_ID

@@ -1,7 +1,7 @@
 """LLM screening of a set answer over real HTTP: the scripted OpenAI-compatible server (tests/openai_stub.py) gives
 verdicts, bad JSON, invented quotes and a failure mid-batch; once against a real llama.cpp server for the protocol
 (the tiny model's verdicts are junk: only the protocol and the fallbacks are tested there). First, without a
-server, the parsing and checking of verdicts and the batching (assistant/screening_llm.py)."""
+server, the parsing and checking of verdicts and the batching (assistant/sets/screening_llm.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import AnswerChain, answer
-from assistant.screening import find_verbatim
-from assistant.screening_llm import make_batches, parse_verdicts, valid_verdicts
-from assistant.set_answer import LLM_SET_LABEL
+from assistant.answering.chain import AnswerChain, answer
+from assistant.sets.answer import LLM_SET_LABEL
+from assistant.sets.screening import find_verbatim
+from assistant.sets.screening_llm import make_batches, parse_verdicts, valid_verdicts
 from assistant.types import Answer, Hit, Paper
 from tests.conftest import PLANTED_KEY, make_settings
 from tests.retriever_double import handful_of_iclr_papers

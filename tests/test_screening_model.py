@@ -1,5 +1,5 @@
-"""The fitted offline screening decision (assistant/screening_model.py): its features on real text (BM25 scores from
-the real keyword index over real ICLR papers), which questions it decides, and the refit script's data
+"""The fitted offline screening decision (assistant/sets/screening_model.py): its features on real text (BM25 scores
+from the real keyword index over real ICLR papers), which questions it decides, and the refit script's data
 (benchmarks/fit_screening.py, read from the dev set's files and from a real store)."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.evidence import resolve, word_evidence
-from assistant.extractive import CorpusStats, paper_text
-from assistant.keys import paper_keys, text_keys
 from assistant.keyword_index import KeywordIndex
 from assistant.listings import read_listing
-from assistant.screening import DEFAULT_RULE, Evidence, Feedback, Topic, feature_rows, screen_offline, verdicts
-from assistant.screening_model import FEATURES, MODEL, Candidate, Model, features
+from assistant.sets.evidence import resolve, word_evidence
+from assistant.sets.screening import DEFAULT_RULE, Evidence, Feedback, Topic, feature_rows, screen_offline, verdicts
+from assistant.sets.screening_model import FEATURES, MODEL, Candidate, Model, features
 from assistant.types import Hit, Paper
+from assistant.words.keys import paper_keys, text_keys
+from assistant.words.terms import CorpusStats, paper_text
 from tests.conftest import ICLR, ROOT
 from tests.helpers import benchmark_module, shipped_papers, shipped_stats
 

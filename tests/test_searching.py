@@ -1,5 +1,5 @@
-"""Search as asked (assistant/searching.py): a search reads the filters its words name, a set question's topic and
-its typos, as the chat does; a query implying nothing is searched as typed. Over the keyword-matching test double of
+"""Search as asked (assistant/answering/searching.py): a search reads the filters its words name, a set question's topic
+and its typos, as the chat does; a query implying nothing is searched as typed. Over the keyword-matching test double of
 ~40 real ICLR 2022 papers (tests/retriever_double.py); the real store's case is in tests/test_retrieval.py."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from assistant import service
-from assistant.searching import search_as_asked, search_read
-from assistant.spelling import retrieval_text
+from assistant.answering.searching import search_as_asked, search_read
+from assistant.query.spelling import retrieval_text
 from assistant.types import Filters, Paper
 from tests.retriever_double import KeywordRetriever, all_iclr_papers, handful_of_iclr_papers
 

@@ -13,17 +13,12 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import answer
-from assistant.extractive import CorpusStats
-from assistant.grouping import group_count, group_papers, is_generic
-from assistant.screening import (
-    Rule,
-    Topic,
-    find_verbatim,
-    screen_offline,
-)
-from assistant.set_answer import defang
+from assistant.answering.chain import answer
+from assistant.sets.answer import defang
+from assistant.sets.grouping import group_count, group_papers, is_generic
+from assistant.sets.screening import Rule, Topic, find_verbatim, screen_offline
 from assistant.types import Answer, Filters, Hit, Paper
+from assistant.words.terms import CorpusStats
 from tests.retriever_double import handful_of_iclr_papers
 
 DEVSET = Path(__file__).resolve().parent.parent / "data" / "devset" / "iclr2022"
@@ -350,7 +345,7 @@ def test_grouping_is_deterministic_and_covers_every_paper(handful: list[Paper], 
 
 
 def test_offline_summary_themes_are_never_result_phrases(handful: list[Paper], stats: CorpusStats) -> None:
-    from assistant.summarize import term_themes
+    from assistant.answering.summarize import term_themes
 
     for label, _ in term_themes(handful, stats):
         assert not is_generic(label.strip("\u2018\u2019")), label

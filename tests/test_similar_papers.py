@@ -1,5 +1,5 @@
-"""Questions for the papers like a named one (assistant/similar_papers.py), on the shipped ICLR 2022 listing: the
-nearest papers in the store's vectors, as a set answer a follow-up can filter, never a search for the words of
+"""Questions for the papers like a named one (assistant/answering/similar_papers.py), on the shipped ICLR 2022 listing:
+the nearest papers in the store's vectors, as a set answer a follow-up can filter, never a search for the words of
 "similar to <name>"."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import answer
-from assistant.similar_papers import asks_similar
+from assistant.answering.chain import answer
+from assistant.answering.similar_papers import asks_similar
 
 DIFFUSION = ("diffusion", "score-based", "score matching", "denois")
 

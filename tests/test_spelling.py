@@ -1,4 +1,4 @@
-"""Typos in questions (assistant/spelling.py), table-driven over the shipped ICLR 2022 listing's own words: a
+"""Typos in questions (assistant/query/spelling.py), table-driven over the shipped ICLR 2022 listing's own words: a
 misspelt topic word is read as the listing's word before retrieval; words the listing writes, author names, short
 words, acronyms and real words one letter off another ("stock", "spare", "folding") stay as they are. End to end, a
 misspelt question finds the papers the well-spelt one finds, and the answer says what was read."""
@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import answer
-from assistant.authors import AuthorIndex
+from assistant.answering.chain import answer
 from assistant.events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, prefixed
-from assistant.extractive import terms
-from assistant.plan import plan_question
-from assistant.spelling import (
+from assistant.query.authors import AuthorIndex
+from assistant.query.plan import plan_question
+from assistant.query.spelling import (
     correction_note,
     listing_words,
     nearest,
@@ -24,6 +23,7 @@ from assistant.spelling import (
     typo_kind,
 )
 from assistant.types import Answer
+from assistant.words.terms import terms
 from tests.helpers import shipped_index, shipped_stats
 
 

@@ -1,5 +1,5 @@
-"""The post-retrieval stage (assistant/stages.py): the settings `top_n`, `candidates` and `set_floor` decide how
-many papers each kind of question gets, through the real retriever over a real store and through the service."""
+"""The post-retrieval stage (assistant/retrieval/stages.py): the settings `top_n`, `candidates` and `set_floor` decide
+how many papers each kind of question gets, through the real retriever over a real store and through the service."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant import service
-from assistant.stages import FILTER_ONLY_LIMIT, WIDEN_SHARE, PostRetrieval
+from assistant.retrieval.stages import FILTER_ONLY_LIMIT, WIDEN_SHARE, PostRetrieval
 from assistant.types import Filters, Hit
 from tests.conftest import make_settings
 from tests.retriever_double import KeywordRetriever, handful_of_iclr_papers

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from assistant.answering.summarize import OFFLINE_SUMMARY_LABEL, Group, Summarizer, stream_summary, summarize
 from assistant.errors import AssistantError
-from assistant.summarize import OFFLINE_SUMMARY_LABEL, Group, Summarizer, stream_summary, summarize
 from assistant.types import Filters
 from tests.conftest import OVERSQUASHING_ID, make_settings
 from tests.helpers import assert_citations_valid, assert_quotes_are_verbatim, collect

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import answer
+from assistant.answering.chain import answer
+from assistant.answering.summarize import Group, Summarizer
 from assistant.citations import CITATION, cited_numbers
-from assistant.summarize import Group, Summarizer
 from assistant.types import OPENREVIEW_FORUM, Answer, Citation, Hit, Paper
 from assistant.web import render
 from tests.conftest import OVERSQUASHING_ID, make_settings

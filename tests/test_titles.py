@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.titles import TitleIndex, coined_name
+from assistant.query.titles import TitleIndex, coined_name
 from assistant.types import Paper
 from tests.helpers import shipped_papers
 

@@ -1,5 +1,5 @@
-"""The topic map (assistant.topicmap) on real stores: the shipped ICLR 2022 listing, a copy of the small listing
-that is re-ingested, and synthetic vectors for the large-listing path; its rendering (assistant.web.tables)."""
+"""The topic map (assistant.analysis.topicmap) on real stores: the shipped ICLR 2022 listing, a copy of the small
+listing that is re-ingested, and synthetic vectors for the large-listing path; its rendering (assistant.web.tables)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from assistant import service
-from assistant.topicmap import (
+from assistant.analysis.topicmap import (
     CACHE_DIR,
     MAX_CLUSTERS,
     MapCache,

@@ -1,4 +1,4 @@
-"""What a question asks that a listing does not record (assistant/unrecorded.py): citations, awards, reviews,
+"""What a question asks that a listing does not record (assistant/query/unrecorded.py): citations, awards, reviews,
 rejected papers. The answer says so, the words are no topic, and nothing else asked lists no paper."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from assistant import service
-from assistant.unrecorded import unrecorded_asked
+from assistant.query.unrecorded import unrecorded_asked
 
 QUALITY = "judgements of quality or interest"
 

@@ -20,10 +20,9 @@ import gradio as gr
 from gradio.events import api as gradio_api
 
 from .. import service
-from ..compare import DEFAULT_COLUMNS, MAX_PAPERS, Comparison
 from ..errors import AssistantError
+from ..service import DEFAULT_COLUMNS, MAX_PAPERS, Comparison, TopicMap
 from ..settings import Settings
-from ..topicmap import TopicMap
 from ..types import Filters, Hit
 from . import assets, render, session
 from .admission import CONCURRENCY_GROUP, Admission, user_error

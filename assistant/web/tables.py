@@ -8,8 +8,7 @@ import csv
 import io
 from collections.abc import Collection, Mapping, Sequence
 
-from ..compare import Cell, Comparison, Row
-from ..topicmap import MapPoint, TopicMap
+from ..service import Cell, Comparison, MapPoint, Row, TopicMap
 from ..types import Paper
 from .render import authors_text, escape_html, escape_markdown_literal, escape_markdown_text, paper_url
 
