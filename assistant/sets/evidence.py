@@ -48,6 +48,7 @@ HEAD_RATIO = 0.8
 # evaluated on semantic segmentation); at 3: 0.816, 0.784, 0.724.
 HEAD_PAIR_PAPERS = 4
 NO_HEAD_WORDS = 0.6  # the most word evidence of a paper holding none of a topic's head keys (dev set)
+PREFIX_BREADTH = 2  # a phrase applied to alternatives is a conjunct in this many times their papers (prefix_conjuncts)
 JARGON_TOP = 10
 JARGON_SHARE = 0.4
 JARGON_HOLDERS = 0.5  # ... or this share of the papers holding a rare head term (`is_jargon`)
@@ -150,6 +151,8 @@ def context_keys(
     if len(facets) < 2:
         return phrase_conjuncts(text, stats)
     tail = tail_of(text)
+    if not tail:
+        return prefix_conjuncts(text, stats)
     after = keys_of(tail)
     shared = [k for k in after if all(k in f for f in facets) and stats.df.get(k, 0) > 0]
     own = tokens_of(text)[: -len(tokens_of(tail)) or None]  # the text before the tail
@@ -157,6 +160,37 @@ def context_keys(
         return (), ()
     alone = [k for f in facets for k in head_of([k for k in f if k not in shared and stats.df.get(k, 0) > 0], stats)]
     return tuple(head_of(shared, stats)), tuple(dict.fromkeys(alone))
+
+
+def prefix_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The conjuncts of a phrase applied by a preposition to a list of alternatives ("graph neural networks for
+    spatio-temporal data or dynamic graphs"), as `context_keys` gives them: the head of the phrase, and the heads of
+    the alternatives. A graph network paper on neither is not about it (measured: the question listed every graph
+    network paper). Not when every alternative restates a word of the phrase ("forgetting in continual learning or
+    forgetting in RL"), and only when the phrase's head is specific (`specific_head`) and broader than every
+    alternative: each alternative's side is its keys in under 1 / PREFIX_BREADTH of the phrase's papers. Where an
+    alternative has none, the phrase is the subject and the alternatives its setting: "catastrophic forgetting in
+    continual or class-incremental learning" (forgetting in 25 abstracts, continual in many more), and a
+    continual-learning paper that words it otherwise is about it (measured: as conjuncts, dev recall 26 -> 18 of 26)."""
+    tokens = tokens_of(text)
+    groups = alternative_runs(tokens)
+    if len(groups) < 2 or len(groups[0]) != 1 or len(groups[1]) < 2:
+        return (), ()
+    (start, end), alternatives = groups[0][0], groups[1]
+    if not {t.lower() for t in tokens[end : alternatives[0][0]]} & PREPOSITIONS:
+        return (), ()
+    phrase = keys_of(" ".join(tokens[start:end]))
+    options = [keys_of(" ".join(tokens[a:b])) for a, b in alternatives]
+    if all(restates(phrase, keys) for keys in options):
+        return (), ()
+    context = specific_head(phrase, stats)
+    if not context:
+        return (), ()
+    narrow = max(stats.df[k] for k in context) / PREFIX_BREADTH
+    sides = [[k for k in keys if 0 < stats.df.get(k, 0) < narrow and k not in _FIELD_KEYS] for keys in options]
+    if not all(sides):  # an alternative as broad as the phrase: it is the setting, the phrase the subject
+        return (), ()
+    return context, tuple(dict.fromkeys(k for side in sides for k in side))
 
 
 def phrase_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -187,7 +187,7 @@ def feedback(
     head = head_keys(topic, stats) + expansion.keys
     conjuncts = conjuncts_of(hits, topic, stats, listing_keys)
     # two phrases each in the papers' words ("graph neural networks for recommendation"), whichever leads the ranking
-    sides_used = bool(conjuncts) and len(topic.alternatives) < 2
+    sides_used = bool(conjuncts)
     if sides_used or is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
         return Feedback(found, head, True, Topic(topic.text, ()), conjuncts)
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
@@ -211,9 +211,10 @@ def conjuncts_of(
         # each side used by some of the best candidates: else the phrase is the user's, not the papers'
         used = all(sum(holds_any(h.paper, keys) for h in hits[: 2 * JARGON_TOP]) >= 2 for keys in sides)
         return sides if used else ()
-    if not is_jargon(hits, topic.context):
+    alone, context = phrase_sides(hits, topic, stats, listing_keys)
+    if not is_jargon(hits, context):
         return ()
-    return (topic.alone, topic.context)
+    return (alone, context)
 
 
 SIDES_CANDIDATES = 2 * JARGON_TOP  # the fewest candidates `sides_apart` reads
