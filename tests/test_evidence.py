@@ -22,11 +22,13 @@ from assistant.sets.evidence import (
     SYNONYM_WEIGHT,
     Topic,
     expansion_keys,
+    head_candidates,
     head_keys,
     is_filler,
     is_jargon,
     names_nothing,
     never_together,
+    overlapping_pairs,
     resolve,
     word_evidence,
 )
@@ -249,6 +251,23 @@ def test_two_phrases_joined_by_a_preposition_are_conjuncts(
 def test_a_general_side_or_one_phrase_makes_no_conjunct(stats: CorpusStats, text: str) -> None:
     topic = resolve(Topic.of(text), stats)
     assert topic.context == () and topic.alone == ()
+
+
+@pytest.mark.parametrize(("text", "dropped", "kept"), [
+    # "learning agents" (7 abstracts) only continues "reinforcement learning" (350): it had been the head
+    ("generalization of reinforcement learning agents to unseen environments", "learn agent", "unseen"),
+    ("deep reinforcement learning agents", "learn agent", "reinforc learn"),
+    # "neural networks" is the more common pair, not a continuation of the rarer "graph neural"
+    ("graph neural networks", None, "graph neural"),
+    ("large language models", None, "larg languag"),
+])
+def test_a_pair_continuing_a_far_more_common_one_is_no_head(
+    stats: CorpusStats, text: str, dropped: str | None, kept: str
+) -> None:
+    topic = Topic.of(text)
+    found = overlapping_pairs(topic.keys, stats)
+    assert (dropped in found) if dropped else not found, found
+    assert kept in head_candidates(topic.keys, stats) and (dropped is None or dropped not in head_keys(topic, stats))
 
 
 @pytest.mark.parametrize(("text", "context", "alone"), [

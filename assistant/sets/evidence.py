@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +48,7 @@ HEAD_RATIO = 0.8
 # 0.714; at 4: 0.816, 0.791, 0.723 (at 5, "image segmentation", in 4 abstracts, let in every vision backbone
 # evaluated on semantic segmentation); at 3: 0.816, 0.784, 0.724.
 HEAD_PAIR_PAPERS = 4
+OVERLAP_RATIO = 10  # see `overlapping_pairs`
 NO_HEAD_WORDS = 0.6  # the most word evidence of a paper holding none of a topic's head keys (dev set)
 PREFIX_BREADTH = 2  # a phrase applied to alternatives is a conjunct in this many times their papers (prefix_conjuncts)
 JARGON_TOP = 10
@@ -294,10 +296,21 @@ def head_candidates(keys: Sequence[str], stats: CorpusStats) -> list[str]:
     its papers write (unless nothing else is left). Such a pair is the user's phrase, not the listing's name for the
     topic: as head it would leave out every paper on the topic that words it otherwise ("video understanding or
     video generation": "video understanding" is in 3 abstracts, "video" in 28; held-out 8 F1 0.745 -> 0.765)."""
-    known = used(keys, stats)
+    known = [k for k in used(keys, stats) if k not in overlapping_pairs(keys, stats)]
     named = [k for k in known if " " not in k or stats.df[k] >= HEAD_PAIR_PAPERS]
     # ... unless what is left is generic: "learned optimizers" without "learned optimizer" is "optimizer", in 30%
     return named if any(stats.df[k] < GENERIC_SHARE * stats.n_docs for k in named) else known
+
+
+def overlapping_pairs(keys: Sequence[str], stats: CorpusStats) -> set[str]:
+    """The word pairs that only continue a far more common pair before them in the topic ("learning agents" of
+    "reinforcement learning agents", in 7 abstracts against 350): the pair spans the end of one name and the next
+    word, and names nothing of its own (as the rarest key, it had been the head of "generalization of reinforcement
+    learning agents to unseen environments", whose papers say "unseen")."""
+    pairs = [k for k in keys if k.count(" ") == 1]
+    return {second for first, second in itertools.pairwise(pairs)
+            if first.split()[1] == second.split()[0]
+            and stats.df.get(first, 0) >= OVERLAP_RATIO * max(1, stats.df.get(second, 0))}
 
 
 def used(keys: Sequence[str], stats: CorpusStats) -> list[str]:
