@@ -253,6 +253,20 @@ def test_a_general_side_or_one_phrase_makes_no_conjunct(stats: CorpusStats, text
     assert topic.context == () and topic.alone == ()
 
 
+@pytest.mark.parametrize(("text", "head", "setting"), [
+    # before: "reinforcement learning" was a head of each alternative, and 130 RL papers were listed for 7
+    ("transformers or sequence models as policies in reinforcement learning", {"transformer"}, "reinforc learn"),
+    ("over-squashing or oversmoothing in graph neural networks", {"oversquash", "oversmooth"}, "graph neural"),
+    ("scaling graph neural networks to large graphs, memory, distributed training", {"distribut train"},
+     "graph neural"),
+])
+def test_the_head_names_each_alternative_not_the_words_they_share(
+    stats: CorpusStats, text: str, head: set[str], setting: str
+) -> None:
+    found = head_keys(resolve(Topic.of(text), stats), stats)
+    assert head <= set(found) and setting not in found, found
+
+
 @pytest.mark.parametrize(("text", "dropped", "kept"), [
     # "learning agents" (7 abstracts) only continues "reinforcement learning" (350): it had been the head
     ("generalization of reinforcement learning agents to unseen environments", "learn agent", "unseen"),

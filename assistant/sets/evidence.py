@@ -286,9 +286,31 @@ def head_keys(topic: Topic, stats: CorpusStats, named: bool = True) -> tuple[str
     neural network"). A paper on any one alternative holds some. `named`: chosen from `head_candidates` (a pair
     few papers write is no head), else from every key the listing uses (the rarest words of the user's phrase, by
     which glossary.in_own_words tells a description from the papers' jargon)."""
-    found = [k for keys in topic.alternatives
+    found = [k for keys in own_keys(topic.alternatives, stats)
              for k in head_of(head_candidates(keys, stats) if named else used(keys, stats), stats)]
     return tuple(dict.fromkeys(found))
+
+
+def own_keys(alternatives: Sequence[Sequence[str]], stats: CorpusStats) -> list[Sequence[str]]:
+    """Each alternative's keys without those every alternative shares (the words around the list: "as policies in
+    reinforcement learning" of "transformers or sequence models as policies in reinforcement learning") where its
+    own are the rarer: the head then names the alternative, not its setting (a shared "reinforcement learning" as
+    head had admitted every RL paper: 130 listed for 7). Where the shared words are the rarer ("protein
+    understanding or protein design"), they are the subject, and the alternatives keep them."""
+    if len(alternatives) < 2:
+        return list(alternatives)
+    shared = set.intersection(*(set(keys) for keys in alternatives))
+    rarest_shared = rarest(head_candidates([k for k in alternatives[0] if k in shared], stats), stats)
+    out: list[Sequence[str]] = []
+    for keys in alternatives:
+        own = [k for k in keys if k not in shared]
+        out.append(own if rarest(head_candidates(own, stats), stats) < rarest_shared else keys)
+    return out
+
+
+def rarest(keys: Sequence[str], stats: CorpusStats) -> int:
+    """The fewest papers of the listing any of the keys is in (all the papers when there is none)."""
+    return min((stats.df[k] for k in keys if stats.df.get(k, 0) > 0), default=stats.n_docs)
 
 
 def head_candidates(keys: Sequence[str], stats: CorpusStats) -> list[str]:
