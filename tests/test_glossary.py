@@ -396,6 +396,17 @@ def test_a_name_the_listing_uses_is_left_alone(iclr_settings, question: str) -> 
     assert service.services(iclr_settings).retriever("iclr2022").reading(question) is None
 
 
+@pytest.mark.parametrize("question", ["which orals are about computer vision?", "NLP spotlights",
+                                      "which orals are on generative models?"])
+def test_a_broad_field_is_never_read_as_one_of_its_parts(iclr_settings, question: str) -> None:
+    """A field's own name is a concept of the glossary: "computer vision" had been read as its closest concept,
+    3D vision, and the orals on it were the one oral on depth and dense prediction (1 of 15)."""
+    from assistant import service
+
+    reading = service.services(iclr_settings).retriever("iclr2022").reading(question)
+    assert reading is None or reading.term in ("computer vision", "natural language processing", "generative models")
+
+
 def test_a_description_close_to_one_concept_only_is_read_though_papers_use_its_words(iclr_settings) -> None:
     """A topic of few terms whose words many abstracts use ("pixel", "object") is taken for the papers' jargon and
     left unread, unless it is close to one concept's description and far from every other (Reading.sure): before,
