@@ -521,6 +521,19 @@ def test_e2e_a_phrase_applied_to_alternatives_needs_one_of_them(
     assert all(any(side in text for side in sides) for text in texts), [p.title for p in relevant]
 
 
+def test_a_head_most_abstracts_use_is_held_in_the_title_or_keywords(stats: CorpusStats) -> None:
+    """"optimization" is in 30% of the abstracts: a paper that only says "we optimize" is not one on optimization
+    ("spotlight papers on optimization" listed 56 of 63 spotlight candidates for 20, now 22)."""
+    topic = resolve(Topic.of("optimization"), stats)
+    titled = [Hit(paper(f"We analyse method {n} and its convergence.", f"Stochastic optimization method {n}"), 0.6,
+                  dense_score=0.6 - n * 0.001) for n in range(10)]
+    passing = paper("We optimize a classifier for image recognition and report accuracy.", "A better image classifier")
+    learnt = feedback([*titled, Hit(passing, 0.5, dense_score=0.55)], topic, stats)
+    assert learnt.jargon and learnt.common_head
+    assert not lacks_head(titled[0].paper, learnt) and lacks_head(passing, learnt)
+    assert not feedback(titled, resolve(Topic.of("over-squashing"), stats), stats).common_head
+
+
 def test_sides_apart_reads_many_candidates_only(stats: CorpusStats) -> None:
     """A filter's few papers may each write a side in other words: they are screened as usual."""
     topic = resolve(Topic.of("reinforcement learning for chip design"), stats)

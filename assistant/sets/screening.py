@@ -26,7 +26,7 @@ With an LLM: screening_llm.py (its verdicts are checked against the paper with `
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..keyword_index import split_sentences
@@ -37,6 +37,7 @@ from ..words.sentences import key_sentence
 from ..words.terms import CorpusStats, paper_text
 from .evidence import (
     EXPANSION_WEIGHT,
+    GENERIC_SHARE,
     JARGON_TOP,
     Topic,
     capped,
@@ -172,6 +173,7 @@ class Feedback:
     jargon: bool
     lay: Topic
     conjuncts: tuple[tuple[str, ...], ...] = ()  # key sets a paper must each touch (see `conjuncts_of`)
+    common_head: bool = False  # every head term is in GENERIC_SHARE of the listing's abstracts or more
 
 
 def feedback(
@@ -189,7 +191,9 @@ def feedback(
     # two phrases each in the papers' words ("graph neural networks for recommendation"), whichever leads the ranking
     sides_used = bool(conjuncts)
     if sides_used or is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
-        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts)
+        own = head_keys(topic, stats)  # the topic's own head, not the terms its confident matches taught
+        common = bool(own) and all(stats.df.get(k, 0) >= GENERIC_SHARE * stats.n_docs for k in own)
+        return Feedback(found, head, True, Topic(topic.text, ()), conjuncts, common)
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
     lay = expansion_keys([h.paper for h in closest], topic, stats, LAY_SHARE)
@@ -256,8 +260,19 @@ def misses_a_side(paper: Paper, learnt: Feedback) -> bool:
 
 def lacks_head(paper: Paper, learnt: Feedback) -> bool:
     """Whether the jargon cap applies to a paper: a jargon question, and the paper holds none of its head terms,
-    or none of one of its conjuncts' (a vision transformer paper for "transformers applied to graphs")."""
-    return learnt.jargon and (not holds_any(paper, learnt.head) or misses_a_side(paper, learnt))
+    or none of one of its conjuncts' (a vision transformer paper for "transformers applied to graphs"). A head of
+    words most abstracts use (`Feedback.common_head`: "optimization", in 30% of them) is held only in the title
+    or the keywords: "we optimize" in an abstract does not make a paper one on optimization."""
+    if not learnt.jargon:
+        return False
+    if learnt.common_head:
+        return not holds_any(title_paper(paper), learnt.head) or misses_a_side(paper, learnt)
+    return not holds_any(paper, learnt.head) or misses_a_side(paper, learnt)
+
+
+def title_paper(paper: Paper) -> Paper:
+    """The paper with its title and keywords only (what it says it is about)."""
+    return replace(paper, abstract="")
 
 
 def lay_words(
