@@ -32,7 +32,7 @@ import numpy as np
 
 from ..embeddings import MINILM_MODEL_ID, Embedder, make_embedder
 from ..errors import GlossaryError
-from ..sets.evidence import GENERIC_SHARE, Topic, head_keys, is_jargon, resolve
+from ..sets.evidence import Topic, head_keys, is_jargon, resolve
 from ..settings import Settings
 from ..types import Hit
 from ..words.keys import holds, text_keys
@@ -245,10 +245,9 @@ def _named_by(concepts: Sequence[Concept], said: str) -> Concept | None:
 def screened_topic(reading: Reading, stats: CorpusStats) -> str:
     """What a set question read as a concept is screened against: its term or any of its aliases ("adversarial
     examples or adversarial attack or adversarial perturbation ..."), since its papers may use any of its names;
-    an alias whose every word is common in the listing ("dataset", "sampling": evidence.GENERIC_SHARE) is left
+    an alias whose every word is common in the listing ("dataset", "sampling": CorpusStats.is_common) is left
     out, as it would make most papers match."""
-    common = GENERIC_SHARE * stats.n_docs
-    names = [a for a in reading.concept.aliases if any(stats.df.get(t, 0) < common for t in terms(a))]
+    names = [a for a in reading.concept.aliases if any(not stats.is_common(t) for t in terms(a))]
     return " or ".join(dict.fromkeys([reading.term, *names]))
 
 

@@ -222,7 +222,7 @@ def specific_head(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
     """The head keys (`head_of`) of a phrase, if the listing uses them in under GENERIC_SHARE of its papers and
     they are not the field's name for itself (_FIELD_KEYS)."""
     head = head_of([k for k in keys if stats.df.get(k, 0) > 0 and k not in _FIELD_KEYS], stats)
-    return tuple(k for k in head if stats.df[k] < GENERIC_SHARE * stats.n_docs)
+    return tuple(k for k in head if not stats.is_common(k))
 
 
 # --- word evidence -----------------------------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def head_candidates(keys: Sequence[str], stats: CorpusStats) -> list[str]:
     known = [k for k in used(keys, stats) if k not in overlapping_pairs(keys, stats)]
     named = [k for k in known if " " not in k or stats.df[k] >= HEAD_PAIR_PAPERS]
     # ... unless what is left is generic: "learned optimizers" without "learned optimizer" is "optimizer", in 30%
-    return named if any(stats.df[k] < GENERIC_SHARE * stats.n_docs for k in named) else known
+    return named if any(not stats.is_common(k) for k in named) else known
 
 
 def overlapping_pairs(keys: Sequence[str], stats: CorpusStats) -> set[str]:
@@ -398,7 +398,6 @@ def expansion_keys(
     return Topic(topic.text, keys)
 
 
-GENERIC_SHARE = 0.2  # a term used by this share of the listing's papers names no topic by itself ("learning")
 
 
 def names_nothing(topic: Topic, stats: CorpusStats, candidates: Sequence[Paper] = ()) -> bool:
@@ -412,7 +411,7 @@ def names_nothing(topic: Topic, stats: CorpusStats, candidates: Sequence[Paper] 
         return all(any(" " not in k and not stats.df.get(k) for k in keys) for keys in alternatives)
     unknown = [t for t in topic.terms if not stats.df.get(t)]
     known = [t for t in topic.terms if stats.df.get(t)]
-    if unknown and known and all(stats.df[t] >= GENERIC_SHARE * stats.n_docs for t in known):
+    if unknown and known and all(stats.is_common(t) for t in known):
         return True
     return bool(candidates) and not facets_of(topic.text) and never_together(topic.text, stats, candidates)
 
@@ -428,7 +427,7 @@ def never_together(text: str, stats: CorpusStats, candidates: Sequence[Paper]) -
     computing", "graph rewiring", "theoretical guarantees for GNNs") has papers holding its rarest words; a topic
     listing alternatives is not read so (each alternative alone is a match)."""
     stems = content_stems(text)
-    specific = [s for s in stems if stats.df.get(s, 0) < GENERIC_SHARE * stats.n_docs]
+    specific = [s for s in stems if not stats.is_common(s)]
     if len(stems) > TOGETHER_WORDS or len(specific) < 2:
         return False
     rarest = sorted(specific, key=lambda s: stats.df.get(s, 0))[:2]  # "guarantees" and "GNNs" of "theoretical ..."

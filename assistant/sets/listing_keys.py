@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..words.keys import keys_of
 from ..words.terms import CorpusStats, word_terms
-from .evidence import GENERIC_SHARE, head_of, used
+from .evidence import head_of, used
 
 Acronyms = dict[str, frozenset[str]]  # a key -> the keys defined as the same thing (`defined_acronyms`)
 
@@ -28,7 +28,7 @@ def defined_acronyms(found: Iterable[tuple[str, str]], stats: CorpusStats) -> Ac
         short = {key for form in (acronym, acronym.rstrip("s")) for key, _ in word_terms(form)}  # GNNs, GNN
         phrase = used(keys_of(said), stats)
         long = {k for k in head_of([k for k in phrase if " " in k] or phrase, stats)  # its rarest pair
-                if stats.df[k] < GENERIC_SHARE * stats.n_docs}  # not "distribution" for "OOD"
+                if not stats.is_common(k)}  # not "distribution" for "OOD"
         for key in short:
             same.setdefault(key, set()).update(long)
         for key in long:

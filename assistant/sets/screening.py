@@ -37,7 +37,6 @@ from ..words.sentences import key_sentence
 from ..words.terms import CorpusStats, paper_text
 from .evidence import (
     EXPANSION_WEIGHT,
-    GENERIC_SHARE,
     JARGON_TOP,
     Topic,
     capped,
@@ -192,7 +191,7 @@ def feedback(
     sides_used = bool(conjuncts)
     if sides_used or is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
         own = head_keys(topic, stats)  # the topic's own head, not the terms its confident matches taught
-        common = bool(own) and all(stats.df.get(k, 0) >= GENERIC_SHARE * stats.n_docs for k in own)
+        common = bool(own) and all(stats.is_common(k) for k in own)
         return Feedback(found, head, True, Topic(topic.text, ()), conjuncts, common)
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]

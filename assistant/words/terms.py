@@ -16,6 +16,7 @@ from ..types import Paper
 from .vocabulary import is_content_word, words
 
 _local = threading.local()
+GENERIC_SHARE = 0.2  # a term used by this share of the listing's papers names no topic by itself ('learning')
 
 
 
@@ -125,6 +126,10 @@ class CorpusStats:
     def idf(self, term: str) -> float:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def is_common(self, key: str) -> bool:
+        """Whether at least GENERIC_SHARE of the papers use the key: it names no topic by itself ("learning")."""
+        return self.df.get(key, 0) >= GENERIC_SHARE * self.n_docs
 
 
 def paper_text(paper: Paper) -> str:
