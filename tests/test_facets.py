@@ -29,6 +29,9 @@ FACETS: list[tuple[str, list[str]]] = [
     ("GNN expressive power and the Weisfeiler-Lehman test", ["GNN expressive power", "Weisfeiler-Lehman test"]),
     ("AI for designing drugs, molecules and proteins",
      ["AI for designing drugs", "AI for molecules", "AI for proteins"]),
+    # a common one-word alternative before a longer one is its verb, not an alternative of its own
+    ("learning or solving PDEs with neural networks", ["solving PDEs with neural networks"]),
+    ("new benchmarks or datasets", ["new benchmarks", "datasets"]),  # the last one is an object of its own
     # no list: one facet, the topic itself
     ("federated learning", []),
     ("graph neural networks for molecules", []),
