@@ -32,7 +32,9 @@ def _stem_word(word: str) -> str:
 
 # Words the stemmer would merge with another concept: the architecture is not a "transformation" (measured: papers
 # on a learnable affine transformation and on wavelet transforms were listed for "transformers for time series").
-_OWN_STEMS = {"transformer": "transformer", "transformers": "transformer"}
+# Nor is the REINFORCE estimator reinforcement learning ("gradient estimation through discrete random variables
+# (Gumbel-softmax, REINFORCE)" listed offline RL papers).
+_OWN_STEMS = {"transformer": "transformer", "transformers": "transformer", "reinforce": "reinforce"}
 # Plurals the stemmer does not know, stemmed as their singular: "Nash equilibria" is about a Nash equilibrium.
 _LATIN_PLURALS = {
     "equilibria": "equilibrium", "criteria": "criterion", "phenomena": "phenomenon", "matrices": "matrix",
