@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.sets.facets import facets_of, restates, tail_of
-from assistant.words.terms import CorpusStats
+from assistant.sets.facets import facets_of, tail_of
+from assistant.words.terms import CorpusStats, restates
 from tests.helpers import shipped_stats
 
 

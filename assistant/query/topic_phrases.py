@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from ..words.terms import restates, terms
 from ..words.vocabulary import GENERIC_SUBJECTS, LIST_SEPARATOR, RELATIVE_PRONOUNS, WORD, is_content_word
 
 # "papers that combine GNNs and transformers", "both diffusion and GANs", "GNNs combined with transformers": papers
@@ -149,12 +150,6 @@ DESCRIPTION_WORDS = 4
 # its kinds or narrows it, and stays as written.
 _COLON_EXPLAINED = re.compile(r"(?<=\w)\s*:\s+([^?.!;():]+)")
 COLON_NAME_WORDS = 2  # the fewest content words before a colon that name a topic ("Re: ..." names none)
-ROOT_LETTERS = 6  # a description restates a name when a word of each shares this many first letters
-
-
-def _root(word: str) -> str:
-    """A word's first ROOT_LETTERS letters, lower-cased: "generalization" and "generalize" share one."""
-    return word.lower()[:ROOT_LETTERS]
 
 
 def explained(text: str) -> str:
@@ -167,8 +162,9 @@ def explained(text: str) -> str:
     def description(found: re.Match[str]) -> str:
         named = [w for w in WORD.findall(found.string[: found.start()]) if is_content_word(w)]
         said = [w for w in WORD.findall(found.group(1)) if is_content_word(w)]
-        restates = bool({_root(w) for w in named} & {_root(w) for w in said})  # else it narrows: "GNNs: methods for X"
-        explains = len(named) >= COLON_NAME_WORDS and len(said) >= DESCRIPTION_WORDS and restates
+        # a description sharing no word with the name narrows it: "GNNs: methods for X"
+        same = restates(terms(" ".join(named)), terms(" ".join(said)))
+        explains = len(named) >= COLON_NAME_WORDS and len(said) >= DESCRIPTION_WORDS and same
         return " " if explains else found.group()
     return _COLON_EXPLAINED.sub(description, _EXPLAINED.sub(name_or_nothing, text))
 

@@ -27,9 +27,9 @@ from functools import lru_cache
 
 from ..types import Hit, Paper, Verdict
 from ..words.keys import content_stems, holds, joined_key, keys_of, paper_keys, text_surfaces
-from ..words.terms import CorpusStats, paper_text, phrases, terms
+from ..words.terms import CorpusStats, paper_text, phrases, restates, terms
 from ..words.vocabulary import words
-from .facets import PREPOSITIONS, alternative_runs, facets_of, restates, tail_of, tokens_of
+from .facets import PREPOSITIONS, alternative_runs, facets_of, tail_of, tokens_of
 
 FACET_WEIGHT = 0.6  # a paper covering one alternative only has this share of full word evidence (dev set)
 # ... and one using one of a concept's names ("demographic parity" for algorithmic fairness) this share: a name is

@@ -115,6 +115,3 @@ def shares_head(modifier: str, head: str, stats: CorpusStats) -> bool:
     return first is not None and second is not None and stats.df.get(f"{first} {second}", 0) > 0
 
 
-def restates(first: Sequence[str], second: Sequence[str]) -> bool:
-    """Whether two phrases share a term (a single word's key): the second then elaborates the first."""
-    return any(" " not in k and k in first for k in second)

@@ -8,7 +8,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -78,6 +78,13 @@ def word_terms(word: str) -> tuple[tuple[str, str], ...]:
     out = [(stem("".join(parts)), word.lower())] if len(parts) > 1 else []
     out += [(stem(p), p.lower()) for p in parts if is_content_word(p)]
     return tuple(out)
+
+
+def restates(first: Sequence[str], second: Sequence[str]) -> bool:
+    """Whether two phrases' keys share a term (a single word's stem): the second then elaborates the first ("domain
+    adaptation to a new target domain"; "compositional generalization: models that generalize to novel
+    combinations"). The one rule for the query plan's explanations and the screening's conjuncts."""
+    return any(" " not in k and k in first for k in second)
 
 
 def terms(text: str) -> list[str]:
