@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.events import AnswerEvent, FinalAnswer, StreamReset, TextDelta
 from assistant.listings import read_listing
-from assistant.query.authors import AuthorIndex
+from assistant.query.author_index import AuthorIndex
 from assistant.settings import Settings
 from assistant.store import PaperStore, open_store
 from assistant.types import Answer, Chunk, Paper

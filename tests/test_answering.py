@@ -16,7 +16,7 @@ import pytest
 from assistant.answering.chain import AnswerChain, answer, stream_answer
 from assistant.answering.extractive import OFFLINE_LABEL, explain_answer
 from assistant.errors import AssistantError, InputTooLarge
-from assistant.query.authors import AuthorIndex
+from assistant.query.author_index import AuthorIndex
 from assistant.query.plan import analyse
 from assistant.sets.answer import OFFLINE_SET_LABEL
 from assistant.types import Answer, Filters, Hit

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from assistant.answering.chain import answer
-from assistant.query.authors import AuthorIndex, find_author
+from assistant.query.author_index import AuthorIndex
+from assistant.query.authors import find_author
 from assistant.query.plan import plan_question
 from assistant.types import Filters
 from assistant.words.sentences import plural

@@ -17,7 +17,7 @@ from assistant import service
 from assistant.analysis.compare import DEFAULT_COLUMNS, MAX_PAPERS, Cell, Row, offline_table, parse_columns
 from assistant.answering.compare_chat import TableAsked, chat_cell, sides, table_request, table_text
 from assistant.keyword_index import split_sentences
-from assistant.query.authors import AuthorIndex
+from assistant.query.author_index import AuthorIndex
 from assistant.query.intents import intent_of
 from assistant.types import Answer, Paper
 from assistant.web import render

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query.authors import AuthorIndex
+from assistant.query.author_index import AuthorIndex
+from assistant.query.authors import resolve_phrase
 from assistant.query.authorship import MAX_TOP, asks_for_authors, top_asked
 from assistant.query.intents import spell_paper_words
 from assistant.query.plan import (
@@ -671,7 +672,7 @@ def test_author_names_fold_accents_case_and_transliteration() -> None:
 def test_old_names_still_work(index: AuthorIndex) -> None:
     info = old_analyse("which orals are about GNNs?", index, terms)
     assert isinstance(info, QuestionInfo) and info == analyse("which orals are about GNNs?", index, terms)
-    assert index.resolve("Sergey Levine's papers") == ("Sergey Levine", "Sergey Levine")
+    assert resolve_phrase("Sergey Levine's papers", index) == ("Sergey Levine", "Sergey Levine")
 
 
 @pytest.mark.parametrize(("question", "spelt"), [

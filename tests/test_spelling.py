@@ -12,7 +12,7 @@ import pytest
 
 from assistant.answering.chain import answer
 from assistant.events import AnswerEvent, FinalAnswer, StreamReset, TextDelta, prefixed
-from assistant.query.authors import AuthorIndex
+from assistant.query.author_index import AuthorIndex
 from assistant.query.plan import plan_question
 from assistant.query.spelling import (
     correction_note,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from ..query.authors import AuthorIndex
+from ..query.author_index import AuthorIndex
 from ..query.titles import TitleIndex
 from ..retrieval.glossary import Reading
 from ..retrieval.stages import Ranker

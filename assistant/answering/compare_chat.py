@@ -26,8 +26,9 @@ from ..errors import AssistantError
 from ..events import AnswerEvent, FinalAnswer, TextDelta
 from ..llm import ChatLLM
 from ..prompts import Prompts
+from ..query.author_index import AuthorIndex
 from ..query.author_mentions import unknown_author
-from ..query.authors import AuthorIndex, find_author
+from ..query.authors import find_author
 from ..query.plan import QueryPlan
 from ..query.turns import POINTS_BACK
 from ..retrieval.glossary import Reading

@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from ..words.vocabulary import SET_NOUN, is_content_word, words
 from .affiliations import institution_in
-from .authors import AuthorIndex, AuthorMention, find_author
+from .author_index import AuthorIndex, AuthorMention
+from .authors import find_author
 
 _AND = re.compile(r"^\s*(?:,\s*)?(?:and|&|with|plus)\s+", re.IGNORECASE)
 

@@ -30,8 +30,9 @@ from ..words.vocabulary import (
 from .affiliations import institution_in, without_institution
 from .amounts import wanted_amount
 from .author_counts import authors_wanted
+from .author_index import AuthorIndex
 from .author_mentions import bare_name, co_author, given_name_before, names_read, surnames_shared, unknown_author
-from .authors import AuthorIndex, find_author
+from .authors import find_author
 from .authorship import without_ranking_words
 from .intents import COMPARE, COUNT, QUESTION_START, SUMMARIZE, intent_of, spell_paper_words
 from .spelling import reading_note, respell_question
