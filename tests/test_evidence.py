@@ -533,6 +533,16 @@ def test_a_head_most_abstracts_use_is_held_in_the_title_or_keywords(stats: Corpu
     assert not feedback(titled, resolve(Topic.of("over-squashing"), stats), stats).common_head
 
 
+def test_e2e_a_side_the_best_candidates_do_not_use_is_the_users_phrase(iclr_retriever: Any, iclr_settings: Any) -> None:
+    """"training classifiers" is in 3 abstracts and none of the best candidates: as a side of "loss functions for
+    training classifiers or regressors" it had left no paper on loss functions relevant (32 before)."""
+    question = "Which papers propose or analyze loss functions for training classifiers or regressors?"
+    relevant = [m.hit.paper for m in answer(question, [], iclr_retriever, iclr_settings).matches
+                if m.verdict == "relevant"]
+    assert len(relevant) >= 10
+    assert sum("loss" in f"{p.title} {p.abstract}".lower() for p in relevant) >= 0.8 * len(relevant)
+
+
 def test_sides_apart_reads_many_candidates_only(stats: CorpusStats) -> None:
     """A filter's few papers may each write a side in other words: they are screened as usual."""
     topic = resolve(Topic.of("reinforcement learning for chip design"), stats)

@@ -211,13 +211,18 @@ def conjuncts_of(
         return ()
     if len(topic.alternatives) < 2:  # two phrases joined by a preposition (evidence.phrase_conjuncts)
         sides = phrase_sides(hits, topic, stats, listing_keys)
-        # each side used by some of the best candidates: else the phrase is the user's, not the papers'
-        used = all(sum(holds_any(h.paper, keys) for h in hits[: 2 * JARGON_TOP]) >= 2 for keys in sides)
-        return sides if used else ()
+        return sides if sides_used(hits, sides) else ()
     alone, context = phrase_sides(hits, topic, stats, listing_keys)
-    if not is_jargon(hits, context):
+    if not is_jargon(hits, context) or not sides_used(hits, (alone,)):
         return ()
     return (alone, context)
+
+
+def sides_used(hits: Sequence[Hit], sides: Sequence[Sequence[str]]) -> bool:
+    """Each side used by some of the best candidates (two of the best 2 x JARGON_TOP): else the phrase is the
+    user's, not the papers' ("loss functions for training classifiers or regressors": "training classifiers" is in
+    3 abstracts, and as a side it had left no paper on loss functions relevant)."""
+    return all(sum(holds_any(h.paper, keys) for h in hits[: 2 * JARGON_TOP]) >= 2 for keys in sides)
 
 
 SIDES_CANDIDATES = 2 * JARGON_TOP  # the fewest candidates `sides_apart` reads
