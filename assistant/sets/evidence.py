@@ -145,9 +145,9 @@ def context_keys(
     self-attention to graphs", "over-squashing or oversmoothing in graph neural networks"): `context`, the head of
     the keys after the list ("graph"), and `alone`, the head keys of each alternative without them ("transform",
     "self-attent"). A paper on graphs alone, or on transformers alone, is not about transformers on graphs (see
-    screening's conjunct cap). Words before the list are what the alternatives specify ("catastrophic forgetting in
-    continual or class-incremental learning": a continual-learning paper is about it), and a word the list
-    distributes ("noisy or ambiguous labels") is part of each alternative: neither is a conjunct. Nor is a tail
+    screening's conjunct cap). Words before the list are a conjunct only where broader than every alternative
+    (`prefix_conjuncts`: "catastrophic forgetting in continual or class-incremental learning" is not one), and a
+    word the list distributes ("noisy or ambiguous labels") is part of each alternative, no conjunct. Nor is a tail
     that restates a word of the list ("domain adaptation and test-time adaptation to a new target domain"): it
     elaborates the alternatives, it does not apply them to something else."""
     if len(facets) < 2:
