@@ -1,6 +1,7 @@
-"""Author names in questions: the collection's author index (accents, case and initials folded) and the ways a
-question names one or two of them ("papers by X", "X's group", "did X and Y write", a bare surname, a name the
-listing does not have). The query plan (plan.py) turns a mention into the author filter."""
+"""Author names in questions: the ways a question names one of the collection's authors ("papers by X", "X's group",
+"did X write", "S. Levine", a bare surname beside a cue, a name one typo off). The index they are looked up in and
+the cues are author_index.py's, the near misses author_typos.py's; the query plan (plan.py) turns a mention into
+the author filter."""
 
 from __future__ import annotations
 
