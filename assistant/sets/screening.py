@@ -185,13 +185,12 @@ def feedback(
     expansion = expansion_keys([h.paper for h, ev in zip(hits, found, strict=True) if ev.words >= 1.0
                                 and rule.verdict(ev.words, ev.meaning) == "relevant"], topic, stats)
     found = expanded(hits, found, expansion, EXPANSION_WEIGHT, stats, rule)
-    head = head_keys(topic, stats) + expansion.keys
+    own_head = head_keys(topic, stats)  # the topic's own, before the terms its confident matches taught
+    head = own_head + expansion.keys
     conjuncts = conjuncts_of(hits, topic, stats, listing_keys)
-    # two phrases each in the papers' words ("graph neural networks for recommendation"), whichever leads the ranking
-    sides_used = bool(conjuncts)
-    if sides_used or is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
-        own = head_keys(topic, stats)  # the topic's own head, not the terms its confident matches taught
-        common = bool(own) and all(stats.is_common(k) for k in own)
+    # sides each in the papers' words ("graph neural networks for recommendation"), whichever leads the ranking
+    if conjuncts or is_jargon(hits, head, together=len(topic.alternatives) > 1, stats=stats):
+        common = bool(own_head) and all(stats.is_common(k) for k in own_head)
         return Feedback(found, head, True, Topic(topic.text, ()), conjuncts, common)
     # lay words: learn the listing's own words for the topic from the papers closest in meaning
     closest = sorted(hits, key=lambda h: -(h.dense_score or 0.0))[:LAY_SEEDS]
@@ -209,13 +208,10 @@ def conjuncts_of(
     candidates define)."""
     if not topic.context or not topic.alone:
         return ()
-    if len(topic.alternatives) < 2:  # two phrases joined by a preposition (evidence.phrase_conjuncts)
-        sides = phrase_sides(hits, topic, stats, listing_keys)
-        return sides if sides_used(hits, sides) else ()
-    alone, context = phrase_sides(hits, topic, stats, listing_keys)
-    if not is_jargon(hits, context) or not sides_used(hits, (alone,)):
+    sides = phrase_sides(hits, topic, stats, listing_keys)
+    if len(topic.alternatives) > 1 and not is_jargon(hits, sides[1]):  # listed ones: the shared words, the papers'
         return ()
-    return (alone, context)
+    return sides if sides_used(hits, sides) else ()
 
 
 def sides_used(hits: Sequence[Hit], sides: Sequence[Sequence[str]]) -> bool:
@@ -269,9 +265,8 @@ def lacks_head(paper: Paper, learnt: Feedback) -> bool:
     or the keywords: "we optimize" in an abstract does not make a paper one on optimization."""
     if not learnt.jargon:
         return False
-    if learnt.common_head:
-        return not holds_any(title_paper(paper), learnt.head) or misses_a_side(paper, learnt)
-    return not holds_any(paper, learnt.head) or misses_a_side(paper, learnt)
+    holder = title_paper(paper) if learnt.common_head else paper
+    return not holds_any(holder, learnt.head) or misses_a_side(paper, learnt)
 
 
 def title_paper(paper: Paper) -> Paper:
