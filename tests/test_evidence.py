@@ -266,6 +266,15 @@ def test_the_head_names_each_alternative_not_the_words_they_share(
     assert head <= set(found) and setting not in found, found
 
 
+def test_an_alternative_left_with_only_common_words_gives_no_head(stats: CorpusStats) -> None:
+    # no paper writes "Hopfield": "networks" (in most abstracts) as that alternative's head admitted 121 papers
+    assert not stats.df.get("hopfield") and stats.is_common("network")
+    head = head_keys(resolve(Topic.of("Hopfield networks or external memory"), stats), stats)
+    assert "network" not in head and "extern" in head, head
+    # ... unless every alternative is so: the topic's words are all there is
+    assert head_keys(resolve(Topic.of("neural networks"), stats), stats)
+
+
 @pytest.mark.parametrize(("text", "dropped", "kept"), [
     # "learning agents" (7 abstracts) only continues "reinforcement learning" (350): it had been the head
     ("generalization of reinforcement learning agents to unseen environments", "learn agent", "unseen"),

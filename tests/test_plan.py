@@ -324,6 +324,11 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("any orals involving CLIP or image-text models?", "list", "CLIP or image-text models", None, ("Oral",)),
     ("Looking for stuff on domain generalization pls", "list", "domain generalization", None, ()),
     ("research directions in meta-learning", "list", "meta-learning", None, ()),
+    # the adverbs a user stresses or hedges with, and "analyze" as "study", are framing
+    ("which papers actually study diffusion models?", "list", "diffusion models", None, ()),
+    ("basically anything on neural ODEs", "list", "neural ODEs", None, ()),
+    ("papers that really, specifically tackle over-squashing", "list", "over-squashing", None, ()),
+    ("works that analyze loss functions", "list", "loss functions", None, ()),
     # a request wrapped around a set question, a reading list, what the list is for: all framing
     ("tell me which papers cover normalizing flows", "list", "normalizing flows", None, ()),
     ("can you tell me what papers study pruning?", "list", "pruning", None, ()),

@@ -286,9 +286,12 @@ def head_keys(topic: Topic, stats: CorpusStats, named: bool = True) -> tuple[str
     neural network"). A paper on any one alternative holds some. `named`: chosen from `head_candidates` (a pair
     few papers write is no head), else from every key the listing uses (the rarest words of the user's phrase, by
     which glossary.in_own_words tells a description from the papers' jargon)."""
-    found = [k for keys in own_keys(topic.alternatives, stats)
-             for k in head_of(head_candidates(keys, stats) if named else used(keys, stats), stats)]
-    return tuple(dict.fromkeys(found))
+    heads = [head_of(head_candidates(keys, stats) if named else used(keys, stats), stats)
+             for keys in own_keys(topic.alternatives, stats)]
+    # an alternative left with only words most papers use names nothing the listing has ("Hopfield networks",
+    # whose "Hopfield" no paper writes: "network" as its head admitted 121 papers off the topic)
+    specific = [head for head in heads if any(not stats.is_common(k) for k in head)]
+    return tuple(dict.fromkeys(k for head in specific or heads for k in head))
 
 
 def own_keys(alternatives: Sequence[Sequence[str]], stats: CorpusStats) -> list[Sequence[str]]:

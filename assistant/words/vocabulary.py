@@ -12,7 +12,10 @@ having he her here hers herself him himself his how i if in into is it its itsel
 not now of off on once only or other our ours ourselves out over own same she should so some such than that the their
 theirs them themselves then there these they this those through to too under until up upon us very via was we were
 what when where which while who whom why will with within without would you your yours yourself yourselves one ones
-whose still among amongst i'm isn't aren't don't doesn't im ive i've let let's lets got get want wanted need like"""
+whose still among amongst i'm isn't aren't don't doesn't im ive i've let let's lets got get want wanted need like
+actually really basically truly genuinely essentially literally specifically particularly mainly primarily mostly
+simply merely largely generally especially certainly definitely usually typically somehow"""
+# (the adverbs a user hedges or stresses with name no topic: "which papers actually study X" had X "actually")
 # Words that frame a question about papers rather than name its topic (lay phrasings included).
 _FRAME_WORDS = """paper papers work works study studies studied studying research article articles publication
 publications publish published publishes find show list tell give name know any anything something many much number
@@ -33,7 +36,8 @@ submit submitted latest recent recently newest trending cutting-edge state-of-th
 involve involves involving investigating proposing introducing presenting discussing considering examining
 mentioning advances advance advancement advancements developments direction directions survey surveys curious
 wondering whether looked pls plz cite cites citing roughly approximately approx exactly precisely overall altogether
-popular trendy prevalent represented status acceptance decision decisions"""
+popular trendy prevalent represented status acceptance decision decisions analyze analyzes analyzed analyzing
+analyse analysed analysing"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)
