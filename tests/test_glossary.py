@@ -37,6 +37,10 @@ from tests.helpers import shipped_stats
 # Phrasings written for this test (none is a question of the dev set), each of another concept.
 LAY: list[tuple[str, str]] = [
     ("neural networks generalize", "generalization theory"),  # before: read as algorithmic reasoning
+    # concepts of the listing added in session 14 (each in 10-37 abstracts), which lay words had read as neighbours
+    ("an agent that only sees part of the game board and has to guess the rest", "partial observability"),
+    ("models that take an unordered bag of items as input", "set and permutation-invariant models"),
+    ("condensing a long document into a few sentences", "text summarization"),
     ("why deep nets do well on data they were not trained on", "generalization theory"),
     ("a big network teaching a little network", "knowledge distillation"),
     ("generating realistic photos starting from static noise", "diffusion models"),
