@@ -266,6 +266,15 @@ def test_the_head_names_each_alternative_not_the_words_they_share(
     assert head <= set(found) and setting not in found, found
 
 
+def test_the_noun_a_list_of_modifiers_distributes_is_a_conjunct(stats: CorpusStats) -> None:
+    topic = resolve(Topic.of("black-box or transfer-based adversarial attacks"), stats)
+    assert topic.context == ("attack",) and "blackbox" in topic.alone, (topic.context, topic.alone)
+    # ... not a noun most papers use, and not a list after a phrase of its own (prefix_conjuncts decides those)
+    assert not resolve(Topic.of("federated or decentralized learning"), stats).context
+    forgetting = resolve(Topic.of("catastrophic forgetting in continual or class-incremental learning"), stats)
+    assert not forgetting.context
+
+
 def test_an_alternative_left_with_only_common_words_gives_no_head(stats: CorpusStats) -> None:
     # no paper writes "Hopfield": "networks" (in most abstracts) as that alternative's head admitted 121 papers
     assert not stats.df.get("hopfield") and stats.is_common("network")
