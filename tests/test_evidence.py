@@ -280,6 +280,9 @@ def test_an_alternative_left_with_only_common_words_gives_no_head(stats: CorpusS
     assert not stats.df.get("hopfield") and stats.is_common("network")
     head = head_keys(resolve(Topic.of("Hopfield networks or external memory"), stats), stats)
     assert "network" not in head and "extern" in head, head
+    # ... or with only the field's name for itself: no paper writes "geoscience"
+    assert not stats.df.get("geoscienc")
+    assert "ml" not in head_keys(resolve(Topic.of("ML for climate, weather or geoscience"), stats), stats)
     # ... unless every alternative is so: the topic's words are all there is
     assert head_keys(resolve(Topic.of("neural networks"), stats), stats)
 

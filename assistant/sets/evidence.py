@@ -236,7 +236,7 @@ def phrase_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tu
 
 # The field's name for itself: "robustness in deep learning" is about robustness (stems, as keys are).
 _FIELD_KEYS = frozenset({"deep learn", "machin learn", "neural network", "deep neural", "deep network", "neural net",
-                         "artifici intellig", "ai", "deep", "neural", "network", "learn", "model", "deep model"})
+                         "artifici intellig", "ai", "ml", "deep", "neural", "network", "learn", "model", "deep model"})
 
 
 def specific_head(keys: Sequence[str], stats: CorpusStats) -> tuple[str, ...]:
@@ -309,9 +309,10 @@ def head_keys(topic: Topic, stats: CorpusStats, named: bool = True) -> tuple[str
     which glossary.in_own_words tells a description from the papers' jargon)."""
     heads = [head_of(head_candidates(keys, stats) if named else used(keys, stats), stats)
              for keys in own_keys(topic.alternatives, stats)]
-    # an alternative left with only words most papers use names nothing the listing has ("Hopfield networks",
-    # whose "Hopfield" no paper writes: "network" as its head admitted 121 papers off the topic)
-    specific = [head for head in heads if any(not stats.is_common(k) for k in head)]
+    # an alternative left with only words most papers use, or the field's name for itself, names nothing the
+    # listing has ("Hopfield networks", whose "Hopfield" no paper writes: "network" as its head admitted 121 papers
+    # off the topic; "ML for geoscience": "ML")
+    specific = [head for head in heads if any(not stats.is_common(k) and k not in _FIELD_KEYS for k in head)]
     return tuple(dict.fromkeys(k for head in specific or heads for k in head))
 
 
