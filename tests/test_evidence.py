@@ -38,8 +38,10 @@ from assistant.sets.screening import (
     SIDES_CANDIDATES,
     evidence,
     feedback,
+    head_sides,
     lacks_head,
     lay_words,
+    one_name,
     screen_offline,
     sides_apart,
 )
@@ -350,6 +352,25 @@ def test_a_phrase_conjunct_needs_both_sides_and_reads_the_papers_acronyms(stats:
     verdicts = {s.hit.paper.title: s.verdict for s in screen_offline(hits, topic, stats)}
     assert verdicts["GNN 3"] == "relevant"
     assert verdicts["Citations"] != "relevant" and verdicts["SMILES"] != "relevant"
+
+
+def test_two_head_words_of_like_rarity_are_each_a_side(stats: CorpusStats) -> None:
+    """"robust reinforcement learning": "robust" (156 abstracts) and "reinforcement learning" (172) are both heads;
+    an RL paper that is not about robustness, or a robustness paper outside RL, is not about it (before: 150
+    listed for 7). The RL side holds the acronym the candidates define."""
+    topic = resolve(Topic.of("robust reinforcement learning"), stats)
+    robust_rl = [Hit(paper(f"Robust reinforcement learning (RL) under perturbed dynamics, study {n}.", f"R{n}"),
+                     0.8, dense_score=0.7) for n in range(10)]
+    plain_rl = paper("An RL agent with a new exploration bonus for sparse rewards.", "Plain")
+    robust_rl_acronym = paper("Robust RL policies against adversarial observation noise.", "Acronym")
+    hits = [*robust_rl, *(Hit(p, 0.6, dense_score=0.6) for p in (plain_rl, robust_rl_acronym))]
+    learnt = feedback(hits, topic, stats)
+    assert len(learnt.conjuncts) == 2 and any("rl" in side for side in learnt.conjuncts), learnt.conjuncts
+    assert lacks_head(plain_rl, learnt) and not lacks_head(robust_rl_acronym, learnt)
+    # one name written two ways is one side: a hyphenated word's part and its joined form, a pair and its word
+    assert not head_sides(hits, resolve(Topic.of("meta-learning"), stats), stats)
+    assert one_name("reinforc", "reinforc learn") and one_name("meta", "metalearn")
+    assert not one_name("robust", "reinforc learn")
 
 
 def test_acronyms_are_read_from_the_papers_both_ways(stats: CorpusStats) -> None:
