@@ -329,6 +329,7 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     ("basically anything on neural ODEs", "list", "neural ODEs", None, ()),
     ("papers that really, specifically tackle over-squashing", "list", "over-squashing", None, ()),
     ("works that analyze loss functions", "list", "loss functions", None, ()),
+    ("which papers build orthogonal layers?", "list", "orthogonal layers", None, ()),
     # a request wrapped around a set question, a reading list, what the list is for: all framing
     ("tell me which papers cover normalizing flows", "list", "normalizing flows", None, ()),
     ("can you tell me what papers study pruning?", "list", "pruning", None, ()),

@@ -37,7 +37,7 @@ involve involves involving investigating proposing introducing presenting discus
 mentioning advances advance advancement advancements developments direction directions survey surveys curious
 wondering whether looked pls plz cite cites citing roughly approximately approx exactly precisely overall altogether
 popular trendy prevalent represented status acceptance decision decisions analyze analyzes analyzed analyzing
-analyse analysed analysing"""
+analyse analysed analysing build builds"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 FRAME_WORDS = frozenset(_FRAME_WORDS.split())
 WORD = re.compile(r"[^\W_]+(?:['\u2019][a-z]+)?(?:-[^\W_]+)*", re.UNICODE)
