@@ -203,9 +203,9 @@ def distributed_conjuncts(
     """The conjuncts of a list of modifiers of one noun ("black-box or transfer-based adversarial attacks"), as
     `context_keys` gives them: the head of the words every alternative shares (the noun the list distributes,
     "attack"), and the heads of each alternative without it. A black-box optimization paper is about neither
-    (measured: 33 listed for 8). Only for a topic that is the list alone (a phrase before it is
-    `prefix_conjuncts`'), and where the shared words are specific (`specific_head`): "federated or distributed
-    learning" share only "learning"."""
+    (measured: 33 listed for 8). Only for a topic that is the list alone (`prefix_conjuncts` reads a list after a
+    phrase), and where the shared words are specific (`specific_head`): "federated or distributed learning" share
+    only "learning"."""
     shared = [k for k in facets[0] if " " not in k and all(k in f for f in facets[1:])]
     context = specific_head(shared, stats)
     if not context:
