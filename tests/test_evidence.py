@@ -275,6 +275,8 @@ def test_the_noun_a_list_of_modifiers_distributes_is_a_conjunct(stats: CorpusSta
     assert not resolve(Topic.of("federated or decentralized learning"), stats).context
     forgetting = resolve(Topic.of("catastrophic forgetting in continual or class-incremental learning"), stats)
     assert not forgetting.context
+    # ... nor a word every alternative writes itself: each is a name of its own, abbreviated by its papers ("PCA")
+    assert not resolve(Topic.of("principal component analysis or canonical correlation analysis"), stats).context
 
 
 def test_an_alternative_left_with_only_common_words_gives_no_head(stats: CorpusStats) -> None:

@@ -156,7 +156,7 @@ def context_keys(
     tail = tail_of(text)
     if not tail:
         whole_list = len(alternative_runs(tokens_of(text))) == 1  # no phrase before it (prefix_conjuncts)
-        return distributed_conjuncts(facets, stats) if whole_list else prefix_conjuncts(text, stats)
+        return distributed_conjuncts(text, facets, stats) if whole_list else prefix_conjuncts(text, stats)
     after = keys_of(tail)
     shared = [k for k in after if all(k in f for f in facets) and stats.df.get(k, 0) > 0]
     own = tokens_of(text)[: -len(tokens_of(tail)) or None]  # the text before the tail
@@ -198,15 +198,20 @@ def prefix_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tu
 
 
 def distributed_conjuncts(
-    facets: Sequence[Sequence[str]], stats: CorpusStats
+    text: str, facets: Sequence[Sequence[str]], stats: CorpusStats
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The conjuncts of a list of modifiers of one noun ("black-box or transfer-based adversarial attacks"), as
     `context_keys` gives them: the head of the words every alternative shares (the noun the list distributes,
     "attack"), and the heads of each alternative without it. A black-box optimization paper is about neither
     (measured: 33 listed for 8). Only for a topic that is the list alone (`prefix_conjuncts` reads a list after a
     phrase), and where the shared words are specific (`specific_head`): "federated or distributed learning" share
-    only "learning"."""
-    shared = [k for k in facets[0] if " " not in k and all(k in f for f in facets[1:])]
+    only "learning". Nor where every alternative writes the shared words itself ("principal component analysis or
+    canonical correlation analysis", "weight initialization or randomly initialized networks"): each is then a name
+    of its own, which its papers may abbreviate ("PCA")."""
+    tokens = tokens_of(text)
+    written = [keys_of(" ".join(tokens[start:end])) for start, end in alternative_runs(tokens)[0]]
+    shared = [k for k in facets[0] if " " not in k and all(k in f for f in facets[1:])
+              and any(k not in keys for keys in written)]
     context = specific_head(shared, stats)
     if not context:
         return (), ()
