@@ -147,10 +147,10 @@ def context_keys(
     "self-attent"). A paper on graphs alone, or on transformers alone, is not about transformers on graphs (see
     screening's conjunct cap). Words before the list are a conjunct only where broader than every alternative
     (`prefix_conjuncts`: "catastrophic forgetting in continual or class-incremental learning" is not one), and a
-    word the list distributes ("noisy or ambiguous labels") is part of each alternative, no conjunct. Nor is a tail
+    word the list distributes after such a phrase ("learning with noisy or ambiguous labels") is part of each
+    alternative, no conjunct; a list that is the whole topic has it as one (`distributed_conjuncts`). Nor is a tail
     that restates a word of the list ("domain adaptation and test-time adaptation to a new target domain"): it
-    elaborates the alternatives, it does not apply them to something else. A list that is the whole topic has the
-    noun it distributes as a conjunct (`distributed_conjuncts`)."""
+    elaborates the alternatives, it does not apply them to something else."""
     if len(facets) < 2:
         return phrase_conjuncts(text, stats)
     tail = tail_of(text)
