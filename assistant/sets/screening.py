@@ -205,7 +205,7 @@ def conjuncts_of(
     graphs": one alternative's head, and the shared head "graph"), when the best candidates use the shared words
     (is_jargon); or of two phrases joined by a preposition ("diffusion models for molecules"), each side with the
     acronyms the listing defines for it ("GNN" for "graph neural networks"; without `listing_keys`, those the
-    candidates define)."""
+    candidates define); else the head words of a topic of one alternative (`head_sides`)."""
     if not topic.context or not topic.alone:
         return head_sides(hits, topic, stats, listing_keys)
     sides = phrase_sides(hits, topic, stats, listing_keys)
@@ -230,8 +230,7 @@ def head_sides(
         groups = [g for g in groups if g not in joined] + [set().union({key}, *joined)]
     if len(groups) < 2:
         return ()
-    listing = listing_keys or ListingKeys.build(definitions([h.paper for h in hits]), stats)
-    sides = tuple(with_variants(with_acronyms(sorted(g), listing.acronyms), stats, listing.by_prefix) for g in groups)
+    sides = in_listing_words(hits, [sorted(g) for g in groups], stats, listing_keys)
     return sides if sides_used(hits, sides) else ()
 
 
@@ -276,9 +275,16 @@ def phrase_sides(
 ) -> tuple[tuple[str, ...], ...]:
     """The head keys of each phrase of a two-phrase topic, with the acronyms the listing defines for them ("GNN"
     for "graph neural networks"; without `listing_keys`, those the candidates define) and their word variants."""
+    return in_listing_words(hits, (topic.alone, topic.context), stats, listing_keys)
+
+
+def in_listing_words(
+    hits: Sequence[Hit], sides: Sequence[Sequence[str]], stats: CorpusStats, listing_keys: ListingKeys | None
+) -> tuple[tuple[str, ...], ...]:
+    """Each side's keys with the acronyms the listing defines for them (without `listing_keys`, those the
+    candidates define) and their word variants: what a paper may write a side in."""
     listing = listing_keys or ListingKeys.build(definitions([h.paper for h in hits]), stats)
-    return tuple(with_variants(with_acronyms(keys, listing.acronyms), stats, listing.by_prefix)
-                 for keys in (topic.alone, topic.context))
+    return tuple(with_variants(with_acronyms(keys, listing.acronyms), stats, listing.by_prefix) for keys in sides)
 
 
 def misses_a_side(paper: Paper, learnt: Feedback) -> bool:
