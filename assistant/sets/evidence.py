@@ -155,8 +155,11 @@ def context_keys(
         return phrase_conjuncts(text, stats)
     tail = tail_of(text)
     if not tail:
-        whole_list = len(alternative_runs(tokens_of(text))) == 1  # no phrase before it (prefix_conjuncts)
-        return distributed_conjuncts(text, facets, stats) if whole_list else prefix_conjuncts(text, stats)
+        tokens = tokens_of(text)
+        lists = alternative_runs(tokens)
+        if len(lists) == 1:  # the list is the whole topic, no phrase before it (prefix_conjuncts)
+            return distributed_conjuncts([keys_of(" ".join(tokens[a:b])) for a, b in lists[0]], facets, stats)
+        return prefix_conjuncts(text, stats)
     after = keys_of(tail)
     shared = [k for k in after if all(k in f for f in facets) and stats.df.get(k, 0) > 0]
     own = tokens_of(text)[: -len(tokens_of(tail)) or None]  # the text before the tail
@@ -198,7 +201,7 @@ def prefix_conjuncts(text: str, stats: CorpusStats) -> tuple[tuple[str, ...], tu
 
 
 def distributed_conjuncts(
-    text: str, facets: Sequence[Sequence[str]], stats: CorpusStats
+    written: Sequence[Sequence[str]], facets: Sequence[Sequence[str]], stats: CorpusStats
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The conjuncts of a list of modifiers of one noun ("black-box or transfer-based adversarial attacks"), as
     `context_keys` gives them: the head of the words every alternative shares (the noun the list distributes,
@@ -207,9 +210,8 @@ def distributed_conjuncts(
     phrase), and where the shared words are specific (`specific_head`): "federated or distributed learning" share
     only "learning". Nor where every alternative writes the shared words itself ("principal component analysis or
     canonical correlation analysis", "weight initialization or randomly initialized networks"): each is then a name
-    of its own, which its papers may abbreviate ("PCA")."""
-    tokens = tokens_of(text)
-    written = [keys_of(" ".join(tokens[start:end])) for start, end in alternative_runs(tokens)[0]]
+    of its own, which its papers may abbreviate ("PCA"). `written`: each alternative's keys as written, `facets`
+    with the distributed words."""
     shared = [k for k in facets[0] if " " not in k and all(k in f for f in facets[1:])
               and any(k not in keys for keys in written)]
     context = specific_head(shared, stats)

@@ -225,7 +225,7 @@ def head_sides(
     if len(topic.alternatives) > 1:
         return ()
     groups: list[set[str]] = []
-    for key in head_keys(topic, stats):
+    for key in topic.head or head_keys(topic, stats):  # resolve sets it
         joined = [g for g in groups if any(one_name(key, k) for k in g)]
         groups = [g for g in groups if g not in joined] + [set().union({key}, *joined)]
     if len(groups) < 2:
